@@ -1,0 +1,82 @@
+//! The command line: parse flags, dispatch to one subcommand, exit with its code.
+//! Errors are printed here or by the run's reporter — never twice.
+
+mod check;
+mod completions;
+mod doc;
+mod logging;
+mod play;
+mod repl;
+mod target_args;
+
+use crate::exit_code::ExitCode;
+use crate::report::sink::Verbosity;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Parser)]
+#[command(
+    name = "orion",
+    version,
+    about = "Deployment playbooks in Rhai, with safety guards the script cannot skip",
+    after_help = ExitCode::help_table(),
+)]
+pub struct Cli {
+    /// More output: script debug logs and orion's own debug log (-vv: trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Less output: warnings, errors and the final line only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Play(play::PlayArgs),
+    Check(check::CheckArgs),
+    Repl(repl::ReplArgs),
+    Doc(doc::DocArgs),
+    Completions(completions::CompletionsArgs),
+}
+
+impl Cli {
+    fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            _ => Verbosity::Verbose,
+        }
+    }
+}
+
+/// Runs orion with these arguments (the first is the program name) and returns
+/// the process exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::PreFlight.code()
+            } else {
+                ExitCode::Success.code()
+            };
+        }
+    };
+    let verbosity = cli.verbosity();
+    logging::init(cli.verbose, cli.quiet);
+    let code = match cli.command {
+        Command::Play(args) => play::run(args, verbosity),
+        Command::Check(args) => check::run(args),
+        Command::Repl(args) => repl::run(args, verbosity),
+        Command::Doc(args) => doc::run(args),
+        Command::Completions(args) => completions::run(args),
+    };
+    code.code()
+}

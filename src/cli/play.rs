@@ -1,0 +1,50 @@
+//! `orion play FILE`: compile and run a playbook.
+
+use crate::cli::target_args::TargetArgs;
+use crate::exit_code::ExitCode;
+use crate::report::console::Console;
+use crate::report::json::JsonLines;
+use crate::report::sink::{Sink, Verbosity};
+use crate::report::style::Style;
+use crate::runtime::Runtime;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Compile and run a playbook.
+#[derive(Args, Debug)]
+pub struct PlayArgs {
+    /// The playbook (.rhai); its imports resolve in its directory.
+    #[arg(value_name = "FILE")]
+    playbook: PathBuf,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// human: timestamped lines and a summary on stderr; json: one event per line on stdout.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Human)]
+    output: Output,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
+    let sink: Arc<dyn Sink> = match args.output {
+        Output::Human => Arc::new(Console::stderr(verbosity)),
+        Output::Json => Arc::new(JsonLines::stdout(verbosity)),
+    };
+    let builder = args
+        .target
+        .apply(Runtime::builder())
+        .sink(sink)
+        .cancel_on_ctrl_c(true);
+    match builder.build() {
+        Ok(runtime) => runtime.run_file(&args.playbook).exit_code,
+        Err(e) => {
+            eprintln!("{} {e}", Style::for_stderr().error("error:"));
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Flags shared by `play` and `repl`: what the run targets and what it is given.
+
+use crate::runtime::RuntimeBuilder;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Environment from orion.toml to deploy to (e.g. staging, production).
+    #[arg(long = "env", value_name = "NAME")]
+    environment: Option<String>,
+    /// Kubernetes context to use (default: the kubeconfig's current context).
+    #[arg(long, value_name = "C")]
+    context: Option<String>,
+    /// Kubernetes namespace to use.
+    #[arg(long, short = 'n', value_name = "N")]
+    namespace: Option<String>,
+    /// Show what would change; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Answer yes to approval prompts (for CI).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// A value for the playbook, read as `args.KEY` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// orion.toml to use instead of the nearest one above the playbook.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn parse_set(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got \"{text}\""))?;
+    let key = key.trim();
+    let valid = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "\"{key}\" is not a valid key: use letters, digits and _, starting with a letter"
+        ));
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+impl TargetArgs {
+    pub fn apply(&self, mut builder: RuntimeBuilder) -> RuntimeBuilder {
+        if let Some(e) = &self.environment {
+            builder = builder.environment(e);
+        }
+        if let Some(c) = &self.context {
+            builder = builder.context(c);
+        }
+        if let Some(n) = &self.namespace {
+            builder = builder.namespace(n);
+        }
+        if let Some(c) = &self.config {
+            builder = builder.config_file(c);
+        }
+        for (k, v) in &self.set {
+            builder = builder.set(k, v);
+        }
+        builder.dry_run(self.dry_run).assume_yes(self.yes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_set;
+
+    #[test]
+    fn set_values_need_a_key() {
+        assert_eq!(
+            parse_set("image=web:1=2").unwrap(),
+            ("image".into(), "web:1=2".into())
+        );
+        assert!(parse_set("image").is_err());
+        assert!(parse_set("1x=y").is_err());
+        assert!(parse_set("a-b=y").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! orion.toml: found by walking up from the playbook's directory, or given with
+//! `--config`. Every key has a documented default; unknown keys are errors.
+
+use crate::engine::limits::Limits;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "orion.toml";
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Sandbox limits for playbooks (see `Limits` for each default).
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl Config {
+    /// Reads and validates one config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown,
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// The nearest orion.toml in `dir` or above it, if any.
+    pub fn find(dir: &Path) -> Option<PathBuf> {
+        let start = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let start = start.canonicalize().ok()?;
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+
+    /// The config for a playbook in `dir`: the explicit file, else the nearest
+    /// orion.toml, else the defaults.
+    pub fn for_dir(explicit: Option<&Path>, dir: &Path) -> Result<Config, ConfigError> {
+        match explicit
+            .map(Path::to_path_buf)
+            .or_else(|| Config::find(dir))
+        {
+            Some(path) => Config::load(&path),
+            None => Ok(Config::default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn partial_limits_keep_other_defaults() {
+        let c: Config = toml::from_str("[limits]\nmax_operations = 5000\n").unwrap();
+        assert_eq!(c.limits.max_operations, 5000);
+        assert_eq!(
+            c.limits.max_call_levels,
+            Config::default().limits.max_call_levels
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = toml::from_str::<Config>("[limits]\nmax_ops = 5\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `max_ops`"), "{err}");
+    }
+}

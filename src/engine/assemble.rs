@@ -1,0 +1,49 @@
+//! The one place the Rhai engine is built: sandbox limits, strict variables, no
+//! `eval`, print/debug to the log, Ctrl-C checked at every operation, imports
+//! confined to the playbook's directory, and every primitive registered.
+
+use crate::engine::limits::Limits;
+use crate::engine::resolver::Resolver;
+use crate::engine::sources::Sources;
+use crate::primitives;
+use crate::primitives::error::CANCELLED;
+use crate::primitives::host::Host;
+use crate::report::event::Level;
+use rhai::{Dynamic, Engine, Scope};
+use std::path::Path;
+use std::sync::Arc;
+
+/// An engine for scripts whose imports resolve under `root`.
+pub fn engine(host: &Arc<Host>, limits: &Limits, root: &Path, sources: &Arc<Sources>) -> Engine {
+    let mut engine = Engine::new();
+    limits.apply(&mut engine);
+    engine.set_strict_variables(true);
+    engine.disable_symbol("eval");
+    engine.set_module_resolver(Resolver::new(root, sources.clone()));
+
+    let h = host.clone();
+    engine.on_print(move |text| h.log(Level::Info, text, None));
+    let h = host.clone();
+    engine.on_debug(move |text, source, pos| {
+        let at = pos.line().map(|line| {
+            format!(
+                "{}:{line}:{}",
+                source.unwrap_or("<script>"),
+                pos.position().unwrap_or(1)
+            )
+        });
+        h.log(Level::Debug, text, at);
+    });
+    let h = host.clone();
+    engine.on_progress(move |_| h.cancel.is_requested().then(|| Dynamic::from(CANCELLED)));
+
+    primitives::register(&mut engine, host);
+    engine
+}
+
+/// The variables every playbook starts with: `args`, the `--set` values.
+pub fn scope(host: &Host) -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push_constant("args", host.target.args_map());
+    scope
+}

@@ -1,0 +1,174 @@
+//! Rhai's errors → orion diagnostics: the innermost position with its source line,
+//! the call chain through functions and modules, the kind, and a hint.
+
+use crate::engine::limits::Limits;
+use crate::engine::sources::Sources;
+use crate::engine::suggest::closest;
+use crate::primitives::error::{innermost, message};
+use crate::report::diagnostic::{Diagnostic, Frame, Kind, Location};
+use rhai::{Engine, EvalAltResult, ParseError, ParseErrorType, Position, AST};
+
+pub struct Diagnoser<'a> {
+    pub engine: &'a Engine,
+    pub sources: &'a Sources,
+    pub limits: &'a Limits,
+}
+
+impl Diagnoser<'_> {
+    /// A compile error in `file`.
+    pub fn parse_error(&self, err: &ParseError, file: &str) -> Diagnostic {
+        let mut d = Diagnostic::new(Kind::Syntax, parse_message(&err.0));
+        self.place(&mut d, file, err.1);
+        if let Some(hint) = parse_hint(&err.0) {
+            d.hint = Some(hint);
+        }
+        d
+    }
+
+    /// A runtime error of the script whose source is `top`; `ast` is that
+    /// script (its functions are candidates for "did you mean").
+    pub fn eval_error(&self, err: &EvalAltResult, top: &str, ast: Option<&AST>) -> Diagnostic {
+        let mut frames = Vec::new();
+        let mut current = top.to_string();
+        let mut e = err;
+        loop {
+            match e {
+                EvalAltResult::ErrorInFunctionCall(name, source, inner, pos) => {
+                    let label = if name.starts_with("anon$") {
+                        "in a closure, called from".to_string()
+                    } else {
+                        format!("in `{name}`, called from")
+                    };
+                    frames.extend(self.location(&current, *pos).map(|at| Frame { label, at }));
+                    if !source.is_empty() {
+                        current = source.clone();
+                    }
+                    e = inner;
+                }
+                EvalAltResult::ErrorInModule(name, inner, pos) => {
+                    let label = format!("in module `{name}`, imported at");
+                    frames.extend(self.location(&current, *pos).map(|at| Frame { label, at }));
+                    current = name.clone();
+                    e = inner;
+                }
+                _ => break,
+            }
+        }
+        let inner = innermost(err);
+        let mut d = Diagnostic::new(kind_of(inner), message(err));
+        match inner {
+            EvalAltResult::ErrorParsing(kind, pos) => {
+                d.set_message(&parse_message(kind));
+                d.hint = parse_hint(kind);
+                self.place(&mut d, &current, *pos);
+            }
+            _ => self.place(&mut d, &current, inner.position()),
+        }
+        // No position of its own: the innermost call site is the best place to point.
+        if d.location.is_none() {
+            if let Some(frame) = frames.pop() {
+                d.source_line = self.sources.line(&frame.at.file, frame.at.line);
+                d.location = Some(frame.at);
+            }
+        }
+        frames.reverse();
+        d.frames = frames;
+        if d.hint.is_none() {
+            d.hint = self.hint(inner, ast);
+        }
+        d
+    }
+
+    fn location(&self, file: &str, pos: Position) -> Option<Location> {
+        Some(Location {
+            file: file.to_string(),
+            line: pos.line()?,
+            column: pos.position().unwrap_or(1),
+        })
+    }
+
+    fn place(&self, d: &mut Diagnostic, file: &str, pos: Position) {
+        if let Some(loc) = self.location(file, pos) {
+            d.source_line = self.sources.line(file, loc.line);
+            d.location = Some(loc);
+        }
+    }
+
+    fn hint(&self, err: &EvalAltResult, ast: Option<&AST>) -> Option<String> {
+        let l = self.limits;
+        match err {
+            EvalAltResult::ErrorFunctionNotFound(sig, _) => self.suggest_function(sig, ast),
+            EvalAltResult::ErrorTooManyOperations(_) => Some(format!(
+                "the limit is {} operations; raise `max_operations` under [limits] in orion.toml if the playbook really needs more",
+                l.max_operations
+            )),
+            EvalAltResult::ErrorStackOverflow(_) => Some(format!(
+                "the limit is {} nested calls (`max_call_levels` under [limits] in orion.toml); is a function calling itself without end?",
+                l.max_call_levels
+            )),
+            EvalAltResult::ErrorDataTooLarge(..) => Some(
+                "size limits are `max_string_size`, `max_array_size` and `max_map_size` under [limits] in orion.toml".into(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn suggest_function(&self, signature: &str, ast: Option<&AST>) -> Option<String> {
+        let name = signature.split([' ', '(']).next().unwrap_or(signature);
+        let namespaced = name.contains("::");
+        let mut known: Vec<String> = self
+            .engine
+            .gen_fn_signatures(true)
+            .into_iter()
+            .filter_map(|s| s.split('(').next().map(str::to_string))
+            .collect();
+        if let Some(ast) = ast {
+            known.extend(ast.iter_functions().map(|f| f.name.to_string()));
+        }
+        known.retain(|k| {
+            k.contains("::") == namespaced
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        });
+        known.sort();
+        known.dedup();
+        closest(name, known.iter().map(String::as_str))
+            .map(|best| format!("did you mean `{best}`?"))
+    }
+}
+
+fn kind_of(err: &EvalAltResult) -> Kind {
+    match err {
+        EvalAltResult::ErrorTerminated(..) => Kind::Cancelled,
+        EvalAltResult::ErrorTooManyOperations(_)
+        | EvalAltResult::ErrorStackOverflow(_)
+        | EvalAltResult::ErrorDataTooLarge(..)
+        | EvalAltResult::ErrorTooManyModules(_) => Kind::Limit,
+        EvalAltResult::ErrorModuleNotFound(..) => Kind::Import,
+        EvalAltResult::ErrorParsing(..) => Kind::Syntax,
+        _ => Kind::Runtime,
+    }
+}
+
+fn parse_message(kind: &ParseErrorType) -> String {
+    let text = kind.to_string();
+    format!("syntax error: {}", text)
+}
+
+fn parse_hint(kind: &ParseErrorType) -> Option<String> {
+    match kind {
+        ParseErrorType::VariableUndefined(_) => Some(
+            "declare it with `let` before use; playbook inputs are in `args` (from --set)".into(),
+        ),
+        ParseErrorType::BadInput(rhai::LexError::UnterminatedString) => {
+            Some("close the string with the same quote it opened with".into())
+        }
+        ParseErrorType::BadInput(rhai::LexError::ImproperSymbol(word, _))
+        | ParseErrorType::Reserved(word)
+            if word == "eval" =>
+        {
+            Some("`eval` is disabled in playbooks; write the code directly".into())
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,33 @@
+//! Finds a script's `import "..."` statements without running it, so `orion check`
+//! can compile every module a playbook would load.
+
+use rhai::{ASTNode, Expr, Position, Stmt, AST};
+
+/// Each constant import path in `ast` with the position of its statement.
+pub fn constant_imports(ast: &AST) -> Vec<(String, Position)> {
+    let mut out = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = path.last() {
+            if let Expr::StringConstant(s, _) = &x.0 {
+                out.push((s.to_string(), *pos));
+            }
+        }
+        true
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_imports;
+
+    #[test]
+    fn finds_imports_at_any_depth() {
+        let engine = rhai::Engine::new_raw();
+        let ast = engine
+            .compile("import \"a\" as a;\nfn f() { import \"orion/b\" as b; }\nlet p = \"c\";\nimport p as c;")
+            .unwrap();
+        let found: Vec<String> = constant_imports(&ast).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, vec!["a".to_string(), "orion/b".to_string()]);
+    }
+}

@@ -1,0 +1,13 @@
+//! Assembles the Rhai engine in one place — limits, sandbox, module resolution,
+//! cancellation — and turns Rhai's errors into diagnostics.
+
+pub mod assemble;
+pub mod diagnose;
+pub mod imports;
+pub mod limits;
+pub mod reference;
+pub mod resolver;
+pub mod session;
+pub mod sources;
+pub mod stdlib;
+pub mod suggest;

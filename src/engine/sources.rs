@@ -1,0 +1,26 @@
+//! The text of every playbook and module compiled in a run, by source name, so a
+//! diagnostic can quote the line an error points at.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+pub struct Sources {
+    texts: Mutex<HashMap<String, Arc<str>>>,
+}
+
+impl Sources {
+    pub fn insert(&self, name: &str, text: &str) {
+        self.lock().insert(name.to_string(), Arc::from(text));
+    }
+
+    /// Line `line` (1-based) of source `name`, if known.
+    pub fn line(&self, name: &str, line: usize) -> Option<String> {
+        let text = self.lock().get(name).cloned()?;
+        text.lines().nth(line.checked_sub(1)?).map(str::to_string)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<str>>> {
+        self.texts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,101 @@
+//! Errors raised by primitives, positioned at the script call (rhai leaves the
+//! position empty for namespaced native calls), and their plain-text message.
+
+use rhai::{EvalAltResult, NativeCallContext, Position};
+
+/// A runtime error at the script call. A trailing "\nhint: ..." in `message` is
+/// shown as the diagnostic's hint.
+pub fn error_at(ctx: &NativeCallContext, message: impl Into<String>) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.into().into(), ctx.call_position()).into()
+}
+
+/// The error for a wait the operator interrupted. Scripts cannot catch it.
+pub fn cancelled_at(ctx: &NativeCallContext) -> Box<EvalAltResult> {
+    cancelled(ctx.call_position())
+}
+
+pub fn cancelled(pos: Position) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(CANCELLED.into(), pos).into()
+}
+
+pub const CANCELLED: &str = "cancelled by the operator (Ctrl-C)";
+
+/// "file:line:col" of the script call, for log lines.
+pub fn call_site(ctx: &NativeCallContext) -> Option<String> {
+    let pos = ctx.call_position();
+    let line = pos.line()?;
+    let file = ctx.call_source().unwrap_or("<script>");
+    Some(format!("{file}:{line}:{}", pos.position().unwrap_or(1)))
+}
+
+/// The innermost error, through the calls and imports that wrap it.
+pub fn innermost(err: &EvalAltResult) -> &EvalAltResult {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner),
+        other => other,
+    }
+}
+
+/// What went wrong, in one line or a few, without rhai's position suffix.
+pub fn message(err: &EvalAltResult) -> String {
+    use EvalAltResult as E;
+    match innermost(err) {
+        E::ErrorRuntime(value, _) => value.to_string(),
+        E::ErrorTerminated(value, _) => value.to_string(),
+        E::ErrorFunctionNotFound(sig, _) => format!("unknown function `{}`", readable_call(sig)),
+        E::ErrorVariableNotFound(name, _) => format!("unknown variable `{name}`"),
+        // orion's resolver explains itself; rhai's own error carries only the path.
+        E::ErrorModuleNotFound(text, _) if text.contains(' ') => text.clone(),
+        E::ErrorModuleNotFound(path, _) => format!("module not found: {path}"),
+        E::ErrorTooManyOperations(_) => {
+            "the playbook ran past its operations limit and was stopped (does it loop forever?)"
+                .to_string()
+        }
+        E::ErrorStackOverflow(_) => "too many nested function calls (call depth limit)".into(),
+        E::ErrorDataTooLarge(what, _) => format!("{what} exceeds its size limit"),
+        E::ErrorTooManyModules(_) => "too many modules imported".into(),
+        other => {
+            let mut text = other.to_string();
+            if let Some(i) = text.rfind(" (line ") {
+                text.truncate(i);
+            }
+            text
+        }
+    }
+}
+
+/// Rhai's "slep (&str | ImmutableString | String, i64)" as "slep(string, int)".
+fn readable_call(signature: &str) -> String {
+    let Some((name, args)) = signature.split_once(" (") else {
+        return signature.to_string();
+    };
+    let args: Vec<&str> = args
+        .trim_end_matches(')')
+        .split(", ")
+        .filter(|a| !a.is_empty())
+        .map(|a| match a {
+            "&str | ImmutableString | String" => "string",
+            "i64" => "int",
+            "f64" => "float",
+            "rhai::FnPtr" | "Fn" => "closure",
+            other => other,
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_call;
+
+    #[test]
+    fn signatures_read_like_calls() {
+        assert_eq!(
+            readable_call("slep (&str | ImmutableString | String)"),
+            "slep(string)"
+        );
+        assert_eq!(readable_call("k8s::aply (i64, map)"), "k8s::aply(int, map)");
+        assert_eq!(readable_call("f ()"), "f()");
+    }
+}

@@ -1,0 +1,131 @@
+//! What every primitive gets from the engine: the target, the event sink, the
+//! sync→async bridge with cancellation, and the record of steps.
+
+use crate::primitives::cancel::Cancel;
+use crate::primitives::target::Target;
+use crate::report::event::{Event, Level};
+use crate::report::sink::Sink;
+use crate::report::step::{StepRecord, StepStatus};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The operator cancelled while a primitive was waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+pub struct Host {
+    pub target: Target,
+    pub cancel: Cancel,
+    sink: Arc<dyn Sink>,
+    tokio: tokio::runtime::Runtime,
+    steps: Mutex<Vec<StepRecord>>,
+    depth: AtomicUsize,
+}
+
+impl Host {
+    pub fn new(target: Target, sink: Arc<dyn Sink>) -> std::io::Result<Host> {
+        let tokio = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("orion-io")
+            .enable_all()
+            .build()?;
+        Ok(Host {
+            target,
+            cancel: Cancel::default(),
+            sink,
+            tokio,
+            steps: Mutex::new(Vec::new()),
+            depth: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn emit(&self, event: Event) {
+        self.sink.emit(&event);
+    }
+
+    pub fn log(&self, level: Level, message: impl Into<String>, at: Option<String>) {
+        self.emit(Event::Log {
+            level,
+            message: message.into(),
+            at,
+        });
+    }
+
+    /// Runs a future to completion on the I/O runtime, or stops early with
+    /// `Interrupted` when the operator cancels. Never call from async code. Pass
+    /// an `async` block, so timers and sockets are created inside the runtime.
+    pub fn block_on<F: Future>(&self, fut: F) -> Result<F::Output, Interrupted> {
+        let token = self.cancel.token();
+        if token.is_cancelled() {
+            return Err(Interrupted);
+        }
+        self.tokio.block_on(async move {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => Err(Interrupted),
+                out = fut => Ok(out),
+            }
+        })
+    }
+
+    /// Turns SIGINT (Ctrl-C) into a cancellation request for this host.
+    pub fn cancel_on_ctrl_c(self: &Arc<Self>) {
+        let host = Arc::downgrade(self);
+        self.tokio.spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                match host.upgrade() {
+                    Some(host) => host.cancel.request(),
+                    None => return,
+                }
+            }
+        });
+    }
+
+    /// Enters a step: returns its slot in the summary and its depth (0 for top level).
+    pub fn enter_step(&self, name: &str) -> (usize, usize) {
+        let depth = self.depth.fetch_add(1, Ordering::SeqCst);
+        let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+        steps.push(StepRecord {
+            name: name.to_string(),
+            depth,
+            status: StepStatus::Running,
+            duration: Default::default(),
+            error: None,
+        });
+        drop(steps);
+        self.emit(Event::StepStarted {
+            name: name.to_string(),
+            depth,
+        });
+        (steps_len(&self.steps) - 1, depth)
+    }
+
+    pub fn leave_step(&self, slot: usize, record: StepRecord) {
+        self.depth.fetch_sub(1, Ordering::SeqCst);
+        if let Some(s) = self
+            .steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(slot)
+        {
+            *s = record.clone();
+        }
+        self.emit(Event::StepFinished { step: record });
+    }
+
+    /// Steps so far, in the order they started.
+    pub fn steps(&self) -> Vec<StepRecord> {
+        self.steps.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Forgets recorded steps (a new run on the same host).
+    pub fn clear_steps(&self) {
+        self.steps.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.depth.store(0, Ordering::SeqCst);
+    }
+}
+
+fn steps_len(steps: &Mutex<Vec<StepRecord>>) -> usize {
+    steps.lock().unwrap_or_else(|e| e.into_inner()).len()
+}

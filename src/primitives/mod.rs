@@ -1,0 +1,30 @@
+//! The Rhai-facing API. `register` is the one list of everything playbooks can
+//! call: each namespace registers itself here, once.
+
+pub mod cancel;
+pub mod error;
+pub mod host;
+pub mod log;
+pub mod sleep;
+pub mod step;
+pub mod target;
+
+use crate::primitives::host::Host;
+use rhai::{Engine, FuncRegistration};
+use std::sync::Arc;
+
+/// Registers every primitive and namespace into `engine`.
+pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    log::register(engine, host);
+    sleep::register(engine, host);
+    step::register(engine, host);
+    target::register(engine, host);
+}
+
+/// A registration with its one-line doc and parameter list (last entry: the
+/// return type), which `orion doc` reads back from the engine.
+pub fn doc(name: &str, doc: &str, params: &[&str]) -> FuncRegistration {
+    FuncRegistration::new(name)
+        .with_comments([format!("/// {doc}")])
+        .with_params_info(params)
+}

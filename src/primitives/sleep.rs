@@ -1,0 +1,37 @@
+//! `sleep("5s")`: a pause that Ctrl-C cuts short.
+
+use crate::duration;
+use crate::primitives::doc;
+use crate::primitives::error::{call_site, cancelled_at, error_at};
+use crate::primitives::host::Host;
+use crate::report::event::Level;
+use rhai::{Engine, EvalAltResult, NativeCallContext};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Pauses longer than this are announced, so a long wait is never silent.
+const ANNOUNCE_AFTER: Duration = Duration::from_secs(2);
+
+pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    let h = host.clone();
+    doc(
+        "sleep",
+        "Pauses for a duration such as \"500ms\", \"30s\" or \"1h30m\"; Ctrl-C interrupts it.",
+        &["duration: &str", "()"],
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, text: &str| -> Result<(), Box<EvalAltResult>> {
+            let pause = duration::parse(text).map_err(|e| error_at(&ctx, e))?;
+            if pause >= ANNOUNCE_AFTER {
+                h.log(
+                    Level::Info,
+                    format!("sleeping {}", duration::format(pause)),
+                    call_site(&ctx),
+                );
+            }
+            h.block_on(async move { tokio::time::sleep(pause).await })
+                .map_err(|_| cancelled_at(&ctx))
+        },
+    );
+}

@@ -1,0 +1,64 @@
+//! What a run is aimed at, from the command line (and later orion.toml).
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub environment: Option<String>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub dry_run: bool,
+    /// `--yes`: the operator pre-approved the run.
+    pub assume_yes: bool,
+    /// `--set key=value` pairs, seen by the script as `args`.
+    pub args: BTreeMap<String, String>,
+}
+
+use crate::primitives::doc;
+use crate::primitives::host::Host;
+use rhai::{Dynamic, Engine, Module};
+use std::sync::Arc;
+
+/// The `target` namespace: where this run points. Usable from any function or module.
+pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    let mut module = Module::new();
+    let t = &host.target;
+    for (name, value, what) in [
+        (
+            "environment",
+            &t.environment,
+            "The environment selected with --env, or () when none was.",
+        ),
+        (
+            "context",
+            &t.context,
+            "The kube context selected with --context, or () when none was.",
+        ),
+        (
+            "namespace",
+            &t.namespace,
+            "The namespace selected with --namespace, or () when none was.",
+        ),
+    ] {
+        let value: Dynamic = value.clone().map(Dynamic::from).unwrap_or(Dynamic::UNIT);
+        doc(name, what, &["?"]).set_into_module(&mut module, move || value.clone());
+    }
+    let dry_run = t.dry_run;
+    doc(
+        "dry_run",
+        "True when the run was started with --dry-run.",
+        &["bool"],
+    )
+    .set_into_module(&mut module, move || dry_run);
+    engine.register_static_module("target", module.into());
+}
+
+impl Target {
+    /// `args` as the script sees it: a map of the `--set` values (strings).
+    pub fn args_map(&self) -> rhai::Map {
+        self.args
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), Dynamic::from(v.clone())))
+            .collect()
+    }
+}

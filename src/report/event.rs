@@ -1,0 +1,71 @@
+//! Everything a run reports, in order. The JSON output is exactly these, one per line.
+
+use crate::report::diagnostic::Diagnostic;
+use crate::report::step::StepRecord;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "debug" => Some(Level::Debug),
+            "info" => Some(Level::Info),
+            "warn" | "warning" => Some(Level::Warn),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    RunStarted {
+        playbook: String,
+        environment: Option<String>,
+        context: Option<String>,
+        namespace: Option<String>,
+        dry_run: bool,
+    },
+    StepStarted {
+        name: String,
+        depth: usize,
+    },
+    StepFinished {
+        #[serde(flatten)]
+        step: StepRecord,
+    },
+    Log {
+        level: Level,
+        message: String,
+        /// file:line:col of the script call that logged, when known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        at: Option<String>,
+    },
+    Error {
+        #[serde(flatten)]
+        diagnostic: Diagnostic,
+    },
+    RunFinished {
+        exit_code: i32,
+        status: &'static str,
+        duration_ms: u64,
+        steps: Vec<StepRecord>,
+    },
+}

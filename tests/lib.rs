@@ -1,0 +1,12 @@
+//! orion's integration tests: one binary, driving the real `orion` executable.
+
+mod support;
+
+mod check;
+mod cli;
+mod docs;
+mod errors;
+mod json;
+mod play;
+mod repl;
+mod signal;
