@@ -3,6 +3,10 @@
 //! Data flows one way: `cli` → `engine` → `primitives` → (guard, drivers) → the
 //! world. Embed it with [`Runtime`]; the `orion` binary is [`run`].
 
+// A `Diagnostic` is built at most once per failed run or REPL input: passing it
+// by value in `Result` costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod config;
 pub mod duration;

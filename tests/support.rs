@@ -50,6 +50,11 @@ impl Test {
         self
     }
 
+    pub fn arg_list(mut self, args: impl IntoIterator<Item = String>) -> Test {
+        self.args.extend(args);
+        self
+    }
+
     pub fn stdin(mut self, text: &str) -> Test {
         self.stdin = Some(text.to_string());
         self

@@ -90,12 +90,15 @@ impl Diagnostic {
     /// The multi-line report, as printed on stderr.
     pub fn render(&self, style: &Style) -> String {
         let mut out = format!("{} {}\n", style.error("error:"), style.bold(&self.message));
+        let gutter = self
+            .location
+            .as_ref()
+            .map_or(1, |l| l.line.to_string().len());
+        let pad = " ".repeat(gutter);
+        let bar = style.accent("|");
         if let Some(loc) = &self.location {
-            let gutter = loc.line.to_string().len();
-            let pad = " ".repeat(gutter);
             out.push_str(&format!("{pad}{} {loc}\n", style.accent("-->")));
             if let Some(line) = &self.source_line {
-                let bar = style.accent("|");
                 out.push_str(&format!("{pad} {bar}\n"));
                 out.push_str(&format!(
                     "{} {bar} {line}\n",
@@ -109,10 +112,10 @@ impl Diagnostic {
             }
         }
         for frame in &self.frames {
-            out.push_str(&format!("  = {} {}\n", frame.label, frame.at));
+            out.push_str(&format!("{pad} = {} {}\n", frame.label, frame.at));
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("  = {} {hint}\n", style.bold("hint:")));
+            out.push_str(&format!("{pad} = {} {hint}\n", style.bold("hint:")));
         }
         out
     }
@@ -150,7 +153,7 @@ mod tests {
         let text = d.render(&Style::plain());
         assert_eq!(
             text,
-            "error: boom\n   --> a.rhai:12:5\n    |\n12 | \tfoo(1);\n    | \t   ^\n  = in `f`, called from b.rhai:3:1\n  = hint: try again\n"
+            "error: boom\n  --> a.rhai:12:5\n   |\n12 | \tfoo(1);\n   | \t   ^\n   = in `f`, called from b.rhai:3:1\n   = hint: try again\n"
         );
     }
 }
