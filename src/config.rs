@@ -60,8 +60,14 @@ impl Config {
             .map(Path::to_path_buf)
             .or_else(|| Config::find(dir))
         {
-            Some(path) => Config::load(&path),
-            None => Ok(Config::default()),
+            Some(path) => {
+                tracing::debug!(config = %path.display(), "reading config");
+                Config::load(&path)
+            }
+            None => {
+                tracing::debug!(dir = %dir.display(), "no orion.toml here or above; using defaults");
+                Ok(Config::default())
+            }
         }
     }
 }

@@ -151,7 +151,7 @@ impl Runtime {
     pub fn run_file(&self, path: impl AsRef<Path>) -> Outcome {
         let path = path.as_ref();
         let name = path.to_string_lossy().into_owned();
-        let dir = path.parent().unwrap_or(Path::new(""));
+        let dir = dir_of(path);
         match std::fs::read_to_string(path) {
             Ok(text) => self.run(&name, &text, dir),
             Err(e) => {
@@ -165,7 +165,7 @@ impl Runtime {
 
     /// Runs a playbook given as text; its imports resolve in the current directory.
     pub fn run_script(&self, name: &str, text: &str) -> Outcome {
-        self.run(name, text, Path::new(""))
+        self.run(name, text, Path::new("."))
     }
 
     fn start(&self, name: &str) {
@@ -214,7 +214,10 @@ impl Runtime {
             return Err((first, ExitCode::PreFlight));
         }
         tracing::debug!(playbook = name, "compiled with its imports; running");
-        engine.run_ast_with_scope(&mut scope, &ast).map_err(|e| {
+        let ran = Instant::now();
+        let result = engine.run_ast_with_scope(&mut scope, &ast);
+        tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
+        result.map_err(|e| {
             let d = diagnoser.eval_error(&e, name, Some(&ast));
             let code = if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
                 ExitCode::Cancelled
@@ -267,7 +270,7 @@ impl Runtime {
     /// running nothing. Returns every problem found.
     pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
         let name = path.to_string_lossy().into_owned();
-        let dir = path.parent().unwrap_or(Path::new(""));
+        let dir = dir_of(path);
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -322,5 +325,13 @@ impl Runtime {
                 None => {}
             }
         }
+    }
+}
+
+/// The directory a playbook's imports and config are found from.
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }

@@ -250,3 +250,42 @@ fn invalid_orion_toml_is_a_preflight_error() {
         .run()
         .status(1);
 }
+
+#[test]
+fn misspelt_variable_is_caught_before_running_with_a_suggestion() {
+    Test::new()
+        .playbook("let replicas = 3;\ninfo(\"started\");\ninfo(replcas);\n")
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(1)
+        .stderr(
+            "run playbook.rhai
+error: syntax error: Undefined variable: replcas
+ --> playbook.rhai:3:6
+  |
+3 | info(replcas);
+  |      ^
+  = hint: did you mean `replicas`?
+run failed in <t> (exit 1)
+",
+        );
+}
+
+#[test]
+fn operator_on_wrong_types_says_so() {
+    Test::new()
+        .playbook("let n = \"3\" * 2;\n")
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2)
+        .stderr(
+            "run playbook.rhai
+error: no operator `*` for string and int
+ --> playbook.rhai:1:13
+  |
+1 | let n = \"3\" * 2;
+  |             ^
+run failed in <t> (exit 2)
+",
+        );
+}

@@ -5,11 +5,11 @@ use crate::support::{Test, ORION};
 #[test]
 fn multi_line_function_and_values_persist() {
     let out = Test::new()
-        .stdin("fn add(a, b) {\n    a + b\n}\nlet x = add(40, 2);\nx\nlet m = #{\n  a: 1,\n  b: [\n    \"two\"\n  ]\n};\nm.b[0]\n")
+        .stdin("fn add(a, b) {\n    a + b\n}\nlet x = add(40, 2);\nx\nlet m = #{\n  a: 1,\n  b: [\n    \"two\"\n  ]\n};\nm.b[0]\nlet s = `first\nsecond`;\ns.len()\n")
         .args(["repl"])
         .run()
         .status(0);
-    assert_eq!(out.stdout, "=> 42\n=> \"two\"\n");
+    assert_eq!(out.stdout, "=> 42\n=> \"two\"\n=> 12\n");
 }
 
 #[test]
@@ -114,6 +114,17 @@ fn terminal_session_completes_and_keeps_history() {
     p.exp_string("triple").unwrap();
     p.send_line("(5)").unwrap();
     p.exp_string("=> 15").unwrap();
+    p.exp_string(EMPTY_PROMPT).unwrap();
+    // Ctrl-C stops a running statement; the session goes on with what it had.
+    p.send_line("sleep(\"30s\")").unwrap();
+    p.exp_string("sleeping 30.0s").unwrap();
+    let interrupted = std::time::Instant::now();
+    p.send_control('c').unwrap();
+    p.exp_string("cancelled by the operator (Ctrl-C)").unwrap();
+    assert!(interrupted.elapsed() < std::time::Duration::from_secs(1));
+    p.exp_string(EMPTY_PROMPT).unwrap();
+    p.send_line("triple(deployment_count)").unwrap();
+    p.exp_string("=> 9").unwrap();
     p.exp_string(EMPTY_PROMPT).unwrap();
     p.send_line(":quit").unwrap();
     p.exp_eof().unwrap();

@@ -14,5 +14,6 @@ pub fn init(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(crate::report::style::Style::for_stderr().color)
         .try_init();
 }

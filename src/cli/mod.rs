@@ -71,6 +71,7 @@ where
     };
     let verbosity = cli.verbosity();
     logging::init(cli.verbose, cli.quiet);
+    report_panics();
     let code = match cli.command {
         Command::Play(args) => play::run(args, verbosity),
         Command::Check(args) => check::run(args),
@@ -79,4 +80,22 @@ where
         Command::Completions(args) => completions::run(args),
     };
     code.code()
+}
+
+/// A panic is a bug in orion: say so plainly, with where it happened.
+fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let style = crate::report::style::Style::for_stderr();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "{} orion hit an internal error{at}: {what}\n  = hint: this is a bug in orion; please report it with the command and playbook that triggered it",
+            style.error("error:")
+        );
+    }));
 }

@@ -38,6 +38,7 @@ pub fn engine(host: &Arc<Host>, limits: &Limits, root: &Path, sources: &Arc<Sour
     engine.on_progress(move |_| h.cancel.is_requested().then(|| Dynamic::from(CANCELLED)));
 
     primitives::register(&mut engine, host);
+    tracing::trace!(?limits, root = %root.display(), "engine assembled");
     engine
 }
 

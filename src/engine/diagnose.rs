@@ -3,7 +3,7 @@
 
 use crate::engine::limits::Limits;
 use crate::engine::sources::Sources;
-use crate::engine::suggest::closest;
+use crate::engine::suggest::{closest, identifiers};
 use crate::primitives::error::{innermost, message};
 use crate::report::diagnostic::{Diagnostic, Frame, Kind, Location};
 use rhai::{Engine, EvalAltResult, ParseError, ParseErrorType, Position, AST};
@@ -19,9 +19,17 @@ impl Diagnoser<'_> {
     pub fn parse_error(&self, err: &ParseError, file: &str) -> Diagnostic {
         let mut d = Diagnostic::new(Kind::Syntax, parse_message(&err.0));
         self.place(&mut d, file, err.1);
-        if let Some(hint) = parse_hint(&err.0) {
-            d.hint = Some(hint);
-        }
+        d.hint = match &*err.0 {
+            ParseErrorType::VariableUndefined(name) => {
+                let text = self.sources.text(file).unwrap_or_default();
+                let close = closest(name, identifiers(&text));
+                Some(match close {
+                    Some(other) => format!("did you mean `{other}`?"),
+                    None => "declare it with `let` before use; a `fn` sees only its parameters (use a closure to capture variables); playbook inputs are in `args`".into(),
+                })
+            }
+            other => parse_hint(other),
+        };
         d
     }
 
@@ -115,6 +123,9 @@ impl Diagnoser<'_> {
 
     fn suggest_function(&self, signature: &str, ast: Option<&AST>) -> Option<String> {
         let name = signature.split([' ', '(']).next().unwrap_or(signature);
+        if !is_identifier(name) {
+            return None; // an operator: no spelling to suggest
+        }
         let namespaced = name.contains("::");
         let mut known: Vec<String> = self
             .engine
@@ -137,6 +148,12 @@ impl Diagnoser<'_> {
     }
 }
 
+/// A (possibly namespaced) name, not an operator.
+fn is_identifier(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+}
+
 fn kind_of(err: &EvalAltResult) -> Kind {
     match err {
         EvalAltResult::ErrorTerminated(..) => Kind::Cancelled,
@@ -157,9 +174,6 @@ fn parse_message(kind: &ParseErrorType) -> String {
 
 fn parse_hint(kind: &ParseErrorType) -> Option<String> {
     match kind {
-        ParseErrorType::VariableUndefined(_) => Some(
-            "declare it with `let` before use; playbook inputs are in `args` (from --set)".into(),
-        ),
         ParseErrorType::BadInput(rhai::LexError::UnterminatedString) => {
             Some("close the string with the same quote it opened with".into())
         }

@@ -98,6 +98,7 @@ impl Resolver {
                 pos,
             )
         })?;
+        tracing::debug!(import = path, file = %found.name, "resolved import");
         self.sources.insert(&found.name, &found.text);
         let mut ast = engine
             .compile(&found.text)

@@ -30,7 +30,7 @@ pub struct Variable {
 impl<'r> Session<'r> {
     /// A session whose imports resolve under the current directory.
     pub fn new(runtime: &'r Runtime) -> Result<Session<'r>, Diagnostic> {
-        let (engine, limits) = runtime.engine_for(Path::new(""))?;
+        let (engine, limits) = runtime.engine_for(Path::new("."))?;
         Ok(Session {
             scope: assemble::scope(runtime.host()),
             runtime,

@@ -14,6 +14,10 @@ impl Sources {
         self.lock().insert(name.to_string(), Arc::from(text));
     }
 
+    pub fn text(&self, name: &str) -> Option<Arc<str>> {
+        self.lock().get(name).cloned()
+    }
+
     /// Line `line` (1-based) of source `name`, if known.
     pub fn line(&self, name: &str, line: usize) -> Option<String> {
         let text = self.lock().get(name).cloned()?;

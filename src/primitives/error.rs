@@ -43,7 +43,16 @@ pub fn message(err: &EvalAltResult) -> String {
     match innermost(err) {
         E::ErrorRuntime(value, _) => value.to_string(),
         E::ErrorTerminated(value, _) => value.to_string(),
-        E::ErrorFunctionNotFound(sig, _) => format!("unknown function `{}`", readable_call(sig)),
+        E::ErrorFunctionNotFound(sig, _) => match readable_call(sig) {
+            call if call.starts_with(|c: char| c.is_alphabetic() || c == '_') => {
+                format!("unknown function `{call}`")
+            }
+            call => {
+                let (op, types) = call.split_once('(').unwrap_or((&call, ""));
+                let types = types.trim_end_matches(')').replace(", ", " and ");
+                format!("no operator `{op}` for {types}")
+            }
+        },
         E::ErrorVariableNotFound(name, _) => format!("unknown variable `{name}`"),
         // orion's resolver explains itself; rhai's own error carries only the path.
         E::ErrorModuleNotFound(text, _) if text.contains(' ') => text.clone(),

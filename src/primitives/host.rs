@@ -75,7 +75,10 @@ impl Host {
         self.tokio.spawn(async move {
             while tokio::signal::ctrl_c().await.is_ok() {
                 match host.upgrade() {
-                    Some(host) => host.cancel.request(),
+                    Some(host) => {
+                        tracing::debug!("SIGINT: stopping the script and any wait in flight");
+                        host.cancel.request();
+                    }
                     None => return,
                 }
             }
