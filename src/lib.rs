@@ -17,6 +17,7 @@ pub mod outcome;
 pub mod primitives;
 pub mod report;
 pub mod runtime;
+pub mod session;
 
 pub use cli::run;
 pub use error::Error;
@@ -24,3 +25,4 @@ pub use exit_code::ExitCode;
 pub use outcome::Outcome;
 pub use report::diagnostic::Diagnostic;
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use session::Session;

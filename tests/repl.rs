@@ -41,12 +41,14 @@ fn commands_vars_load_and_quit() {
             "lib.rhai",
             "fn greet(name) { `hello ${name}` }\nlet loaded = true;\n",
         )
-        .stdin(":help\n:load lib.rhai\ngreet(\"ops\")\n:vars\n:bogus\n:quit\nlet never = 1;\n")
+        .stdin(":help\n:load lib.rhai\ngreet(\"ops\")\n:vars\n:bogus\nimport \"orion/retry\" as retry;\nretry::times(2, \"1ms\", || 5)\n:quit\nlet never = 1;\n")
         .args(["repl", "--set", "image=web:2"])
         .run()
         .status(0);
     assert!(out.stdout.contains(":load FILE"), "{}", out.stdout);
     assert!(out.stdout.contains("=> \"hello ops\""), "{}", out.stdout);
+    // An import stays available on the following lines.
+    assert!(out.stdout.contains("=> 5\n"), "{}", out.stdout);
     assert!(
         out.stdout.contains("let loaded: bool = true"),
         "{}",

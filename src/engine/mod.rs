@@ -7,7 +7,6 @@ pub mod imports;
 pub mod limits;
 pub mod reference;
 pub mod resolver;
-pub mod session;
 pub mod sources;
 pub mod stdlib;
 pub mod suggest;

@@ -1,6 +1,10 @@
 //! What a run is aimed at, from the command line (and later orion.toml).
 
+use crate::primitives::doc;
+use crate::primitives::host::Host;
+use rhai::{Dynamic, Engine, Module};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Target {
@@ -13,11 +17,6 @@ pub struct Target {
     /// `--set key=value` pairs, seen by the script as `args`.
     pub args: BTreeMap<String, String>,
 }
-
-use crate::primitives::doc;
-use crate::primitives::host::Host;
-use rhai::{Dynamic, Engine, Module};
-use std::sync::Arc;
 
 /// The `target` namespace: where this run points. Usable from any function or module.
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {

@@ -1,6 +1,6 @@
 //! The line editor's view of the session: completion and multi-line validation.
 
-use crate::engine::session::Session;
+use crate::session::Session;
 use rustyline::completion::{Completer, Pair};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper, Highlighter, Hinter};

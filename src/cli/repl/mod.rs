@@ -3,7 +3,7 @@
 mod helper;
 
 use crate::cli::target_args::TargetArgs;
-use crate::engine::session::Session;
+use crate::session::Session;
 use crate::exit_code::ExitCode;
 use crate::report::console::Console;
 use crate::report::sink::Verbosity;

@@ -2,6 +2,7 @@
 //! persist between inputs, and an error never loses what was defined.
 
 use crate::engine::diagnose::Diagnoser;
+use crate::engine::imports::top_level_aliases;
 use crate::engine::limits::Limits;
 use crate::engine::{assemble, stdlib};
 use crate::report::diagnostic::Diagnostic;
@@ -84,11 +85,23 @@ impl<'r> Session<'r> {
             .as_ref()
             .err()
             .map(|e| diagnoser.eval_error(e, name, Some(&merged)));
+        self.keep_imports(&ast);
         merged.clear_statements();
         self.functions = merged;
         match diagnostic {
             Some(d) => Err(d),
             None => Ok(result.unwrap_or(Dynamic::UNIT)),
+        }
+    }
+
+    /// Makes this input's top-level imports visible to the next inputs, as
+    /// namespaces (Rhai drops imports at the end of each evaluation).
+    fn keep_imports(&mut self, ast: &AST) {
+        for (path, alias, pos) in top_level_aliases(ast) {
+            let resolved = self.engine.module_resolver().resolve(&self.engine, None, &path, pos);
+            if let Ok(module) = resolved {
+                self.engine.register_static_module(alias, module);
+            }
         }
     }
 
