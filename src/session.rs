@@ -98,7 +98,10 @@ impl<'r> Session<'r> {
     /// namespaces (Rhai drops imports at the end of each evaluation).
     fn keep_imports(&mut self, ast: &AST) {
         for (path, alias, pos) in top_level_aliases(ast) {
-            let resolved = self.engine.module_resolver().resolve(&self.engine, None, &path, pos);
+            let resolved = self
+                .engine
+                .module_resolver()
+                .resolve(&self.engine, None, &path, pos);
             if let Ok(module) = resolved {
                 self.engine.register_static_module(alias, module);
             }

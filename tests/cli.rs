@@ -93,8 +93,15 @@ fn doc_lists_every_registered_function() {
         .iter()
         .all(|f| !f["doc"].as_str().unwrap().is_empty()));
     assert_eq!(v["stdlib"][0], "orion/retry");
+    let retry = &v["stdlib_functions"][0];
+    assert_eq!(retry["signature"], "retry::times(attempts, pause, body)");
+    assert!(retry["doc"]
+        .as_str()
+        .unwrap()
+        .starts_with("Calls `body` up to `attempts` times"));
     let md = Test::new().args(["doc"]).run().status(0).stdout;
     assert!(md.contains("## `target::`"), "{md}");
+    assert!(md.contains("### `orion/retry`"), "{md}");
     assert!(
         md.contains("| `sleep(duration: string)` | Pauses for a duration"),
         "{md}"

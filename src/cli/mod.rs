@@ -92,7 +92,10 @@ fn report_panics() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!(
             "{} orion hit an internal error{at}: {what}\n  = hint: this is a bug in orion; please report it with the command and playbook that triggered it",
             style.error("error:")

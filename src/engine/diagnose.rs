@@ -150,8 +150,12 @@ impl Diagnoser<'_> {
 
 /// A (possibly namespaced) name, not an operator.
 fn is_identifier(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
 }
 
 fn kind_of(err: &EvalAltResult) -> Kind {

@@ -43,8 +43,10 @@ mod tests {
         let ast = engine
             .compile("import \"a\" as a;\nimport \"b\";\nfn f() { import \"c\" as c; }")
             .unwrap();
-        let found: Vec<(String, String)> =
-            top_level_aliases(&ast).into_iter().map(|(p, a, _)| (p, a)).collect();
+        let found: Vec<(String, String)> = top_level_aliases(&ast)
+            .into_iter()
+            .map(|(p, a, _)| (p, a))
+            .collect();
         assert_eq!(found, vec![("a".to_string(), "a".to_string())]);
     }
 

@@ -1,14 +1,19 @@
 //! The reference of every function orion registers, read back from the engine's
 //! own metadata so it cannot drift from the code.
 
-use rhai::Engine;
+use crate::engine::stdlib;
+use rhai::{Engine, FnAccess};
 use serde::Serialize;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FnDoc {
-    /// `None` for global functions, else the namespace (`target`).
+    /// `None` for global functions, else the namespace (`target`, or `retry`
+    /// for a stdlib module imported as `retry`).
     pub namespace: Option<String>,
+    /// For stdlib functions: the import path (`orion/retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     pub name: String,
     /// As a playbook author reads it: `sleep(duration: string)`.
     pub signature: String,
@@ -71,11 +76,45 @@ fn collect(namespace: Option<&str>, functions: &Value, out: &mut Vec<FnDoc>) {
             .unwrap_or_default();
         out.push(FnDoc {
             namespace: namespace.map(str::to_string),
+            module: None,
             signature: format!("{prefix}{name}({}){ret}", params.join(", ")),
             name,
             doc,
         });
     }
+}
+
+/// The public functions of every stdlib module, named as after
+/// `import "orion/NAME" as NAME;`.
+pub fn stdlib_functions(engine: &Engine) -> Vec<FnDoc> {
+    let mut out = Vec::new();
+    for module in stdlib::names() {
+        let name = module.trim_start_matches(stdlib::PREFIX);
+        let alias = name.rsplit('/').next().unwrap_or(name);
+        let Some(ast) = stdlib::get(name).and_then(|text| engine.compile(text).ok()) else {
+            continue;
+        };
+        for f in ast
+            .iter_functions()
+            .filter(|f| f.access != FnAccess::Private)
+        {
+            let doc = f
+                .comments
+                .iter()
+                .flat_map(|c| c.lines())
+                .map(|l| l.trim().trim_start_matches("///").trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push(FnDoc {
+                namespace: Some(alias.to_string()),
+                module: Some(module.clone()),
+                name: f.name.to_string(),
+                signature: format!("{alias}::{}({})", f.name, f.params.join(", ")),
+                doc,
+            });
+        }
+    }
+    out
 }
 
 /// Rust type names as a playbook author knows them.

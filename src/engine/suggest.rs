@@ -25,7 +25,10 @@ pub fn identifiers(text: &str) -> Vec<&str> {
         let code = line.split("//").next().unwrap_or_default();
         let mut in_string = false;
         let mut start = None;
-        for (i, c) in code.char_indices().chain(std::iter::once((code.len(), ' '))) {
+        for (i, c) in code
+            .char_indices()
+            .chain(std::iter::once((code.len(), ' ')))
+        {
             if c == '"' || c == '`' {
                 in_string = !in_string;
             }

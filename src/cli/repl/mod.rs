@@ -3,12 +3,12 @@
 mod helper;
 
 use crate::cli::target_args::TargetArgs;
-use crate::session::Session;
 use crate::exit_code::ExitCode;
 use crate::report::console::Console;
 use crate::report::sink::Verbosity;
 use crate::report::style::Style;
 use crate::runtime::Runtime;
+use crate::session::Session;
 use clap::Args;
 use helper::ReplHelper;
 use rustyline::error::ReadlineError;
