@@ -115,8 +115,17 @@ impl<'r> Session<'r> {
             return true;
         };
         match &*err.0 {
-            ParseErrorType::UnexpectedEOF
-            | ParseErrorType::BadInput(LexError::UnterminatedString) => false,
+            ParseErrorType::UnexpectedEOF => false,
+            // Only a backtick string, or a "..." string whose line ends in a
+            // backslash, may go on over the next line.
+            ParseErrorType::BadInput(LexError::UnterminatedString) => {
+                let opening = err
+                    .1
+                    .line()
+                    .and_then(|l| input.lines().nth(l - 1))
+                    .and_then(|line| line.chars().nth(err.1.position().unwrap_or(1) - 1));
+                !(opening == Some('`') || input.trim_end_matches(' ').ends_with('\\'))
+            }
             ParseErrorType::MissingToken(..) => !at_end(input, err.1.line(), err.1.position()),
             _ => true,
         }

@@ -35,6 +35,21 @@ fn an_error_keeps_what_was_defined() {
 }
 
 #[test]
+fn an_unterminated_plain_string_is_an_error_not_a_continuation() {
+    let out = Test::new()
+        .stdin("let s = \"open\n7\n")
+        .args(["repl"])
+        .run()
+        .status(0);
+    assert_eq!(out.stdout, "=> 7\n");
+    assert!(
+        out.stderr.contains("Open string is not terminated"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn commands_vars_load_and_quit() {
     let out = Test::new()
         .file(

@@ -6,6 +6,10 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn interrupt_after_start(playbook: &str, marker: &str) -> (i32, Duration, String) {
+    signal_after_start(playbook, marker, libc::SIGINT)
+}
+
+fn signal_after_start(playbook: &str, marker: &str, signal: i32) -> (i32, Duration, String) {
     let t = Test::new()
         .playbook(playbook)
         .args(["play", "playbook.rhai"]);
@@ -30,7 +34,7 @@ fn interrupt_after_start(playbook: &str, marker: &str) -> (i32, Duration, String
     std::thread::sleep(Duration::from_millis(100));
     let sent = Instant::now();
     // SAFETY: plain kill(2) on the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let status = child.wait().expect("wait");
     let took = sent.elapsed();
     let mut rest = String::new();
@@ -56,6 +60,17 @@ fn sigint_stops_a_busy_loop() {
     let (code, took, stderr) = interrupt_after_start(
         "info(\"spinning\");\nlet n = 0;\nloop { n += 1; }\n",
         "spinning",
+    );
+    assert_eq!(code, 5, "{stderr}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
+
+#[test]
+fn sigterm_cancels_like_ctrl_c() {
+    let (code, took, stderr) = signal_after_start(
+        "step(\"wait\", || sleep(\"30s\"));\n",
+        "sleeping 30.0s",
+        libc::SIGTERM,
     );
     assert_eq!(code, 5, "{stderr}");
     assert!(took < Duration::from_secs(1), "took {took:?}");

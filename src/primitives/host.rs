@@ -69,18 +69,28 @@ impl Host {
         })
     }
 
-    /// Turns SIGINT (Ctrl-C) into a cancellation request for this host.
+    /// Turns SIGINT (Ctrl-C) and SIGTERM (a CI job cancelled) into a
+    /// cancellation request for this host.
     pub fn cancel_on_ctrl_c(self: &Arc<Self>) {
+        use tokio::signal::unix::{signal, SignalKind};
         let host = Arc::downgrade(self);
         self.tokio.spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                match host.upgrade() {
-                    Some(host) => {
-                        tracing::debug!("SIGINT: stopping the script and any wait in flight");
-                        host.cancel.request();
-                    }
-                    None => return,
-                }
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                tracing::warn!("cannot watch for Ctrl-C; it will end orion without clean-up");
+                return;
+            };
+            loop {
+                let name = tokio::select! {
+                    Some(()) = int.recv() => "SIGINT",
+                    Some(()) = term.recv() => "SIGTERM",
+                    else => return,
+                };
+                let Some(host) = host.upgrade() else { return };
+                tracing::debug!("{name}: stopping the script and any wait in flight");
+                host.cancel.request();
             }
         });
     }
