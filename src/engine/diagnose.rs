@@ -190,3 +190,48 @@ fn parse_hint(kind: &ParseErrorType) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Diagnoser;
+    use crate::engine::limits::Limits;
+    use crate::engine::sources::Sources;
+    use crate::primitives::error::error_at;
+    use rhai::{Engine, EvalAltResult, FuncRegistration, Module, NativeCallContext};
+
+    /// Rhai leaves namespaced native errors without a position; `error_at`
+    /// must put the script call's position back.
+    #[test]
+    fn namespaced_primitive_errors_point_at_the_script_call() {
+        let mut engine = Engine::new();
+        let mut module = Module::new();
+        FuncRegistration::new("boom").set_into_module(
+            &mut module,
+            |ctx: NativeCallContext| -> Result<(), Box<EvalAltResult>> {
+                Err(error_at(&ctx, "it broke\nhint: try less"))
+            },
+        );
+        engine.register_static_module("ns", module.into());
+        let text = "fn f() {\n    ns::boom()\n}\nf();\n";
+        let sources = Sources::default();
+        sources.insert("t.rhai", text);
+        let mut ast = engine.compile(text).unwrap();
+        ast.set_source("t.rhai");
+        let err = engine.run_ast(&ast).unwrap_err();
+        let limits = Limits::default();
+        let d = Diagnoser {
+            engine: &engine,
+            sources: &sources,
+            limits: &limits,
+        }
+        .eval_error(&err, "t.rhai", Some(&ast));
+        assert_eq!(d.message, "it broke");
+        assert_eq!(d.hint.as_deref(), Some("try less"));
+        let at = d.location.expect("a location");
+        assert_eq!((at.file.as_str(), at.line, at.column), ("t.rhai", 2, 9));
+        assert_eq!(d.source_line.as_deref(), Some("    ns::boom()"));
+        assert_eq!(d.frames.len(), 1);
+        assert_eq!(d.frames[0].label, "in `f`, called from");
+        assert_eq!(d.frames[0].at.line, 4);
+    }
+}
