@@ -70,18 +70,23 @@ impl Host {
     }
 
     /// Turns SIGINT (Ctrl-C) and SIGTERM (a CI job cancelled) into a
-    /// cancellation request for this host.
+    /// cancellation request for this host. The handlers are in place when this
+    /// returns (the line editor saves and restores whatever handler it finds).
     pub fn cancel_on_ctrl_c(self: &Arc<Self>) {
         use tokio::signal::unix::{signal, SignalKind};
-        let host = Arc::downgrade(self);
-        self.tokio.spawn(async move {
-            let (Ok(mut int), Ok(mut term)) = (
+        let registered = {
+            let _in_runtime = self.tokio.enter();
+            (
                 signal(SignalKind::interrupt()),
                 signal(SignalKind::terminate()),
-            ) else {
-                tracing::warn!("cannot watch for Ctrl-C; it will end orion without clean-up");
-                return;
-            };
+            )
+        };
+        let (Ok(mut int), Ok(mut term)) = registered else {
+            tracing::warn!("cannot watch for Ctrl-C; it will end orion without clean-up");
+            return;
+        };
+        let host = Arc::downgrade(self);
+        self.tokio.spawn(async move {
             loop {
                 let name = tokio::select! {
                     Some(()) = int.recv() => "SIGINT",
