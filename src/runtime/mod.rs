@@ -4,96 +4,23 @@
 use crate::config::Config;
 use crate::engine::assemble;
 use crate::engine::diagnose::Diagnoser;
-use crate::engine::imports::constant_imports;
 use crate::engine::limits::Limits;
 use crate::engine::sources::Sources;
-use crate::error::Error;
 use crate::exit_code::ExitCode;
 use crate::outcome::Outcome;
 use crate::primitives::host::Host;
-use crate::primitives::target::Target;
 use crate::report::diagnostic::{Diagnostic, Kind};
 use crate::report::event::Event;
-use crate::report::memory::Memory;
-use crate::report::sink::Sink;
 use rhai::{Engine, AST};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Configures a [`Runtime`]. Defaults: no target, no `--set` values, limits from
-/// the nearest orion.toml, events kept in memory.
-#[derive(Default)]
-pub struct RuntimeBuilder {
-    target: Target,
-    config_file: Option<PathBuf>,
-    limits: Option<Limits>,
-    sink: Option<Arc<dyn Sink>>,
-    ctrl_c: bool,
-}
+mod builder;
+mod check;
 
-impl RuntimeBuilder {
-    /// A value the script reads as `args.KEY` (like `--set KEY=VALUE`).
-    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.target.args.insert(key.into(), value.into());
-        self
-    }
-    pub fn environment(mut self, name: impl Into<String>) -> Self {
-        self.target.environment = Some(name.into());
-        self
-    }
-    pub fn context(mut self, name: impl Into<String>) -> Self {
-        self.target.context = Some(name.into());
-        self
-    }
-    pub fn namespace(mut self, name: impl Into<String>) -> Self {
-        self.target.namespace = Some(name.into());
-        self
-    }
-    pub fn dry_run(mut self, on: bool) -> Self {
-        self.target.dry_run = on;
-        self
-    }
-    pub fn assume_yes(mut self, on: bool) -> Self {
-        self.target.assume_yes = on;
-        self
-    }
-    /// Use this orion.toml instead of searching for one.
-    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.config_file = Some(path.into());
-        self
-    }
-    /// Use these limits, ignoring any orion.toml.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = Some(limits);
-        self
-    }
-    /// Where events go (console, JSON lines, memory...).
-    pub fn sink(mut self, sink: Arc<dyn Sink>) -> Self {
-        self.sink = Some(sink);
-        self
-    }
-    /// Stop the script and any wait in flight on SIGINT (exit code 5).
-    pub fn cancel_on_ctrl_c(mut self, on: bool) -> Self {
-        self.ctrl_c = on;
-        self
-    }
-
-    pub fn build(self) -> Result<Runtime, Error> {
-        let sink = self.sink.unwrap_or_else(|| Arc::new(Memory::default()));
-        let host = Arc::new(Host::new(self.target, sink)?);
-        if self.ctrl_c {
-            host.cancel_on_ctrl_c();
-        }
-        Ok(Runtime {
-            host,
-            config_file: self.config_file,
-            limits: self.limits,
-            sources: Arc::new(Sources::default()),
-        })
-    }
-}
+pub use builder::RuntimeBuilder;
 
 /// Runs playbooks. One runtime can run several, one after another.
 ///
@@ -116,6 +43,15 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    fn new(host: Arc<Host>, config_file: Option<PathBuf>, limits: Option<Limits>) -> Runtime {
+        Runtime {
+            host,
+            config_file,
+            limits,
+            sources: Arc::new(Sources::default()),
+        }
+    }
+
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
     }
@@ -265,71 +201,10 @@ impl Runtime {
         });
         outcome
     }
-
-    /// Compiles the playbook or module at `path` and every module it imports,
-    /// running nothing. Returns every problem found.
-    pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
-        let name = path.to_string_lossy().into_owned();
-        let dir = dir_of(path);
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                return vec![Diagnostic::new(
-                    Kind::Config,
-                    format!("cannot read {name}: {e}"),
-                )]
-            }
-        };
-        let (engine, limits) = match self.engine_for(dir) {
-            Ok(x) => x,
-            Err(d) => return vec![d],
-        };
-        let diagnoser = Diagnoser {
-            engine: &engine,
-            sources: &self.sources,
-            limits: &limits,
-        };
-        let scope = assemble::scope(&self.host);
-        let ast = match self.compile(&engine, &scope, &name, &text) {
-            Ok(ast) => ast,
-            Err(e) => return vec![diagnoser.parse_error(&e, &name)],
-        };
-        let mut problems = Vec::new();
-        let mut seen = HashSet::new();
-        self.check_imports(&engine, &diagnoser, &ast, &name, &mut seen, &mut problems);
-        problems
-    }
-
-    fn check_imports(
-        &self,
-        engine: &Engine,
-        diagnoser: &Diagnoser,
-        ast: &AST,
-        name: &str,
-        seen: &mut HashSet<String>,
-        problems: &mut Vec<Diagnostic>,
-    ) {
-        for (import, pos) in constant_imports(ast) {
-            if !seen.insert(import.clone()) {
-                continue;
-            }
-            match engine
-                .module_resolver()
-                .resolve_ast(engine, None, &import, pos)
-            {
-                Some(Ok(module)) => {
-                    let module_name = module.source().unwrap_or(&import).to_string();
-                    self.check_imports(engine, diagnoser, &module, &module_name, seen, problems);
-                }
-                Some(Err(e)) => problems.push(diagnoser.eval_error(&e, name, None)),
-                None => {}
-            }
-        }
-    }
 }
 
 /// The directory a playbook's imports and config are found from.
-fn dir_of(path: &Path) -> &Path {
+pub(crate) fn dir_of(path: &Path) -> &Path {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -1,0 +1,79 @@
+//! `RuntimeBuilder`: what a `Runtime` targets, where its events go, its limits.
+
+use crate::engine::limits::Limits;
+use crate::error::Error;
+use crate::primitives::host::Host;
+use crate::primitives::target::Target;
+use crate::report::memory::Memory;
+use crate::report::sink::Sink;
+use crate::runtime::Runtime;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Configures a [`Runtime`]. Defaults: no target, no `--set` values, limits from
+/// the nearest orion.toml, events kept in memory.
+#[derive(Default)]
+pub struct RuntimeBuilder {
+    target: Target,
+    config_file: Option<PathBuf>,
+    limits: Option<Limits>,
+    sink: Option<Arc<dyn Sink>>,
+    ctrl_c: bool,
+}
+
+impl RuntimeBuilder {
+    /// A value the script reads as `args.KEY` (like `--set KEY=VALUE`).
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.target.args.insert(key.into(), value.into());
+        self
+    }
+    pub fn environment(mut self, name: impl Into<String>) -> Self {
+        self.target.environment = Some(name.into());
+        self
+    }
+    pub fn context(mut self, name: impl Into<String>) -> Self {
+        self.target.context = Some(name.into());
+        self
+    }
+    pub fn namespace(mut self, name: impl Into<String>) -> Self {
+        self.target.namespace = Some(name.into());
+        self
+    }
+    pub fn dry_run(mut self, on: bool) -> Self {
+        self.target.dry_run = on;
+        self
+    }
+    pub fn assume_yes(mut self, on: bool) -> Self {
+        self.target.assume_yes = on;
+        self
+    }
+    /// Use this orion.toml instead of searching for one.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+    /// Use these limits, ignoring any orion.toml.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+    /// Where events go (console, JSON lines, memory...).
+    pub fn sink(mut self, sink: Arc<dyn Sink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+    /// Stop the script and any wait in flight on SIGINT (exit code 5).
+    pub fn cancel_on_ctrl_c(mut self, on: bool) -> Self {
+        self.ctrl_c = on;
+        self
+    }
+
+    pub fn build(self) -> Result<Runtime, Error> {
+        let sink = self.sink.unwrap_or_else(|| Arc::new(Memory::default()));
+        let host = Arc::new(Host::new(self.target, sink)?);
+        if self.ctrl_c {
+            host.cancel_on_ctrl_c();
+        }
+        Ok(Runtime::new(host, self.config_file, self.limits))
+    }
+}
