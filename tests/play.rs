@@ -173,3 +173,59 @@ fn bad_arguments_are_explained() {
         out.stderr
     );
 }
+
+#[test]
+fn exit_ends_the_playbook_successfully_and_refuses_a_value() {
+    Test::new()
+        .playbook("step(\"check\", || {\n    exit();\n});\nfail(\"not reached\");\n")
+        .args(["-q", "play", "playbook.rhai"])
+        .run()
+        .status(0)
+        .stderr("run succeeded in <t> (exit 0)\n");
+    let out = Test::new()
+        .playbook("exit(3);\n")
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2);
+    assert!(
+        out.stderr.contains("exit(value) is not supported"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn rhai_sleep_in_seconds_is_refused_for_one_that_ctrl_c_can_stop() {
+    let out = Test::new()
+        .playbook("sleep(5);\n")
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2);
+    assert!(
+        out.stderr.contains("error: sleep(5) has no unit"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: durations are strings with a unit: sleep(\"5s\")"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn known_function_with_wrong_arguments_shows_its_signature() {
+    let out = Test::new()
+        .playbook("step(1, || 2);\n")
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2);
+    assert!(
+        out.stderr.contains(
+            "hint: `step` takes other arguments: `step(name: string, body: closure) -> any`"
+        ),
+        "{}",
+        out.stderr
+    );
+}

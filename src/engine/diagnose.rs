@@ -2,6 +2,7 @@
 //! the call chain through functions and modules, the kind, and a hint.
 
 use crate::engine::limits::Limits;
+use crate::engine::reference::functions;
 use crate::engine::sources::Sources;
 use crate::engine::suggest::{closest, identifiers};
 use crate::primitives::error::{innermost, message};
@@ -143,6 +144,18 @@ impl Diagnoser<'_> {
         });
         known.sort();
         known.dedup();
+        if known.iter().any(|k| k == name) {
+            let forms: Vec<String> = functions(self.engine)
+                .into_iter()
+                .filter(|f| f.signature.split('(').next() == Some(name))
+                .map(|f| format!("`{}`", f.signature))
+                .collect();
+            return Some(if forms.is_empty() {
+                format!("`{name}` exists, but not for these argument types")
+            } else {
+                format!("`{name}` takes other arguments: {}", forms.join(", "))
+            });
+        }
         closest(name, known.iter().map(String::as_str))
             .map(|best| format!("did you mean `{best}`?"))
     }

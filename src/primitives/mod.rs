@@ -3,6 +3,7 @@
 
 pub mod cancel;
 pub mod error;
+pub mod exit;
 pub mod host;
 pub mod log;
 pub mod sleep;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 /// Registers every primitive and namespace into `engine`.
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    exit::register(engine, host);
     log::register(engine, host);
     sleep::register(engine, host);
     step::register(engine, host);

@@ -34,4 +34,35 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
                 .map_err(|_| cancelled_at(&ctx))
         },
     );
+
+    // Rhai's own sleep(seconds) blocks the thread where Ctrl-C cannot reach it.
+    doc(
+        "sleep",
+        "Refused: durations are strings with a unit, such as \"5s\".",
+        &["seconds: int", "()"],
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, n: i64| -> Result<(), Box<EvalAltResult>> {
+            Err(no_unit(&ctx, &n.to_string()))
+        },
+    );
+    doc(
+        "sleep",
+        "Refused: durations are strings with a unit, such as \"500ms\".",
+        &["seconds: float", "()"],
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, n: f64| -> Result<(), Box<EvalAltResult>> {
+            Err(no_unit(&ctx, &n.to_string()))
+        },
+    );
+}
+
+fn no_unit(ctx: &NativeCallContext, number: &str) -> Box<EvalAltResult> {
+    error_at(
+        ctx,
+        format!("sleep({number}) has no unit\nhint: durations are strings with a unit: sleep(\"{number}s\"), sleep(\"500ms\")"),
+    )
 }

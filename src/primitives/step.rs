@@ -25,7 +25,9 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
             let started = Instant::now();
             let result = body.call_within_context::<Dynamic>(&ctx, ());
             let (status, error) = match &result {
+                // exit(): the playbook ends here on purpose.
                 Ok(_) => (StepStatus::Ok, None),
+                Err(e) if matches!(innermost(e), EvalAltResult::Exit(..)) => (StepStatus::Ok, None),
                 Err(e) if h.cancel.is_requested()
                     || matches!(innermost(e), EvalAltResult::ErrorTerminated(..)) =>
                 {
