@@ -6,19 +6,19 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// Environment from orion.toml to deploy to (e.g. staging, production).
+    /// Environment to deploy to (e.g. staging); the playbook reads it as target::environment().
     #[arg(long = "env", value_name = "NAME")]
     environment: Option<String>,
-    /// Kubernetes context to use (default: the kubeconfig's current context).
+    /// Kubernetes context; the playbook reads it as target::context().
     #[arg(long, value_name = "C")]
     context: Option<String>,
-    /// Kubernetes namespace to use.
+    /// Kubernetes namespace; the playbook reads it as target::namespace().
     #[arg(long, short = 'n', value_name = "N")]
     namespace: Option<String>,
-    /// Show what would change; change nothing.
+    /// Change nothing; the playbook reads it as target::dry_run().
     #[arg(long)]
     dry_run: bool,
-    /// Answer yes to approval prompts (for CI).
+    /// Pre-approve the run (for CI, where no one can answer a prompt).
     #[arg(long, short = 'y')]
     yes: bool,
     /// A value for the playbook, read as `args.KEY` (repeatable).
