@@ -18,6 +18,7 @@ pub mod primitives;
 pub mod report;
 pub mod runtime;
 pub mod session;
+pub mod sim;
 
 pub use cli::run;
 pub use error::Error;

@@ -10,3 +10,5 @@ mod json;
 mod play;
 mod repl;
 mod signal;
+mod sim_api;
+mod sim_kubectl;

@@ -39,7 +39,7 @@ fn signal_after_start(playbook: &str, marker: &str, signal: i32) -> (i32, Durati
     let took = sent.elapsed();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    (status.code().unwrap_or(-1), took, seen + &rest)
+    (status.code().unwrap_or(-1), took, seen + rest.as_str())
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod doc;
 mod logging;
 mod play;
 mod repl;
+mod sim;
 mod target_args;
 
 use crate::exit_code::ExitCode;
@@ -37,6 +38,7 @@ enum Command {
     Play(play::PlayArgs),
     Check(check::CheckArgs),
     Repl(repl::ReplArgs),
+    Sim(sim::SimArgs),
     Doc(doc::DocArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -76,6 +78,7 @@ where
         Command::Play(args) => play::run(args, verbosity),
         Command::Check(args) => check::run(args),
         Command::Repl(args) => repl::run(args, verbosity),
+        Command::Sim(args) => sim::run(args),
         Command::Doc(args) => doc::run(args),
         Command::Completions(args) => completions::run(args),
     };

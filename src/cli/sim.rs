@@ -1,0 +1,83 @@
+//! `orion sim`: serve a simulated Kubernetes cluster on loopback until Ctrl-C.
+
+use crate::exit_code::ExitCode;
+use crate::report::style::Style;
+use crate::sim::kubeconfig::CONTEXT;
+use crate::sim::{Sim, SimConfig};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Serve a simulated Kubernetes cluster on loopback and write a kubeconfig
+/// (context `orion-sim`) that kubectl and orion use as they are.
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Address to serve on; loopback only (the simulator has no authentication).
+    #[arg(long, default_value = "127.0.0.1:6443", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Simulated nodes.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    nodes: u16,
+    /// Where to write the kubeconfig [default: $XDG_DATA_HOME/orion/sim/kubeconfig].
+    #[arg(long, value_name = "PATH")]
+    kubeconfig: Option<PathBuf>,
+}
+
+pub fn run(args: SimArgs) -> ExitCode {
+    let style = Style::for_stderr();
+    let fail = |message: String| {
+        eprintln!("{} {message}", style.error("error:"));
+        ExitCode::PreFlight
+    };
+    if !args.listen.ip().is_loopback() {
+        return fail(format!(
+            "refusing to listen on {}: the simulated cluster has no authentication\n  = hint: use a loopback address such as 127.0.0.1:6443",
+            args.listen
+        ));
+    }
+    let Some(path) = args
+        .kubeconfig
+        .or_else(|| dirs::data_dir().map(|d| d.join("orion/sim/kubeconfig")))
+    else {
+        return fail(
+            "no data directory to write the kubeconfig to\n  = hint: pass --kubeconfig PATH".into(),
+        );
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the I/O runtime: {e}")),
+    };
+    let config = SimConfig {
+        listen: args.listen,
+        nodes: usize::from(args.nodes),
+        ..SimConfig::default()
+    };
+    runtime.block_on(async {
+        let sim = match Sim::start(config).await {
+            Ok(sim) => sim,
+            Err(e) => {
+                return fail(format!(
+                    "cannot listen on {}: {e}\n  = hint: pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)",
+                    args.listen
+                ))
+            }
+        };
+        if let Err(e) = sim.write_kubeconfig(&path) {
+            return fail(format!("cannot write the kubeconfig to {}: {e}", path.display()));
+        }
+        eprintln!(
+            "simulated cluster listening on {} ({} nodes)\nkubeconfig: {} (context {CONTEXT})\n  export KUBECONFIG={}\nCtrl-C stops it.",
+            sim.url(),
+            args.nodes,
+            path.display(),
+            path.display()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        sim.shutdown().await;
+        eprintln!("simulated cluster stopped");
+        ExitCode::Success
+    })
+}

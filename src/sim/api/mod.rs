@@ -1,0 +1,194 @@
+//! The HTTP face of the simulated API server: routes a request to discovery,
+//! reads (get, list, watch) or writes, and answers errors as `Status` objects.
+
+pub mod discovery;
+pub mod openapi;
+pub mod path;
+pub mod read;
+pub mod scale;
+pub mod watch;
+pub mod write;
+
+use crate::sim::status::ApiError;
+use crate::sim::store::Store;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use path::{route, Route, Target};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every handler shares.
+pub struct Api {
+    pub store: Store,
+    /// host:port, as discovery reports it.
+    pub server: String,
+    /// How often a watch that allows bookmarks gets one.
+    pub bookmark_interval: Duration,
+}
+
+/// One request, parsed.
+pub struct Request {
+    pub method: Method,
+    pub query: HashMap<String, String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Request {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.param("dryRun") == Some("All")
+    }
+
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+pub fn router(api: Arc<Api>) -> Router {
+    Router::new().fallback(handle).with_state(api)
+}
+
+async fn handle(
+    State(api): State<Arc<Api>>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Request {
+        method,
+        query,
+        headers,
+        body,
+    };
+    tracing::trace!(method = %req.method, uri = %uri, "simulated API request");
+    let result = match route(uri.path()) {
+        Route::Object(target) => object(&api, target, &req).await,
+        other => discover(&api, other, &req),
+    };
+    result.unwrap_or_else(error)
+}
+
+fn discover(api: &Api, route: Route, req: &Request) -> Result<Response, ApiError> {
+    if req.method != Method::GET {
+        return Err(ApiError::method_not_allowed());
+    }
+    let aggregated = discovery::wants_aggregated(req.header(header::ACCEPT));
+    let value = match route {
+        Route::Version => discovery::version(),
+        Route::CoreVersions if aggregated => {
+            return Ok(typed(discovery::aggregated(true), discovery::AGGREGATED))
+        }
+        Route::Groups if aggregated => {
+            return Ok(typed(discovery::aggregated(false), discovery::AGGREGATED))
+        }
+        Route::CoreVersions => discovery::core_versions(&api.server),
+        Route::Groups => discovery::groups(),
+        Route::Group(g) => discovery::group(&g).ok_or_else(ApiError::unknown_path)?,
+        Route::GroupVersion(g, v) => {
+            discovery::resource_list(&g, &v).ok_or_else(ApiError::unknown_path)?
+        }
+        Route::OpenApiIndex => openapi::index(),
+        Route::OpenApi(path) => openapi::document_at(&path).ok_or_else(ApiError::unknown_path)?,
+        Route::Object(_) | Route::Unknown => return Err(ApiError::unknown_path()),
+    };
+    Ok(json(StatusCode::OK, &value))
+}
+
+async fn object(api: &Arc<Api>, target: Target, req: &Request) -> Result<Response, ApiError> {
+    let sub = target.subresource.as_deref();
+    match (&req.method, target.name.is_some(), sub) {
+        (&Method::GET, false, None) if watch::requested(req) => watch::watch(api, &target, req),
+        (&Method::GET, false, None) => {
+            read::list(api, &target, req).map(|v| json(StatusCode::OK, &v))
+        }
+        (&Method::GET, true, Some("scale")) => {
+            read::get(api, &target).map(|o| json(StatusCode::OK, &scale::to_scale(&o)))
+        }
+        (&Method::GET, true, Some("log")) => read::log(api, &target),
+        (&Method::GET, true, None | Some("status")) => {
+            read::get(api, &target).map(|v| json(StatusCode::OK, &v))
+        }
+        (&Method::POST, false, None) => {
+            write::create(api, &target, req).map(|v| json(StatusCode::CREATED, &v))
+        }
+        (&Method::PUT, true, None | Some("status") | Some("scale")) => {
+            write::update(api, &target, req).map(|v| json(StatusCode::OK, &v))
+        }
+        (&Method::PATCH, true, None | Some("status") | Some("scale")) => {
+            write::patch(api, &target, req).map(|v| json(StatusCode::OK, &v))
+        }
+        (&Method::DELETE, true, None) => {
+            write::delete(api, &target, req).map(|v| json(StatusCode::OK, &v))
+        }
+        (&Method::DELETE, false, None) => {
+            write::delete_collection(api, &target, req).map(|v| json(StatusCode::OK, &v))
+        }
+        (_, _, Some(s)) if !target.resource.subresources.contains(&s) => {
+            Err(ApiError::unknown_path())
+        }
+        _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+pub fn json(code: StatusCode, value: &Value) -> Response {
+    typed_with(code, value, "application/json")
+}
+
+fn typed(value: Value, content_type: &str) -> Response {
+    typed_with(StatusCode::OK, &value, content_type)
+}
+
+fn typed_with(code: StatusCode, value: &Value, content_type: &str) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    (
+        code,
+        [(header::CONTENT_TYPE, content_type.to_string())],
+        Body::from(body),
+    )
+        .into_response()
+}
+
+pub fn error(e: ApiError) -> Response {
+    let code = StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(code, &e.to_status())
+}
+
+/// The request body as JSON. Other encodings (kubectl sends protobuf first)
+/// get 415, and clients retry in JSON.
+pub fn body_json(req: &Request) -> Result<Value, ApiError> {
+    let content_type = req.header(header::CONTENT_TYPE);
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if !(media.is_empty()
+        || media == "application/json"
+        || media.ends_with("+json")
+        || media == "application/yaml")
+    {
+        return Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got \"{content_type}\""),
+        ));
+    }
+    serde_json::from_slice(&req.body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body of the request could not be decoded as JSON: {e}"
+        ))
+    })
+}

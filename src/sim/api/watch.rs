@@ -1,0 +1,182 @@
+//! Watches: replay changes after a resourceVersion (or the current objects as
+//! ADDED), then stream live ones; BOOKMARKs when asked; an ERROR event with
+//! 410 when the version is no longer kept.
+
+use crate::sim::api::path::Target;
+use crate::sim::api::read::selectors;
+use crate::sim::api::{Api, Request};
+use crate::sim::selector::{FieldSelector, LabelSelector};
+use crate::sim::status::ApiError;
+use crate::sim::store::{Change, ChangeKind};
+use axum::body::{Body, Bytes};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+pub fn requested(req: &Request) -> bool {
+    matches!(req.param("watch"), Some("true" | "1"))
+}
+
+struct Filter {
+    resource: &'static crate::sim::resources::Resource,
+    namespace: Option<String>,
+    labels: LabelSelector,
+    fields: FieldSelector,
+}
+
+impl Filter {
+    fn selects(&self, object: &Value) -> bool {
+        let ns_ok = self
+            .namespace
+            .as_deref()
+            .is_none_or(|ns| object["metadata"]["namespace"].as_str() == Some(ns));
+        ns_ok && self.labels.matches(object) && self.fields.matches(object)
+    }
+
+    /// The event type this watch sees for a change, if any: an object moving
+    /// out of the selection is DELETED for it, one moving in is ADDED.
+    fn event(&self, change: &Change) -> Option<&'static str> {
+        if !std::ptr::eq(change.resource, self.resource) {
+            return None;
+        }
+        let now = self.selects(&change.object);
+        match (change.kind, &change.old) {
+            (ChangeKind::Modified, Some(old)) => match (self.selects(old), now) {
+                (true, true) => Some("MODIFIED"),
+                (false, true) => Some("ADDED"),
+                (true, false) => Some("DELETED"),
+                (false, false) => None,
+            },
+            (kind, _) => now.then_some(kind.as_str()),
+        }
+    }
+}
+
+fn line(kind: &str, object: &Value) -> Bytes {
+    let mut text =
+        serde_json::to_vec(&json!({ "type": kind, "object": object })).unwrap_or_default();
+    text.push(b'\n');
+    Bytes::from(text)
+}
+
+fn bookmark(target: &Target, rv: u64, initial_end: bool) -> Bytes {
+    let mut meta = json!({ "resourceVersion": rv.to_string() });
+    if initial_end {
+        meta["annotations"] = json!({ "k8s.io/initial-events-end": "true" });
+    }
+    line(
+        "BOOKMARK",
+        &json!({ "kind": target.resource.kind, "apiVersion": target.resource.api_version(), "metadata": meta }),
+    )
+}
+
+pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response, ApiError> {
+    let (labels, fields) = selectors(target, req)?;
+    let filter = Filter {
+        resource: target.resource,
+        namespace: target.namespace.clone(),
+        labels,
+        fields,
+    };
+    let since: u64 = match req.param("resourceVersion") {
+        None | Some("0") => 0,
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion: {v}")))?,
+    };
+    let bookmarks = matches!(req.param("allowWatchBookmarks"), Some("true" | "1"));
+    let initial_events = matches!(req.param("sendInitialEvents"), Some("true" | "1"));
+    let timeout = req
+        .param("timeoutSeconds")
+        .and_then(|t| t.parse().ok())
+        .map_or(Duration::from_secs(1800), Duration::from_secs);
+
+    // Subscribe before reading, so nothing falls between the replay and the live stream.
+    let live = api.store.subscribe();
+    let mut first: Vec<Bytes> = Vec::new();
+    let mut last_sent;
+    if since == 0 || initial_events {
+        let (objects, rv) = api.store.list(target.resource, target.namespace.as_deref());
+        first.extend(
+            objects
+                .iter()
+                .filter(|o| filter.selects(o))
+                .map(|o| line("ADDED", o)),
+        );
+        if initial_events && bookmarks {
+            first.push(bookmark(target, rv, true));
+        }
+        last_sent = rv;
+    } else {
+        match api.store.changes_since(since) {
+            Ok(changes) => {
+                last_sent = since;
+                for c in changes {
+                    if let Some(kind) = filter.event(&c) {
+                        first.push(line(kind, &c.object));
+                    }
+                    last_sent = c.rv;
+                }
+            }
+            Err(gone) => {
+                let body = line("ERROR", &gone.to_status());
+                return Ok(stream_response(Body::from(body)));
+            }
+        }
+    }
+
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(256);
+    let interval = api.bookmark_interval;
+    let current = api.clone();
+    let kind_target = (target.resource.kind, target.resource.api_version());
+    tokio::spawn(async move {
+        for b in first {
+            if tx.send(Ok(b)).await.is_err() {
+                return;
+            }
+        }
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut live = live;
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        loop {
+            let out = tokio::select! {
+                _ = &mut deadline => return,
+                _ = ticker.tick(), if bookmarks => {
+                    let rv = current.store.current_version().max(last_sent);
+                    Some(line("BOOKMARK", &json!({ "kind": kind_target.0, "apiVersion": kind_target.1, "metadata": { "resourceVersion": rv.to_string() } })))
+                }
+                change = live.recv() => match change {
+                    Ok(c) if c.rv <= last_sent => None,
+                    Ok(c) => {
+                        last_sent = c.rv;
+                        filter.event(&c).map(|kind| line(kind, &c.object))
+                    }
+                    // A watcher too slow to keep up is closed; its client re-watches.
+                    Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            if let Some(bytes) = out {
+                if tx.send(Ok(bytes)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Ok(stream_response(Body::from_stream(ReceiverStream::new(rx))))
+}
+
+fn stream_response(body: Body) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}

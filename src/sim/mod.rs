@@ -1,0 +1,16 @@
+//! A simulated Kubernetes cluster: an API server that kubectl and kube-rs talk
+//! to over HTTP, with the store and (later) controllers behind it. It stands
+//! alone: nothing here imports the rest of orion.
+
+pub mod api;
+pub mod bootstrap;
+pub mod kubeconfig;
+pub mod meta;
+pub mod patch;
+pub mod resources;
+pub mod selector;
+pub mod server;
+pub mod status;
+pub mod store;
+
+pub use server::{Sim, SimConfig};

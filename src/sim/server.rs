@@ -1,0 +1,121 @@
+//! Starting and stopping a simulated API server on a loopback port.
+
+use crate::sim::api::{router, Api};
+use crate::sim::bootstrap;
+use crate::sim::kubeconfig;
+use crate::sim::store::Store;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How a simulated cluster starts.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub nodes: usize,
+    pub bookmark_interval: Duration,
+    /// Changes kept for resuming watches (older versions get 410 Gone).
+    pub history: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> SimConfig {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            nodes: 3,
+            bookmark_interval: Duration::from_secs(10),
+            history: 20_000,
+        }
+    }
+}
+
+/// A running simulated cluster. Dropping it stops the server.
+pub struct Sim {
+    addr: SocketAddr,
+    api: Arc<Api>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Binds, fills the cluster (namespaces, nodes) and serves in the background.
+    /// Call from inside a tokio runtime.
+    pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let store = Store::with_history(config.history);
+        bootstrap::populate(&store, config.nodes);
+        let api = Arc::new(Api {
+            store,
+            server: addr.to_string(),
+            bookmark_interval: config.bookmark_interval,
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(api.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Sim {
+            addr,
+            api,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn api(&self) -> &Arc<Api> {
+        &self.api
+    }
+
+    pub fn kubeconfig(&self) -> Value {
+        kubeconfig::kubeconfig(&self.url())
+    }
+
+    pub fn write_kubeconfig(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = serde_json::to_string_pretty(&self.kubeconfig()).unwrap_or_default();
+        std::fs::write(path, text)
+    }
+
+    /// Stops accepting requests. Open watches end when the runtime stops.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

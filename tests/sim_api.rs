@@ -1,0 +1,307 @@
+//! The simulated API server through kube-rs, as orion's own code will use it.
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
+use kube::api::{
+    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+};
+use kube::{Client, Config};
+use orion::sim::{Sim, SimConfig};
+use serde_json::json;
+
+async fn start(config: SimConfig) -> (Sim, Client) {
+    let sim = Sim::start(config)
+        .await
+        .expect("start the simulated cluster");
+    let mut cfg = Config::new(sim.url().parse().unwrap());
+    cfg.default_namespace = "default".into();
+    let client = Client::try_from(cfg).expect("client");
+    (sim, client)
+}
+
+fn cm(name: &str, labels: serde_json::Value) -> ConfigMap {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": name, "labels": labels },
+        "data": { "k": "v" },
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn fresh_cluster_has_namespaces_and_nodes() {
+    let (sim, client) = start(SimConfig {
+        nodes: 4,
+        ..SimConfig::default()
+    })
+    .await;
+    let ns: Vec<String> = Api::<Namespace>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|n| n.metadata.name.unwrap())
+        .collect();
+    assert_eq!(
+        ns,
+        ["default", "kube-node-lease", "kube-public", "kube-system"]
+    );
+    let nodes = Api::<Node>::all(client)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    assert_eq!(nodes.items.len(), 4);
+    let ready = &nodes.items[0]
+        .status
+        .as_ref()
+        .unwrap()
+        .conditions
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(
+        (ready.type_.as_str(), ready.status.as_str()),
+        ("Ready", "True")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn create_get_list_conflict_delete() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let created = api
+        .create(&PostParams::default(), &cm("a", json!({"app": "web"})))
+        .await
+        .unwrap();
+    let meta = &created.metadata;
+    assert_eq!(meta.namespace.as_deref(), Some("default"));
+    assert!(
+        meta.uid.is_some() && meta.creation_timestamp.is_some() && meta.resource_version.is_some()
+    );
+    api.create(&PostParams::default(), &cm("b", json!({"app": "db"})))
+        .await
+        .unwrap();
+
+    let err = api
+        .create(&PostParams::default(), &cm("a", json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 409 && s.reason == "AlreadyExists"),
+        "{err}"
+    );
+
+    let web = api
+        .list(&ListParams::default().labels("app=web"))
+        .await
+        .unwrap();
+    assert_eq!(web.items.len(), 1);
+    assert_eq!(web.items[0].metadata.name.as_deref(), Some("a"));
+
+    // A replace carrying an old resourceVersion is refused with 409 Conflict.
+    let mut fresh = api.get("a").await.unwrap();
+    fresh.data = Some([("k".to_string(), "v2".to_string())].into());
+    let mut stale = fresh.clone();
+    api.replace("a", &PostParams::default(), &fresh)
+        .await
+        .unwrap();
+    stale.data = Some([("k".to_string(), "v3".to_string())].into());
+    let err = api
+        .replace("a", &PostParams::default(), &stale)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 409 && s.reason == "Conflict"),
+        "{err}"
+    );
+    assert_eq!(api.get("a").await.unwrap().data.unwrap()["k"], "v2");
+
+    // dryRun=All changes nothing.
+    let dry = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    api.create(&dry, &cm("c", json!({}))).await.unwrap();
+    assert!(api.get_opt("c").await.unwrap().is_none());
+
+    api.delete("a", &DeleteParams::default()).await.unwrap();
+    let err = api.get("a").await.unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 404 && s.reason == "NotFound" && s.message == "configmaps \"a\" not found"),
+        "{err}"
+    );
+    let err = Api::<ConfigMap>::namespaced(api.clone().into_client(), "nowhere")
+        .create(&PostParams::default(), &cm("x", json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, kube::Error::Api(s) if s.code == 404 && s.message == "namespaces \"nowhere\" not found"),
+        "{err}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn watch_resumes_from_a_resource_version() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let first = api
+        .create(&PostParams::default(), &cm("one", json!({})))
+        .await
+        .unwrap();
+    let from = first.metadata.resource_version.clone().unwrap();
+    api.create(&PostParams::default(), &cm("two", json!({})))
+        .await
+        .unwrap();
+    api.delete("one", &DeleteParams::default()).await.unwrap();
+
+    let mut events = api
+        .watch(&WatchParams::default().timeout(5), &from)
+        .await
+        .unwrap()
+        .boxed();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match events.try_next().await.unwrap().expect("an event") {
+            WatchEvent::Added(o) => seen.push(format!("added {}", o.metadata.name.unwrap())),
+            WatchEvent::Deleted(o) => seen.push(format!("deleted {}", o.metadata.name.unwrap())),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(seen, ["added two", "deleted one"]);
+    // A live change arrives on the same watch.
+    api.create(&PostParams::default(), &cm("three", json!({})))
+        .await
+        .unwrap();
+    match events.try_next().await.unwrap().expect("an event") {
+        WatchEvent::Added(o) => assert_eq!(o.metadata.name.as_deref(), Some("three")),
+        other => panic!("unexpected {other:?}"),
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn watch_from_an_expired_version_gets_410() {
+    let (sim, client) = start(SimConfig {
+        history: 5,
+        ..SimConfig::default()
+    })
+    .await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    for i in 0..10 {
+        api.create(&PostParams::default(), &cm(&format!("c{i}"), json!({})))
+            .await
+            .unwrap();
+    }
+    let mut events = api
+        .watch(&WatchParams::default().timeout(5), "2")
+        .await
+        .unwrap()
+        .boxed();
+    match events.try_next().await.unwrap().expect("an event") {
+        WatchEvent::Error(e) => assert_eq!((e.code, e.reason.as_str()), (410, "Expired")),
+        other => panic!("expected 410, got {other:?}"),
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn scale_subresource_and_generation() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let api: Api<Deployment> = Api::default_namespaced(client);
+    let d: Deployment = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": "web" },
+        "spec": {
+            "replicas": 2,
+            "selector": { "matchLabels": { "app": "web" } },
+            "template": { "metadata": { "labels": { "app": "web" } },
+                          "spec": { "containers": [{ "name": "web", "image": "web:1" }] } },
+        },
+    }))
+    .unwrap();
+    let created = api.create(&PostParams::default(), &d).await.unwrap();
+    assert_eq!(created.metadata.generation, Some(1));
+    let scale = api.get_scale("web").await.unwrap();
+    assert_eq!(scale.spec.unwrap().replicas, Some(2));
+    assert_eq!(scale.status.unwrap().selector.as_deref(), Some("app=web"));
+    api.patch_scale(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"replicas": 5}})),
+    )
+    .await
+    .unwrap();
+    let after = api.get("web").await.unwrap();
+    assert_eq!(after.spec.unwrap().replicas, Some(5));
+    assert_eq!(after.metadata.generation, Some(2));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn deleting_an_owner_collects_its_dependents() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    let owner = api
+        .create(&PostParams::default(), &cm("owner", json!({})))
+        .await
+        .unwrap();
+    let uid = owner.metadata.uid.unwrap();
+    let mut child = cm("child", json!({}));
+    child.metadata.owner_references = Some(vec![serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid,
+    }))
+    .unwrap()]);
+    api.create(&PostParams::default(), &child).await.unwrap();
+    let mut orphan = child.clone();
+    orphan.metadata.name = Some("kept".into());
+    api.create(&PostParams::default(), &orphan).await.unwrap();
+
+    api.delete("owner", &DeleteParams::default()).await.unwrap();
+    assert!(api.get_opt("child").await.unwrap().is_none());
+    assert!(api.get_opt("kept").await.unwrap().is_none());
+
+    // With Orphan, the dependent stays and loses its owner reference.
+    let owner = api
+        .create(&PostParams::default(), &cm("owner2", json!({})))
+        .await
+        .unwrap();
+    let mut dep = cm("dep", json!({}));
+    dep.metadata.owner_references = Some(vec![serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap", "name": "owner2", "uid": owner.metadata.uid.unwrap(),
+    }))
+    .unwrap()]);
+    api.create(&PostParams::default(), &dep).await.unwrap();
+    api.delete("owner2", &DeleteParams::orphan()).await.unwrap();
+    let kept = api.get("dep").await.unwrap();
+    assert!(kept
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn discovery_finds_every_group() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let discovery = kube::discovery::Discovery::new(client).run().await.unwrap();
+    let groups: Vec<String> = discovery.groups().map(|g| g.name().to_string()).collect();
+    for g in [
+        "",
+        "apps",
+        "coordination.k8s.io",
+        "networking.k8s.io",
+        "gateway.networking.k8s.io",
+    ] {
+        assert!(groups.iter().any(|x| x == g), "{g} missing from {groups:?}");
+    }
+    let apps = discovery.get("apps").unwrap();
+    assert!(apps
+        .recommended_resources()
+        .iter()
+        .any(|(r, _)| r.kind == "Deployment"));
+    sim.shutdown().await;
+}

@@ -1,0 +1,267 @@
+//! The real `kubectl` against the simulated cluster.
+
+use orion::sim::{Sim, SimConfig};
+use std::path::PathBuf;
+use std::process::Command;
+
+struct Cluster {
+    sim: Option<Sim>,
+    runtime: tokio::runtime::Runtime,
+    kubeconfig: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = runtime
+            .block_on(Sim::start(SimConfig::default()))
+            .expect("start the simulated cluster");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        Cluster {
+            sim: Some(sim),
+            runtime,
+            kubeconfig,
+            _dir: dir,
+        }
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let path = self._dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    /// Runs kubectl; returns (exit code, stdout, stderr).
+    fn kubectl(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new("kubectl")
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env_remove("KUBECTL_EXTERNAL_DIFF")
+            .output()
+            .expect("kubectl (install it with ./scripts/test)");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs kubectl, which must succeed; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.kubectl(args);
+        assert_eq!(code, 0, "kubectl {args:?} failed:\n{err}");
+        out
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.shutdown());
+        }
+    }
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports: [{containerPort: 80}]
+        env: [{name: MODE, value: blue}]
+      - name: sidecar
+        image: envoy:1
+";
+
+#[test]
+fn discovery_namespaces_and_nodes() {
+    let c = Cluster::start();
+    let out = c.ok(&[
+        "get",
+        "namespaces",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+    ]);
+    assert_eq!(out, "default kube-node-lease kube-public kube-system");
+    let out = c.ok(&["get", "nodes", "-o", "name"]);
+    assert_eq!(out, "node/sim-node-1\nnode/sim-node-2\nnode/sim-node-3\n");
+    let out = c.ok(&["api-resources", "-o", "name"]);
+    for r in [
+        "deployments.apps",
+        "leases.coordination.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
+        "pods",
+    ] {
+        assert!(out.lines().any(|l| l == r), "{r} missing:\n{out}");
+    }
+    assert!(c
+        .ok(&["version", "-o", "json"])
+        .contains("v1.32.0-orion-sim"));
+}
+
+#[test]
+fn apply_configure_scale_patch_and_delete_a_deployment() {
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    assert_eq!(
+        c.ok(&["apply", "-f", &manifest]),
+        "deployment.apps/web created\n"
+    );
+    assert_eq!(
+        c.ok(&["apply", "-f", &manifest]),
+        "deployment.apps/web unchanged\n"
+    );
+    let annotations = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.metadata.annotations}",
+    ]);
+    assert!(
+        annotations.contains("kubectl.kubernetes.io/last-applied-configuration"),
+        "{annotations}"
+    );
+
+    let changed = c.file("web2.yaml", &DEPLOYMENT.replace("nginx:1.25", "nginx:1.26"));
+    assert_eq!(
+        c.ok(&["apply", "-f", &changed]),
+        "deployment.apps/web configured\n"
+    );
+    let out = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.metadata.generation} {.spec.template.spec.containers[*].image}",
+    ]);
+    assert_eq!(out, "2 nginx:1.26 envoy:1");
+
+    assert_eq!(
+        c.ok(&["scale", "deploy", "web", "--replicas=4"]),
+        "deployment.apps/web scaled\n"
+    );
+    assert_eq!(
+        c.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]),
+        "4"
+    );
+
+    // Strategic merge: the container is merged by name; the sidecar and env stay.
+    c.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:2"}]}}}}"#,
+    ]);
+    let out = c.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].image} {.spec.template.spec.containers[0].env[0].value}"]);
+    assert_eq!(out, "nginx:2 envoy:1 blue");
+    c.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"labels":{"tier":"front"}}}"#,
+    ]);
+    c.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/replicas","value":3}]"#,
+    ]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "deploy",
+            "-l",
+            "tier=front",
+            "-o",
+            "jsonpath={.items[0].spec.replicas}"
+        ]),
+        "3"
+    );
+
+    c.ok(&["set", "image", "deploy/web", "web=nginx:3"]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}"
+        ]),
+        "nginx:3"
+    );
+
+    // A server-side dry run changes nothing.
+    let dry = c.file(
+        "dry.yaml",
+        &DEPLOYMENT.replace("name: web\n  labels", "name: dry\n  labels"),
+    );
+    assert_eq!(
+        c.ok(&["apply", "--dry-run=server", "-f", &dry]),
+        "deployment.apps/dry created (server dry run)\n"
+    );
+    let (code, _, err) = c.kubectl(&["get", "deploy", "dry"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        "Error from server (NotFound): deployments.apps \"dry\" not found"
+    );
+
+    assert_eq!(
+        c.ok(&["delete", "deploy", "web"]),
+        "deployment.apps \"web\" deleted\n"
+    );
+    let (_, out, err) = c.kubectl(&["get", "deploy"]);
+    assert_eq!(
+        (out.as_str(), err.trim()),
+        ("", "No resources found in default namespace.")
+    );
+}
+
+#[test]
+fn explain_and_errors() {
+    let c = Cluster::start();
+    let out = c.ok(&["explain", "deployment"]);
+    assert!(out.contains("KIND:       Deployment"), "{out}");
+    let (code, _, err) = c.kubectl(&["get", "configmap", "missing"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim(),
+        "Error from server (NotFound): configmaps \"missing\" not found"
+    );
+    let bad = c.file(
+        "bad.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n",
+    );
+    let (code, _, err) = c.kubectl(&["apply", "-f", &bad]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""
+        ),
+        "{err}"
+    );
+}
