@@ -7,8 +7,9 @@ use kube::api::{
     Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
 };
 use kube::{Client, Config};
-use orion::sim::{Sim, SimConfig};
+use orion::sim::{Sim, SimConfig, Timing};
 use serde_json::json;
+use std::time::Duration;
 
 async fn start(config: SimConfig) -> (Sim, Client) {
     let sim = Sim::start(config)
@@ -303,5 +304,209 @@ async fn discovery_finds_every_group() {
         .recommended_resources()
         .iter()
         .any(|(r, _)| r.kind == "Deployment"));
+    sim.shutdown().await;
+}
+
+fn fast() -> SimConfig {
+    SimConfig {
+        timing: Timing {
+            start: Duration::from_millis(60),
+            ready: Duration::from_millis(60),
+            tick: Duration::from_millis(10),
+        },
+        ..SimConfig::default()
+    }
+}
+
+fn deployment(name: &str, replicas: i32, image: &str, strategy: serde_json::Value) -> Deployment {
+    serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": { "name": name },
+        "spec": {
+            "replicas": replicas,
+            "strategy": strategy,
+            "selector": { "matchLabels": { "app": name } },
+            "template": { "metadata": { "labels": { "app": name } },
+                          "spec": { "containers": [{ "name": "app", "image": image }] } },
+        },
+    }))
+    .unwrap()
+}
+
+/// Waits until the Deployment reports a finished rollout of its current generation.
+async fn rolled_out(api: &Api<Deployment>, name: &str) -> Deployment {
+    for _ in 0..400 {
+        let d = api.get(name).await.unwrap();
+        let (spec, status) = (
+            d.spec.clone().unwrap(),
+            d.status.clone().unwrap_or_default(),
+        );
+        let want = spec.replicas.unwrap_or(1);
+        if status.observed_generation >= d.metadata.generation
+            && status.updated_replicas == Some(want)
+            && status.replicas == Some(want)
+            && status.available_replicas == Some(want)
+        {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{name} did not roll out");
+}
+
+#[tokio::test]
+async fn rolling_update_keeps_availability_within_max_unavailable() {
+    use k8s_openapi::api::apps::v1::ReplicaSet;
+    let (sim, client) = start(fast()).await;
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    let strategy =
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}});
+    api.create(
+        &PostParams::default(),
+        &deployment("web", 4, "web:1", strategy),
+    )
+    .await
+    .unwrap();
+    rolled_out(&api, "web").await;
+    api.patch("web", &PatchParams::default(), &Patch::Strategic(json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "web:2"}]}}}})))
+        .await
+        .unwrap();
+    // With maxUnavailable 0 and maxSurge 1: never fewer than 4 available, never more than 5 pods.
+    let sets: Api<ReplicaSet> = Api::default_namespaced(client);
+    let done = loop {
+        let d = api.get("web").await.unwrap();
+        let status = d.status.clone().unwrap_or_default();
+        let total: i32 = sets
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|rs| rs.spec.as_ref().unwrap().replicas.unwrap_or(0))
+            .sum();
+        assert!(total <= 5, "{total} pods wanted at once");
+        if status.observed_generation == d.metadata.generation {
+            assert!(status.available_replicas.unwrap_or(0) >= 4, "{status:?}");
+        }
+        if status.updated_replicas == Some(4)
+            && status.replicas == Some(4)
+            && status.available_replicas == Some(4)
+            && status.observed_generation == d.metadata.generation
+        {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let progressing = done
+        .status
+        .unwrap()
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Progressing")
+        .unwrap();
+    assert_eq!(
+        progressing.reason.as_deref(),
+        Some("NewReplicaSetAvailable")
+    );
+    let revisions: Vec<String> = sets
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|rs| {
+            rs.metadata.annotations.as_ref().unwrap()["deployment.kubernetes.io/revision"].clone()
+        })
+        .collect();
+    assert_eq!(revisions.len(), 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn recreate_stops_every_old_pod_first_and_paused_holds_the_rollout() {
+    use k8s_openapi::api::core::v1::Pod;
+    let (sim, client) = start(fast()).await;
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(
+        &PostParams::default(),
+        &deployment("db", 2, "db:1", json!({"type": "Recreate"})),
+    )
+    .await
+    .unwrap();
+    rolled_out(&api, "db").await;
+    let pods: Api<Pod> = Api::default_namespaced(client);
+    api.patch(
+        "db",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"paused": true}})),
+    )
+    .await
+    .unwrap();
+    api.patch("db", &PatchParams::default(), &Patch::Strategic(json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "db:2"}]}}}})))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let images: Vec<String> = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|p| {
+            p.spec.as_ref().unwrap().containers[0]
+                .image
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        images,
+        ["db:1", "db:1"],
+        "a paused Deployment does not roll"
+    );
+    let d = api.get("db").await.unwrap();
+    let cond = d
+        .status
+        .unwrap()
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Progressing")
+        .unwrap();
+    assert_eq!(cond.reason.as_deref(), Some("DeploymentPaused"));
+
+    api.patch(
+        "db",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"paused": false}})),
+    )
+    .await
+    .unwrap();
+    // Recreate: no moment with old and new pods together.
+    loop {
+        let images: Vec<String> = pods
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|p| {
+                p.spec.as_ref().unwrap().containers[0]
+                    .image
+                    .clone()
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            !(images.contains(&"db:1".to_string()) && images.contains(&"db:2".to_string())),
+            "{images:?}"
+        );
+        if images == ["db:2", "db:2"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    rolled_out(&api, "db").await;
     sim.shutdown().await;
 }

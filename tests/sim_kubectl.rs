@@ -1,6 +1,16 @@
 //! The real `kubectl` against the simulated cluster.
 
-use orion::sim::{Sim, SimConfig};
+use orion::sim::{Sim, SimConfig, Timing};
+use std::time::Duration;
+
+/// Pods start and become ready in 100 ms each.
+fn fast() -> Timing {
+    Timing {
+        start: Duration::from_millis(100),
+        ready: Duration::from_millis(100),
+        tick: Duration::from_millis(20),
+    }
+}
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -19,7 +29,10 @@ impl Cluster {
             .build()
             .unwrap();
         let sim = runtime
-            .block_on(Sim::start(SimConfig::default()))
+            .block_on(Sim::start(SimConfig {
+                timing: fast(),
+                ..SimConfig::default()
+            }))
             .expect("start the simulated cluster");
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
@@ -263,5 +276,88 @@ fn explain_and_errors() {
             "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn rollout_status_history_undo_restart_and_wait() {
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    c.ok(&["apply", "-f", &manifest]);
+    let out = c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    assert!(
+        out.ends_with("deployment \"web\" successfully rolled out\n"),
+        "{out}"
+    );
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=web",
+            "-o",
+            "jsonpath={.items[*].status.phase}"
+        ]),
+        "Running Running"
+    );
+
+    c.ok(&["set", "image", "deploy/web", "web=nginx:2"]);
+    let out = c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    assert!(
+        out.contains("Waiting for deployment \"web\" rollout to finish"),
+        "{out}"
+    );
+    assert!(out.ends_with("successfully rolled out\n"), "{out}");
+    let history = c.ok(&["rollout", "history", "deploy/web"]);
+    assert!(
+        history.contains("\n1         <none>\n2         <none>\n"),
+        "{history}"
+    );
+
+    // Undo returns to revision 1's ReplicaSet, which becomes revision 3.
+    assert_eq!(
+        c.ok(&["rollout", "undo", "deploy/web"]),
+        "deployment.apps/web rolled back\n"
+    );
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}"
+        ]),
+        "nginx:1.25"
+    );
+    let sets = c.ok(&["get", "rs", "-o", "jsonpath={range .items[*]}{.spec.template.spec.containers[0].image}={.spec.replicas}@{.metadata.annotations.deployment\\.kubernetes\\.io/revision} {end}"]);
+    assert_eq!(sets.split_whitespace().count(), 2, "{sets}");
+    assert!(
+        sets.contains("nginx:1.25=2@3") && sets.contains("nginx:2=0@2"),
+        "{sets}"
+    );
+
+    assert_eq!(
+        c.ok(&["rollout", "restart", "deploy/web"]),
+        "deployment.apps/web restarted\n"
+    );
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    c.ok(&["scale", "deploy", "web", "--replicas=4"]);
+    let out = c.ok(&[
+        "wait",
+        "--for=condition=Available",
+        "deploy/web",
+        "--timeout=20s",
+    ]);
+    assert_eq!(out, "deployment.apps/web condition met\n");
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    assert_eq!(c.ok(&["get", "pods", "-o", "name"]).lines().count(), 4);
+
+    // Deleting the Deployment takes its ReplicaSets and pods with it.
+    c.ok(&["delete", "deploy", "web"]);
+    let (_, out, err) = c.kubectl(&["get", "rs,pods"]);
+    assert_eq!(
+        (out.as_str(), err.trim()),
+        ("", "No resources found in default namespace.")
     );
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bootstrap;
+pub mod controllers;
 pub mod kubeconfig;
 pub mod meta;
 pub mod patch;
@@ -13,4 +14,5 @@ pub mod server;
 pub mod status;
 pub mod store;
 
+pub use controllers::Timing;
 pub use server::{Sim, SimConfig};

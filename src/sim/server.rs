@@ -2,6 +2,7 @@
 
 use crate::sim::api::{router, Api};
 use crate::sim::bootstrap;
+use crate::sim::controllers::{self, Timing};
 use crate::sim::kubeconfig;
 use crate::sim::store::Store;
 use serde_json::Value;
@@ -22,6 +23,8 @@ pub struct SimConfig {
     pub bookmark_interval: Duration,
     /// Changes kept for resuming watches (older versions get 410 Gone).
     pub history: usize,
+    /// How long pods take to start and become ready.
+    pub timing: Timing,
 }
 
 impl Default for SimConfig {
@@ -31,6 +34,7 @@ impl Default for SimConfig {
             nodes: 3,
             bookmark_interval: Duration::from_secs(10),
             history: 20_000,
+            timing: Timing::default(),
         }
     }
 }
@@ -41,6 +45,7 @@ pub struct Sim {
     api: Arc<Api>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    controllers: JoinHandle<()>,
 }
 
 impl Sim {
@@ -56,6 +61,7 @@ impl Sim {
             server: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
         });
+        let controllers = controllers::spawn(api.clone(), config.timing.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(api.clone());
         let task = tokio::spawn(async move {
@@ -70,6 +76,7 @@ impl Sim {
             api,
             stop: Some(stop),
             task: Some(task),
+            controllers,
         })
     }
 
@@ -99,6 +106,7 @@ impl Sim {
 
     /// Stops accepting requests. Open watches end when the runtime stops.
     pub async fn shutdown(mut self) {
+        self.controllers.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -111,6 +119,7 @@ impl Sim {
 
 impl Drop for Sim {
     fn drop(&mut self) {
+        self.controllers.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -1,0 +1,63 @@
+//! The controllers that make the simulated cluster act like one: scheduler,
+//! kubelet, ReplicaSet, Deployment, endpoints. They run in one loop that
+//! reconciles everything after every change and on a short tick (for delays).
+
+pub mod deployment;
+pub mod deployment_status;
+pub mod endpoints;
+pub mod events;
+pub mod kubelet;
+pub mod object;
+pub mod replicaset;
+pub mod scheduler;
+pub mod template_hash;
+
+use crate::sim::api::Api;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::task::JoinHandle;
+
+/// How long simulated pods take.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    /// From binding to a node to Running (pull, create, start).
+    pub start: Duration,
+    /// From Running to Ready when no readiness probe sets initialDelaySeconds.
+    pub ready: Duration,
+    /// How often time-based transitions are checked.
+    pub tick: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            start: Duration::from_millis(500),
+            ready: Duration::from_millis(500),
+            tick: Duration::from_millis(50),
+        }
+    }
+}
+
+/// Runs the controllers until the runtime stops or the task is aborted.
+pub fn spawn(api: Arc<Api>, timing: Timing) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let store = &api.store;
+        let mut changes = store.subscribe();
+        let mut kubelet = kubelet::Kubelet::default();
+        loop {
+            scheduler::reconcile(store);
+            kubelet.reconcile(store, &timing);
+            replicaset::reconcile(store);
+            deployment::reconcile(store);
+            endpoints::reconcile(store);
+            // Wait for a change or the tick; then let a burst of changes settle.
+            tokio::select! {
+                _ = tokio::time::sleep(timing.tick) => {}
+                r = changes.recv() => if let Err(RecvError::Closed) = r { return },
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            while let Ok(_) | Err(TryRecvError::Lagged(_)) = changes.try_recv() {}
+        }
+    })
+}
