@@ -7,6 +7,7 @@ use kube::api::{
     Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
 };
 use kube::{Client, Config};
+use orion::sim::scenario::Scenario;
 use orion::sim::{Sim, SimConfig, Timing};
 use serde_json::json;
 use std::time::Duration;
@@ -32,8 +33,9 @@ fn cm(name: &str, labels: serde_json::Value) -> ConfigMap {
 
 #[tokio::test]
 async fn fresh_cluster_has_namespaces_and_nodes() {
+    let scenario = Scenario::parse("[cluster]\nnodes = 4\ncpu = \"8\"\n").unwrap();
     let (sim, client) = start(SimConfig {
-        nodes: 4,
+        scenario,
         ..SimConfig::default()
     })
     .await;
@@ -313,6 +315,7 @@ fn fast() -> SimConfig {
             start: Duration::from_millis(60),
             ready: Duration::from_millis(60),
             tick: Duration::from_millis(10),
+            backoff: Duration::from_millis(100),
         },
         ..SimConfig::default()
     }
@@ -508,5 +511,218 @@ async fn recreate_stops_every_old_pod_first_and_paused_holds_the_rollout() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     rolled_out(&api, "db").await;
+    sim.shutdown().await;
+}
+
+fn misbehaving(toml: &str) -> SimConfig {
+    SimConfig {
+        scenario: Scenario::parse(toml).unwrap(),
+        ..fast()
+    }
+}
+
+/// The first pod of the Deployment's newest ReplicaSet, once `check` holds for it.
+async fn pod_where(
+    client: &Client,
+    check: impl Fn(&k8s_openapi::api::core::v1::Pod) -> bool,
+) -> k8s_openapi::api::core::v1::Pod {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::default_namespaced(client.clone());
+    for _ in 0..400 {
+        if let Some(p) = pods
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|p| check(p))
+        {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no pod reached the expected state");
+}
+
+fn waiting_reason(p: &k8s_openapi::api::core::v1::Pod) -> Option<String> {
+    p.status.as_ref()?.container_statuses.as_ref()?[0]
+        .state
+        .as_ref()?
+        .waiting
+        .as_ref()?
+        .reason
+        .clone()
+}
+
+#[tokio::test]
+async fn a_crashing_image_never_completes_its_rollout_and_reports_crash_loop_back_off() {
+    let (sim, client) = start(misbehaving(
+        "[[image]]\nmatch = \"web:bad*\"\ncrash_after = \"100ms\"\n",
+    ))
+    .await;
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(
+        &PostParams::default(),
+        &deployment("web", 2, "web:bad", json!({})),
+    )
+    .await
+    .unwrap();
+    let crashing = pod_where(&client, |p| {
+        waiting_reason(p).as_deref() == Some("CrashLoopBackOff")
+            && p.status
+                .as_ref()
+                .unwrap()
+                .container_statuses
+                .as_ref()
+                .unwrap()[0]
+                .restart_count
+                >= 2
+    })
+    .await;
+    let status = &crashing
+        .status
+        .as_ref()
+        .unwrap()
+        .container_statuses
+        .as_ref()
+        .unwrap()[0];
+    let last = status
+        .last_state
+        .as_ref()
+        .unwrap()
+        .terminated
+        .as_ref()
+        .unwrap();
+    assert_eq!((last.exit_code, last.reason.as_deref()), (1, Some("Error")));
+    assert!(status
+        .state
+        .as_ref()
+        .unwrap()
+        .waiting
+        .as_ref()
+        .unwrap()
+        .message
+        .as_ref()
+        .unwrap()
+        .starts_with("back-off "));
+    let d = api.get("web").await.unwrap();
+    let st = d.status.unwrap();
+    assert_ne!(
+        st.available_replicas,
+        Some(2),
+        "a crash-looping rollout must not complete"
+    );
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::default_namespaced(client);
+    let reasons: Vec<String> = events
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|e| e.reason)
+        .collect();
+    for r in [
+        "Scheduled",
+        "Pulled",
+        "Created",
+        "Started",
+        "BackOff",
+        "SuccessfulCreate",
+        "ScalingReplicaSet",
+    ] {
+        assert!(
+            reasons.iter().any(|x| x == r),
+            "no {r} event in {reasons:?}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn image_pull_errors_oom_and_never_ready() {
+    let scenario = "[[image]]\nmatch = \"gone:*\"\npull_error = true\n\n[[image]]\nmatch = \"hungry:*\"\ncrash_after = \"50ms\"\noom = true\n\n[[image]]\nmatch = \"shy:*\"\nnever_ready = true\n";
+    let (sim, client) = start(misbehaving(scenario)).await;
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    for (name, image) in [("gone", "gone:1"), ("hungry", "hungry:1"), ("shy", "shy:1")] {
+        api.create(
+            &PostParams::default(),
+            &deployment(name, 1, image, json!({})),
+        )
+        .await
+        .unwrap();
+    }
+    let image = |p: &k8s_openapi::api::core::v1::Pod| {
+        p.spec.as_ref().unwrap().containers[0]
+            .image
+            .clone()
+            .unwrap_or_default()
+    };
+    let gone = pod_where(&client, |p| {
+        image(p) == "gone:1" && waiting_reason(p).as_deref() == Some("ImagePullBackOff")
+    })
+    .await;
+    assert_eq!(gone.status.unwrap().phase.as_deref(), Some("Pending"));
+    let hungry = pod_where(&client, |p| {
+        image(p) == "hungry:1"
+            && p.status
+                .as_ref()
+                .unwrap()
+                .container_statuses
+                .as_ref()
+                .is_some_and(|s| {
+                    s[0].last_state
+                        .as_ref()
+                        .and_then(|l| l.terminated.as_ref())
+                        .is_some()
+                })
+    })
+    .await;
+    let last = hungry.status.unwrap().container_statuses.unwrap()[0]
+        .last_state
+        .clone()
+        .unwrap()
+        .terminated
+        .unwrap();
+    assert_eq!(
+        (last.exit_code, last.reason.as_deref()),
+        (137, Some("OOMKilled"))
+    );
+    let shy = pod_where(&client, |p| {
+        image(p) == "shy:1" && p.status.as_ref().unwrap().phase.as_deref() == Some("Running")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::default_namespaced(client);
+    let shy = pods
+        .get(shy.metadata.name.as_deref().unwrap())
+        .await
+        .unwrap();
+    let ready = shy
+        .status
+        .unwrap()
+        .conditions
+        .unwrap()
+        .into_iter()
+        .find(|c| c.type_ == "Ready")
+        .unwrap();
+    assert_eq!(ready.status, "False");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_throttling_is_answered_429_with_retry_after() {
+    let (sim, _client) = start(misbehaving(
+        "[api]\nthrottle_rate = 1.0\nretry_after = \"2s\"\n",
+    ))
+    .await;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    conn.write_all(b"GET /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).await.unwrap();
+    let text = text.to_lowercase();
+    assert!(text.starts_with("http/1.1 429"), "{text}");
+    assert!(text.contains("retry-after: 2\r\n"), "{text}");
+    assert!(text.contains("\"reason\":\"toomanyrequests\""), "{text}");
+    assert!(text.contains("\"retryafterseconds\":2"), "{text}");
     sim.shutdown().await;
 }

@@ -9,6 +9,7 @@ fn fast() -> Timing {
         start: Duration::from_millis(100),
         ready: Duration::from_millis(100),
         tick: Duration::from_millis(20),
+        backoff: Duration::from_millis(200),
     }
 }
 use std::path::PathBuf;

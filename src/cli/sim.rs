@@ -3,6 +3,7 @@
 use crate::exit_code::ExitCode;
 use crate::report::style::Style;
 use crate::sim::kubeconfig::CONTEXT;
+use crate::sim::scenario::Scenario;
 use crate::sim::{Sim, SimConfig};
 use clap::Args;
 use std::net::SocketAddr;
@@ -15,9 +16,12 @@ pub struct SimArgs {
     /// Address to serve on; loopback only (the simulator has no authentication).
     #[arg(long, default_value = "127.0.0.1:6443", value_name = "ADDR")]
     listen: SocketAddr,
-    /// Simulated nodes.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    nodes: u16,
+    /// Simulated nodes [default: the scenario's, or 3].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    nodes: Option<u16>,
+    /// Scenario file (TOML): cluster size, how images behave, API faults.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
     /// Where to write the kubeconfig [default: $XDG_DATA_HOME/orion/sim/kubeconfig].
     #[arg(long, value_name = "PATH")]
     kubeconfig: Option<PathBuf>,
@@ -50,9 +54,23 @@ pub fn run(args: SimArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the I/O runtime: {e}")),
     };
+    let mut scenario = match &args.scenario {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match Scenario::parse(&text) {
+                Ok(s) => s,
+                Err(e) => return fail(format!("invalid scenario {}: {e}", path.display())),
+            },
+            Err(e) => return fail(format!("cannot read scenario {}: {e}", path.display())),
+        },
+        None => Scenario::default(),
+    };
+    if let Some(n) = args.nodes {
+        scenario.cluster.nodes = usize::from(n);
+    }
+    let nodes = scenario.cluster.nodes;
     let config = SimConfig {
         listen: args.listen,
-        nodes: usize::from(args.nodes),
+        scenario,
         ..SimConfig::default()
     };
     runtime.block_on(async {
@@ -71,7 +89,7 @@ pub fn run(args: SimArgs) -> ExitCode {
         eprintln!(
             "simulated cluster listening on {} ({} nodes)\nkubeconfig: {} (context {CONTEXT})\n  export KUBECONFIG={}\nCtrl-C stops it.",
             sim.url(),
-            args.nodes,
+            nodes,
             path.display(),
             path.display()
         );

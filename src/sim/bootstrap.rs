@@ -2,16 +2,14 @@
 
 use crate::sim::meta;
 use crate::sim::resources::find;
+use crate::sim::scenario::Cluster;
 use crate::sim::store::Store;
 use serde_json::json;
 
 pub const NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/// Node capacity unless a scenario says otherwise.
-pub const NODE_CPU: &str = "4";
-pub const NODE_MEMORY: &str = "8Gi";
-
-pub fn populate(store: &Store, nodes: usize) {
+pub fn populate(store: &Store, cluster: &Cluster) {
+    let (cpu, memory) = (cluster.cpu.as_str(), cluster.memory.as_str());
     let (Some(ns), Some(node)) = (find("", "v1", "namespaces"), find("", "v1", "nodes")) else {
         return;
     };
@@ -26,7 +24,7 @@ pub fn populate(store: &Store, nodes: usize) {
         }
     }
     let now = meta::now();
-    for i in 1..=nodes {
+    for i in 1..=cluster.nodes {
         let name = format!("sim-node-{i}");
         let object = json!({
             "metadata": {
@@ -40,8 +38,8 @@ pub fn populate(store: &Store, nodes: usize) {
             },
             "spec": { "podCIDR": format!("10.244.{i}.0/24") },
             "status": {
-                "capacity": { "cpu": NODE_CPU, "memory": NODE_MEMORY, "pods": "110" },
-                "allocatable": { "cpu": NODE_CPU, "memory": NODE_MEMORY, "pods": "110" },
+                "capacity": { "cpu": cpu, "memory": memory, "pods": "110" },
+                "allocatable": { "cpu": cpu, "memory": memory, "pods": "110" },
                 "conditions": [{
                     "type": "Ready", "status": "True", "reason": "KubeletReady",
                     "message": "kubelet is posting ready status",

@@ -9,6 +9,7 @@ pub mod kubeconfig;
 pub mod meta;
 pub mod patch;
 pub mod resources;
+pub mod scenario;
 pub mod selector;
 pub mod server;
 pub mod status;

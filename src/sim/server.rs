@@ -4,6 +4,7 @@ use crate::sim::api::{router, Api};
 use crate::sim::bootstrap;
 use crate::sim::controllers::{self, Timing};
 use crate::sim::kubeconfig;
+use crate::sim::scenario::Scenario;
 use crate::sim::store::Store;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -19,7 +20,8 @@ use tokio::task::JoinHandle;
 pub struct SimConfig {
     /// Where to listen; port 0 picks a free one.
     pub listen: SocketAddr,
-    pub nodes: usize,
+    /// Cluster size, image behaviours and API faults.
+    pub scenario: Scenario,
     pub bookmark_interval: Duration,
     /// Changes kept for resuming watches (older versions get 410 Gone).
     pub history: usize,
@@ -31,7 +33,7 @@ impl Default for SimConfig {
     fn default() -> SimConfig {
         SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            nodes: 3,
+            scenario: Scenario::default(),
             bookmark_interval: Duration::from_secs(10),
             history: 20_000,
             timing: Timing::default(),
@@ -55,13 +57,15 @@ impl Sim {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let store = Store::with_history(config.history);
-        bootstrap::populate(&store, config.nodes);
+        bootstrap::populate(&store, &config.scenario.cluster);
         let api = Arc::new(Api {
             store,
             server: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
+            faults: config.scenario.api.clone(),
         });
-        let controllers = controllers::spawn(api.clone(), config.timing.clone());
+        let controllers =
+            controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(api.clone());
         let task = tokio::spawn(async move {

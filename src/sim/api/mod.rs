@@ -2,6 +2,7 @@
 //! reads (get, list, watch) or writes, and answers errors as `Status` objects.
 
 pub mod discovery;
+pub mod faults;
 pub mod openapi;
 pub mod path;
 pub mod read;
@@ -9,6 +10,7 @@ pub mod scale;
 pub mod watch;
 pub mod write;
 
+use crate::sim::scenario::ApiFaults;
 use crate::sim::status::ApiError;
 use crate::sim::store::Store;
 use axum::body::{Body, Bytes};
@@ -29,6 +31,8 @@ pub struct Api {
     pub server: String,
     /// How often a watch that allows bookmarks gets one.
     pub bookmark_interval: Duration,
+    /// Latency and errors the scenario injects.
+    pub faults: ApiFaults,
 }
 
 /// One request, parsed.
@@ -79,7 +83,10 @@ async fn handle(
     };
     tracing::trace!(method = %req.method, uri = %uri, "simulated API request");
     let result = match route(uri.path()) {
-        Route::Object(target) => object(&api, target, &req).await,
+        Route::Object(target) => match faults::inject(&api.faults).await {
+            Some(fault) => return fault,
+            None => object(&api, target, &req).await,
+        },
         other => discover(&api, other, &req),
     };
     result.unwrap_or_else(error)

@@ -91,10 +91,15 @@ pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response,
     };
     let bookmarks = matches!(req.param("allowWatchBookmarks"), Some("true" | "1"));
     let initial_events = matches!(req.param("sendInitialEvents"), Some("true" | "1"));
-    let timeout = req
+    let asked = req
         .param("timeoutSeconds")
         .and_then(|t| t.parse().ok())
         .map_or(Duration::from_secs(1800), Duration::from_secs);
+    // A scenario may close watch streams early, as a flaky network or apiserver does.
+    let timeout = api
+        .faults
+        .watch_close_every
+        .map_or(asked, |every| every.min(asked));
 
     // Subscribe before reading, so nothing falls between the replay and the live stream.
     let live = api.store.subscribe();

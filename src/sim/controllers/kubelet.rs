@@ -1,108 +1,98 @@
-//! The kubelet of every simulated node: a bound pod goes ContainerCreating →
-//! Running, and Ready once its readiness delay has passed.
+//! The kubelet of every simulated node. A bound pod goes ContainerCreating →
+//! Running → Ready; images the scenario marks misbehave as real ones do:
+//! ErrImagePull → ImagePullBackOff, crashes (Error or OOMKilled) into
+//! CrashLoopBackOff with a doubling back-off, or never become ready.
 
 use crate::sim::controllers::events;
-use crate::sim::controllers::object::{name, namespace, resource, set_condition, uid};
+use crate::sim::controllers::object::{name, namespace, resource, uid};
+use crate::sim::controllers::pod_status::{containers, terminated, with_states, ContainerState};
 use crate::sim::controllers::Timing;
 use crate::sim::meta;
+use crate::sim::scenario::{ImageBehaviour, Scenario};
 use crate::sim::store::Store;
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::time::Instant;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
-/// What the kubelet remembers between passes: when each pod was bound and started.
+/// One container's life on the node.
+#[derive(Debug, Clone, Default)]
+struct Container {
+    /// When the current run started (None: not running).
+    running_since: Option<(Instant, String)>,
+    restarts: u32,
+    /// Crash-loop back-off: when the next start is due.
+    backoff_until: Option<Instant>,
+    last: Option<Value>,
+    pull_failed_at: Option<Instant>,
+    unhealthy_reported: bool,
+}
+
+/// What the kubelet remembers between passes, per pod uid.
 #[derive(Default)]
 pub struct Kubelet {
-    bound: HashMap<String, Instant>,
-    started: HashMap<String, Instant>,
+    pods: HashMap<String, (Instant, Vec<Container>)>,
     next_ip: HashMap<String, u32>,
 }
 
-fn containers(pod: &Value) -> Vec<Value> {
-    pod["spec"]["containers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The longest readiness initialDelaySeconds of the pod's containers.
-fn readiness_delay(pod: &Value, timing: &Timing) -> std::time::Duration {
-    containers(pod)
-        .iter()
-        .filter_map(|c| c["readinessProbe"]["initialDelaySeconds"].as_u64())
-        .max()
-        .map_or(timing.ready, std::time::Duration::from_secs)
+fn ready_delay(c: &Value, b: Option<&ImageBehaviour>, timing: &Timing) -> Duration {
+    b.and_then(|b| b.ready_delay)
+        .or_else(|| {
+            c["readinessProbe"]["initialDelaySeconds"]
+                .as_u64()
+                .map(Duration::from_secs)
+        })
+        .unwrap_or(timing.ready)
 }
 
 impl Kubelet {
-    pub fn reconcile(&mut self, store: &Store, timing: &Timing) {
+    pub fn reconcile(&mut self, store: &Store, timing: &Timing, scenario: &Scenario) {
         let pods_r = resource("", "pods");
         let (pods, _) = store.list(pods_r, None);
-        let live: std::collections::HashSet<&str> = pods.iter().map(uid).collect();
-        self.bound.retain(|k, _| live.contains(k.as_str()));
-        self.started.retain(|k, _| live.contains(k.as_str()));
+        let live: HashSet<&str> = pods.iter().map(uid).collect();
+        self.pods.retain(|k, _| live.contains(k.as_str()));
         for pod in &pods {
-            let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
+            let node = pod["spec"]["nodeName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if node.is_empty() {
                 continue;
             }
-            let id = uid(pod).to_string();
-            let bound = *self.bound.entry(id.clone()).or_insert_with(Instant::now);
-            let phase = pod["status"]["phase"].as_str().unwrap_or("Pending");
+            let specs = containers(pod);
+            let (bound, mut state) = self
+                .pods
+                .remove(uid(pod))
+                .unwrap_or_else(|| (Instant::now(), vec![Container::default(); specs.len()]));
+            state.resize(specs.len(), Container::default());
             let now = meta::now();
-            match phase {
-                "Pending" if pod["status"]["containerStatuses"].is_null() => {
-                    let _ = store.modify(pods_r, namespace(pod), name(pod), |cur| {
-                        Ok(creating(cur, &now))
-                    });
-                }
-                "Pending" if bound.elapsed() >= timing.start => {
-                    let ip = self.pod_ip(store, node);
-                    let started = store.modify(pods_r, namespace(pod), name(pod), |cur| {
-                        Ok(running(cur, &ip, &now))
-                    });
-                    if let Ok(p) = started {
-                        self.started.insert(id, Instant::now());
-                        for c in containers(&p) {
-                            let image = c["image"].as_str().unwrap_or_default();
-                            let cname = c["name"].as_str().unwrap_or_default();
-                            events::record(
-                                store,
-                                &p,
-                                "Normal",
-                                "Pulled",
-                                &format!("Container image \"{image}\" already present on machine"),
-                                "kubelet",
-                            );
-                            events::record(
-                                store,
-                                &p,
-                                "Normal",
-                                "Created",
-                                &format!("Created container: {cname}"),
-                                "kubelet",
-                            );
-                            events::record(
-                                store,
-                                &p,
-                                "Normal",
-                                "Started",
-                                &format!("Started container {cname}"),
-                                "kubelet",
-                            );
-                        }
-                    }
-                }
-                "Running" => {
-                    let since = *self.started.entry(id).or_insert_with(Instant::now);
-                    if since.elapsed() >= readiness_delay(pod, timing) {
-                        let _ = store.modify(pods_r, namespace(pod), name(pod), |cur| {
-                            Ok(ready(cur, &now))
-                        });
-                    }
-                }
-                _ => {}
+            let mut shown = Vec::new();
+            for (c, spec) in state.iter_mut().zip(&specs) {
+                let image = spec["image"].as_str().unwrap_or_default();
+                let b = scenario.behaviour(image);
+                shown.push(step(store, pod, c, spec, b, bound, timing, &now));
             }
+            let ip = pod["status"]["podIP"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| {
+                    shown
+                        .iter()
+                        .any(|s| matches!(s, ContainerState::Running { .. }))
+                        .then(|| self.pod_ip(store, &node))
+                });
+            let restarts: Vec<u32> = state.iter().map(|c| c.restarts).collect();
+            let last: Vec<Option<Value>> = state.iter().map(|c| c.last.clone()).collect();
+            let _ = store.modify(pods_r, namespace(pod), name(pod), |cur| {
+                Ok(with_states(
+                    cur,
+                    &shown,
+                    &restarts,
+                    &last,
+                    ip.as_deref(),
+                    &now,
+                ))
+            });
+            self.pods.insert(uid(pod).to_string(), (bound, state));
         }
     }
 
@@ -119,67 +109,161 @@ impl Kubelet {
     }
 }
 
-fn creating(cur: &Value, now: &str) -> Value {
-    let mut next = cur.clone();
-    next["status"]["phase"] = json!("Pending");
-    next["status"]["qosClass"] = json!("BestEffort");
-    set_condition(&mut next, "Initialized", "True", "", "", now);
-    set_condition(
-        &mut next,
-        "Ready",
-        "False",
-        "ContainersNotReady",
-        "containers with unready status",
-        now,
-    );
-    set_condition(
-        &mut next,
-        "ContainersReady",
-        "False",
-        "ContainersNotReady",
-        "containers with unready status",
-        now,
-    );
-    next["status"]["containerStatuses"] = containers(cur)
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c["name"], "image": c["image"], "imageID": "", "ready": false, "restartCount": 0, "started": false,
-                "state": { "waiting": { "reason": "ContainerCreating" } }, "lastState": {},
-            })
-        })
-        .collect();
-    next
-}
-
-fn running(cur: &Value, ip: &str, now: &str) -> Value {
-    let mut next = cur.clone();
-    next["status"]["phase"] = json!("Running");
-    next["status"]["startTime"] = json!(now);
-    next["status"]["podIP"] = json!(ip);
-    next["status"]["podIPs"] = json!([{ "ip": ip }]);
-    next["status"]["containerStatuses"] = containers(cur)
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c["name"], "image": c["image"], "imageID": format!("sim://{}", c["image"].as_str().unwrap_or_default()),
-                "containerID": format!("sim://{}", uuid::Uuid::new_v4().simple()),
-                "ready": false, "restartCount": 0, "started": true,
-                "state": { "running": { "startedAt": now } }, "lastState": {},
-            })
-        })
-        .collect();
-    next
-}
-
-fn ready(cur: &Value, now: &str) -> Value {
-    let mut next = cur.clone();
-    if let Some(statuses) = next["status"]["containerStatuses"].as_array_mut() {
-        for s in statuses {
-            s["ready"] = json!(true);
+/// Advances one container and returns what it shows now.
+#[allow(clippy::too_many_arguments)]
+fn step(
+    store: &Store,
+    pod: &Value,
+    c: &mut Container,
+    spec: &Value,
+    b: Option<&ImageBehaviour>,
+    bound: Instant,
+    timing: &Timing,
+    now: &str,
+) -> ContainerState {
+    let image = spec["image"].as_str().unwrap_or_default();
+    let cname = spec["name"].as_str().unwrap_or_default();
+    let start_at = timing.start + b.and_then(|b| b.start_delay).unwrap_or_default();
+    if bound.elapsed() < start_at && c.running_since.is_none() && c.restarts == 0 {
+        return ContainerState::Waiting("ContainerCreating", String::new());
+    }
+    if b.is_some_and(|b| b.pull_error) {
+        let failed = *c.pull_failed_at.get_or_insert_with(|| {
+            let msg = format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found");
+            events::record(store, pod, "Warning", "Failed", &msg, "kubelet");
+            Instant::now()
+        });
+        if failed.elapsed() < timing.backoff {
+            return ContainerState::Waiting(
+                "ErrImagePull",
+                format!("failed to pull and unpack image \"{image}\": not found"),
+            );
+        }
+        if failed.elapsed() < timing.backoff + timing.tick * 2 {
+            events::record(
+                store,
+                pod,
+                "Normal",
+                "BackOff",
+                &format!("Back-off pulling image \"{image}\""),
+                "kubelet",
+            );
+        }
+        return ContainerState::Waiting(
+            "ImagePullBackOff",
+            format!("Back-off pulling image \"{image}\""),
+        );
+    }
+    if let Some(until) = c.backoff_until {
+        if Instant::now() < until {
+            let wait = timing
+                .backoff
+                .saturating_mul(1 << c.restarts.saturating_sub(1).min(5))
+                .min(timing.backoff * 30);
+            return ContainerState::Waiting(
+                "CrashLoopBackOff",
+                format!(
+                    "back-off {} restarting failed container={cname} pod={}_{}({})",
+                    human(wait),
+                    name(pod),
+                    namespace(pod),
+                    uid(pod)
+                ),
+            );
+        }
+        c.backoff_until = None;
+        c.running_since = None;
+    }
+    let (since, since_text) = match &c.running_since {
+        Some(x) => x.clone(),
+        None => {
+            if c.restarts == 0 {
+                events::record(
+                    store,
+                    pod,
+                    "Normal",
+                    "Pulled",
+                    &format!("Container image \"{image}\" already present on machine"),
+                    "kubelet",
+                );
+            }
+            events::record(
+                store,
+                pod,
+                "Normal",
+                "Created",
+                &format!("Created container: {cname}"),
+                "kubelet",
+            );
+            events::record(
+                store,
+                pod,
+                "Normal",
+                "Started",
+                &format!("Started container {cname}"),
+                "kubelet",
+            );
+            let started = (Instant::now(), now.to_string());
+            c.running_since = Some(started.clone());
+            started
+        }
+    };
+    if let Some(after) = b.and_then(|b| b.crash_after) {
+        if since.elapsed() >= after {
+            let oom = b.is_some_and(|b| b.oom);
+            c.last = Some(terminated(oom, &since_text, now));
+            c.restarts += 1;
+            let wait = timing
+                .backoff
+                .saturating_mul(1 << (c.restarts - 1).min(5))
+                .min(timing.backoff * 30);
+            c.backoff_until = Some(Instant::now() + wait);
+            let msg = format!(
+                "Back-off restarting failed container {cname} in pod {}_{}({})",
+                name(pod),
+                namespace(pod),
+                uid(pod)
+            );
+            events::record(store, pod, "Warning", "BackOff", &msg, "kubelet");
+            return ContainerState::Waiting(
+                "CrashLoopBackOff",
+                format!(
+                    "back-off {} restarting failed container={cname} pod={}_{}({})",
+                    human(wait),
+                    name(pod),
+                    namespace(pod),
+                    uid(pod)
+                ),
+            );
         }
     }
-    set_condition(&mut next, "ContainersReady", "True", "", "", now);
-    set_condition(&mut next, "Ready", "True", "", "", now);
-    next
+    let never = b.is_some_and(|b| b.never_ready);
+    let ready = !never && since.elapsed() >= ready_delay(spec, b, timing);
+    if never && !c.unhealthy_reported && !spec["readinessProbe"].is_null() {
+        c.unhealthy_reported = true;
+        events::record(
+            store,
+            pod,
+            "Warning",
+            "Unhealthy",
+            "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            "kubelet",
+        );
+    }
+    ContainerState::Running {
+        since: since_text,
+        ready,
+    }
+}
+
+/// "10s", "1m20s", "5m0s": Go's duration format as the kubelet prints back-offs.
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else if s > 0 {
+        format!("{s}s")
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }

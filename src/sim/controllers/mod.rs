@@ -8,11 +8,13 @@ pub mod endpoints;
 pub mod events;
 pub mod kubelet;
 pub mod object;
+pub mod pod_status;
 pub mod replicaset;
 pub mod scheduler;
 pub mod template_hash;
 
 use crate::sim::api::Api;
+use crate::sim::scenario::Scenario;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -27,6 +29,8 @@ pub struct Timing {
     pub ready: Duration,
     /// How often time-based transitions are checked.
     pub tick: Duration,
+    /// The first crash-loop back-off; it doubles per restart up to 30 times this.
+    pub backoff: Duration,
 }
 
 impl Default for Timing {
@@ -35,19 +39,20 @@ impl Default for Timing {
             start: Duration::from_millis(500),
             ready: Duration::from_millis(500),
             tick: Duration::from_millis(50),
+            backoff: Duration::from_secs(10),
         }
     }
 }
 
 /// Runs the controllers until the runtime stops or the task is aborted.
-pub fn spawn(api: Arc<Api>, timing: Timing) -> JoinHandle<()> {
+pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()> {
     tokio::spawn(async move {
         let store = &api.store;
         let mut changes = store.subscribe();
         let mut kubelet = kubelet::Kubelet::default();
         loop {
             scheduler::reconcile(store);
-            kubelet.reconcile(store, &timing);
+            kubelet.reconcile(store, &timing, &scenario);
             replicaset::reconcile(store);
             deployment::reconcile(store);
             endpoints::reconcile(store);
