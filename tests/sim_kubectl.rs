@@ -362,3 +362,72 @@ fn rollout_status_history_undo_restart_and_wait() {
         ("", "No resources found in default namespace.")
     );
 }
+
+#[test]
+fn namespaces_get_a_default_service_account_and_terminate_with_their_contents() {
+    let c = Cluster::start();
+    let ns = c.file(
+        "ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+    );
+    c.ok(&["apply", "-f", &ns]);
+    let cm = c.file("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: b\n");
+    c.ok(&["apply", "-f", &cm]);
+    let mut sa = String::new();
+    for _ in 0..100 {
+        sa = c.kubectl(&["get", "sa", "-n", "shop", "-o", "name"]).1;
+        if !sa.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(sa, "serviceaccount/default\n");
+    // kubectl delete waits until the namespace is gone.
+    assert_eq!(
+        c.ok(&["delete", "namespace", "shop", "--timeout=20s"]),
+        "namespace \"shop\" deleted\n"
+    );
+    let (code, _, err) = c.kubectl(&["get", "cm", "settings", "-n", "shop"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn a_pod_too_big_for_any_node_stays_pending_with_failed_scheduling() {
+    let c = Cluster::start();
+    let pod = c.file(
+        "big.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: big\n    image: big:1\n    resources:\n      requests:\n        cpu: \"64\"\n",
+    );
+    c.ok(&["apply", "-f", &pod]);
+    let mut reason = String::new();
+    for _ in 0..100 {
+        reason = c.ok(&[
+            "get",
+            "pod",
+            "big",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"PodScheduled\")].reason}",
+        ]);
+        if !reason.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(reason, "Unschedulable");
+    let events = c.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "reason=FailedScheduling",
+        "-o",
+        "jsonpath={.items[0].message}",
+    ]);
+    assert!(
+        events.starts_with("0/3 nodes are available: 3 Insufficient cpu."),
+        "{events}"
+    );
+    assert_eq!(
+        c.ok(&["get", "pod", "big", "-o", "jsonpath={.status.phase}"]),
+        "Pending"
+    );
+}

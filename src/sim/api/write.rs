@@ -20,7 +20,7 @@ fn name_of(target: &Target) -> &str {
     target.name.as_deref().unwrap_or_default()
 }
 
-fn require_namespace(api: &Api, target: &Target) -> Result<(), ApiError> {
+fn require_namespace(api: &Api, target: &Target, name: &str) -> Result<(), ApiError> {
     let Some(ns) = target
         .namespace
         .as_deref()
@@ -33,6 +33,11 @@ fn require_namespace(api: &Api, target: &Target) -> Result<(), ApiError> {
         .find(|r| r.kind == "Namespace")
         .ok_or_else(ApiError::unknown_path)?;
     match api.store.get(namespaces, "", ns) {
+        Some(n) if n["status"]["phase"] == "Terminating" => Err(ApiError::new(
+            403,
+            "Forbidden",
+            format!("{} \"{}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", target.resource.qualified_plural(), name),
+        )),
         Some(_) => Ok(()),
         None => Err(ApiError::namespace_not_found(ns)),
     }
@@ -42,8 +47,13 @@ pub fn create(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
     if target.resource.namespaced && target.namespace.is_none() {
         return Err(ApiError::method_not_allowed());
     }
-    require_namespace(api, target)?;
-    let object = meta::prepare_create(target.resource, namespace_of(target), body_json(req)?)?;
+    let body = body_json(req)?;
+    require_namespace(
+        api,
+        target,
+        body["metadata"]["name"].as_str().unwrap_or_default(),
+    )?;
+    let object = meta::prepare_create(target.resource, namespace_of(target), body)?;
     if req.dry_run() {
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
         if api
@@ -179,7 +189,15 @@ pub fn delete(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
         return Ok(current);
     }
     if r.kind == "Namespace" {
-        empty_namespace(api, name);
+        // The namespace controller empties it and then removes it.
+        return api.store.modify(r, ns, name, |cur| {
+            let mut next = cur.clone();
+            if next["metadata"]["deletionTimestamp"].is_null() {
+                next["metadata"]["deletionTimestamp"] = json!(meta::now());
+            }
+            next["status"]["phase"] = json!("Terminating");
+            Ok(next)
+        });
     }
     let uid = current["metadata"]["uid"]
         .as_str()
@@ -233,16 +251,6 @@ fn collect_dependents(api: &Api, uid: &str, policy: Propagation) {
                     collect_dependents(api, &child, policy);
                 }
             }
-        }
-    }
-}
-
-/// Removes every namespaced object in namespace `ns`.
-fn empty_namespace(api: &Api, ns: &str) {
-    for r in RESOURCES.iter().filter(|r| r.namespaced) {
-        for o in api.store.list(r, Some(ns)).0 {
-            let name = o["metadata"]["name"].as_str().unwrap_or_default();
-            let _ = api.store.delete(r, ns, name);
         }
     }
 }

@@ -7,8 +7,10 @@ pub mod deployment_status;
 pub mod endpoints;
 pub mod events;
 pub mod kubelet;
+pub mod namespaces;
 pub mod object;
 pub mod pod_status;
+pub mod quantity;
 pub mod replicaset;
 pub mod scheduler;
 pub mod template_hash;
@@ -51,6 +53,7 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
         let mut changes = store.subscribe();
         let mut kubelet = kubelet::Kubelet::default();
         loop {
+            namespaces::reconcile(store);
             scheduler::reconcile(store);
             kubelet.reconcile(store, &timing, &scenario);
             replicaset::reconcile(store);
