@@ -431,3 +431,89 @@ fn a_pod_too_big_for_any_node_stays_pending_with_failed_scheduling() {
         "Pending"
     );
 }
+
+const STATEFUL_AND_DAEMON: &str = "apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: \"postgres:16\"}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: \"agent:1\"}]
+";
+
+#[test]
+fn statefulsets_roll_in_order_and_daemonsets_cover_every_node() {
+    let c = Cluster::start();
+    let manifest = c.file("sts.yaml", STATEFUL_AND_DAEMON);
+    c.ok(&["apply", "-f", &manifest]);
+    let out = c.ok(&["rollout", "status", "sts/db", "--timeout=30s"]);
+    assert!(
+        out.contains("Waiting for 3 pods to be ready...") || out.contains("Waiting for"),
+        "{out}"
+    );
+    assert_eq!(
+        c.ok(&["get", "pods", "-l", "app=db", "-o", "name"]),
+        "pod/db-0\npod/db-1\npod/db-2\n"
+    );
+    let out = c.ok(&["rollout", "status", "ds/agent", "--timeout=30s"]);
+    assert!(
+        out.ends_with("daemon set \"agent\" successfully rolled out\n"),
+        "{out}"
+    );
+    let nodes = c.ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=agent",
+        "-o",
+        "jsonpath={.items[*].spec.nodeName}",
+    ]);
+    let mut nodes: Vec<&str> = nodes.split_whitespace().collect();
+    nodes.sort();
+    assert_eq!(nodes, ["sim-node-1", "sim-node-2", "sim-node-3"]);
+
+    c.ok(&["set", "image", "sts/db", "db=postgres:17"]);
+    let out = c.ok(&["rollout", "status", "sts/db", "--timeout=30s"]);
+    assert!(
+        out.ends_with("partitioned roll out complete: 3 new pods have been updated...\n"),
+        "{out}"
+    );
+    c.ok(&["set", "image", "ds/agent", "agent=agent:2"]);
+    c.ok(&["rollout", "status", "ds/agent", "--timeout=30s"]);
+    let images = c.ok(&[
+        "get",
+        "pods",
+        "-o",
+        "jsonpath={.items[*].spec.containers[0].image}",
+    ]);
+    assert_eq!(
+        images,
+        "agent:2 agent:2 agent:2 postgres:17 postgres:17 postgres:17"
+    );
+
+    // Scaling down removes the highest ordinals.
+    c.ok(&["scale", "sts", "db", "--replicas=1"]);
+    let mut left = String::new();
+    for _ in 0..200 {
+        left = c.ok(&["get", "pods", "-l", "app=db", "-o", "name"]);
+        if left == "pod/db-0\n" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(left, "pod/db-0\n");
+}

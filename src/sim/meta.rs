@@ -1,6 +1,7 @@
 //! Metadata as the real API server fills and guards it: names, namespace, uid,
 //! creationTimestamp, generation; immutable fields on update.
 
+use crate::sim::defaults;
 use crate::sim::resources::Resource;
 use crate::sim::status::ApiError;
 use serde_json::{json, Value};
@@ -108,6 +109,7 @@ pub fn prepare_create(r: &Resource, namespace: &str, mut object: Value) -> Resul
             m.remove(transient);
         }
     }
+    defaults::apply(r.kind, &mut object);
     Ok(object)
 }
 
@@ -181,6 +183,7 @@ pub fn prepare_update(r: &Resource, current: &Value, mut next: Value) -> Result<
             }
         }
     }
+    defaults::apply(r.kind, &mut next);
     if has_generation(r) && next.get("spec") != current.get("spec") {
         let g = current["metadata"]["generation"].as_i64().unwrap_or(1);
         next["metadata"]["generation"] = json!(g + 1);

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bootstrap;
 pub mod controllers;
+pub mod defaults;
 pub mod kubeconfig;
 pub mod meta;
 pub mod patch;

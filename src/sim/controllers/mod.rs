@@ -1,7 +1,8 @@
 //! The controllers that make the simulated cluster act like one: scheduler,
-//! kubelet, ReplicaSet, Deployment, endpoints. They run in one loop that
+//! kubelet, ReplicaSet, Deployment, StatefulSet, DaemonSet, endpoints, namespaces. They run in one loop that
 //! reconciles everything after every change and on a short tick (for delays).
 
+pub mod daemonset;
 pub mod deployment;
 pub mod deployment_status;
 pub mod endpoints;
@@ -13,6 +14,7 @@ pub mod pod_status;
 pub mod quantity;
 pub mod replicaset;
 pub mod scheduler;
+pub mod statefulset;
 pub mod template_hash;
 
 use crate::sim::api::Api;
@@ -58,6 +60,8 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
             kubelet.reconcile(store, &timing, &scenario);
             replicaset::reconcile(store);
             deployment::reconcile(store);
+            statefulset::reconcile(store);
+            daemonset::reconcile(store);
             endpoints::reconcile(store);
             // Wait for a change or the tick; then let a burst of changes settle.
             tokio::select! {

@@ -1,0 +1,198 @@
+//! Defaulting, as the real API server fills fields a client left out (kubectl
+//! rollout status, for one, reads `updateStrategy.type`).
+
+use serde_json::{json, Value};
+
+/// Sets `o[path] = value` where it is missing (null).
+fn default(o: &mut Value, path: &[&str], value: Value) {
+    let mut cur = o;
+    for (i, key) in path.iter().enumerate() {
+        if !cur.is_object() {
+            return;
+        }
+        if i == path.len() - 1 {
+            if cur[*key].is_null() {
+                cur[*key] = value;
+            }
+            return;
+        }
+        if cur[*key].is_null() {
+            cur[*key] = json!({});
+        }
+        cur = &mut cur[*key];
+    }
+}
+
+/// The value at `path`, if every step exists (unlike indexing, never inserts).
+fn at<'a>(o: &'a mut Value, path: &[&str]) -> Option<&'a mut Value> {
+    path.iter()
+        .try_fold(o, |cur, key| cur.get_mut(*key))
+        .filter(|v| v.is_object())
+}
+
+fn pod_spec(spec: Option<&mut Value>) {
+    let Some(spec) = spec else { return };
+    default(spec, &["restartPolicy"], json!("Always"));
+    default(spec, &["dnsPolicy"], json!("ClusterFirst"));
+    default(spec, &["schedulerName"], json!("default-scheduler"));
+    default(spec, &["terminationGracePeriodSeconds"], json!(30));
+    default(spec, &["securityContext"], json!({}));
+    for list in ["containers", "initContainers"] {
+        if let Some(cs) = spec.get_mut(list).and_then(Value::as_array_mut) {
+            for c in cs {
+                let image = c["image"].as_str().unwrap_or_default();
+                let latest = !image.contains(':') || image.ends_with(":latest");
+                default(
+                    c,
+                    &["imagePullPolicy"],
+                    json!(if latest { "Always" } else { "IfNotPresent" }),
+                );
+                default(
+                    c,
+                    &["terminationMessagePath"],
+                    json!("/dev/termination-log"),
+                );
+                default(c, &["terminationMessagePolicy"], json!("File"));
+                default(c, &["resources"], json!({}));
+                if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
+                    for p in ports {
+                        default(p, &["protocol"], json!("TCP"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fills defaults of `kind` into a new or updated object.
+pub fn apply(kind: &str, o: &mut Value) {
+    match kind {
+        "Pod" => {
+            if o["spec"].is_object() {
+                default(o, &["spec", "serviceAccountName"], json!("default"));
+            }
+            pod_spec(at(o, &["spec"]));
+        }
+        "Deployment" => {
+            default(o, &["spec", "replicas"], json!(1));
+            default(o, &["spec", "revisionHistoryLimit"], json!(10));
+            default(o, &["spec", "progressDeadlineSeconds"], json!(600));
+            if o["spec"]["strategy"]["type"].is_null()
+                || o["spec"]["strategy"]["type"] == "RollingUpdate"
+            {
+                default(o, &["spec", "strategy", "type"], json!("RollingUpdate"));
+                default(
+                    o,
+                    &["spec", "strategy", "rollingUpdate", "maxSurge"],
+                    json!("25%"),
+                );
+                default(
+                    o,
+                    &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
+                    json!("25%"),
+                );
+            }
+            pod_spec(at(o, &["spec", "template", "spec"]));
+        }
+        "ReplicaSet" => {
+            default(o, &["spec", "replicas"], json!(1));
+            pod_spec(at(o, &["spec", "template", "spec"]));
+        }
+        "StatefulSet" => {
+            default(o, &["spec", "replicas"], json!(1));
+            default(o, &["spec", "podManagementPolicy"], json!("OrderedReady"));
+            default(o, &["spec", "revisionHistoryLimit"], json!(10));
+            if o["spec"]["updateStrategy"]["type"].is_null()
+                || o["spec"]["updateStrategy"]["type"] == "RollingUpdate"
+            {
+                default(
+                    o,
+                    &["spec", "updateStrategy", "type"],
+                    json!("RollingUpdate"),
+                );
+                default(
+                    o,
+                    &["spec", "updateStrategy", "rollingUpdate", "partition"],
+                    json!(0),
+                );
+            }
+            pod_spec(at(o, &["spec", "template", "spec"]));
+        }
+        "DaemonSet" => {
+            default(o, &["spec", "revisionHistoryLimit"], json!(10));
+            if o["spec"]["updateStrategy"]["type"].is_null()
+                || o["spec"]["updateStrategy"]["type"] == "RollingUpdate"
+            {
+                default(
+                    o,
+                    &["spec", "updateStrategy", "type"],
+                    json!("RollingUpdate"),
+                );
+                default(
+                    o,
+                    &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
+                    json!(1),
+                );
+                default(
+                    o,
+                    &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
+                    json!(0),
+                );
+            }
+            pod_spec(at(o, &["spec", "template", "spec"]));
+        }
+        "Service" => {
+            default(o, &["spec", "type"], json!("ClusterIP"));
+            default(o, &["spec", "sessionAffinity"], json!("None"));
+            if let Some(ports) = at(o, &["spec"])
+                .and_then(|s| s.get_mut("ports"))
+                .and_then(Value::as_array_mut)
+            {
+                for p in ports {
+                    default(p, &["protocol"], json!("TCP"));
+                    let port = p["port"].clone();
+                    default(p, &["targetPort"], port);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply;
+    use serde_json::json;
+
+    #[test]
+    fn fills_what_the_real_server_fills() {
+        let mut d = json!({"spec": {"template": {"spec": {"containers": [{"name": "a", "image": "web"}]}}}});
+        apply("Deployment", &mut d);
+        assert_eq!(d["spec"]["strategy"]["rollingUpdate"]["maxSurge"], "25%");
+        assert_eq!(d["spec"]["replicas"], 1);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+            "Always"
+        );
+        let mut r = json!({"spec": {"strategy": {"type": "Recreate"}}});
+        apply("Deployment", &mut r);
+        assert!(r["spec"]["strategy"]["rollingUpdate"].is_null());
+        let mut s = json!({"spec": {"ports": [{"port": 80}]}});
+        apply("Service", &mut s);
+        assert_eq!(
+            s["spec"]["ports"][0],
+            json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+        );
+        let mut kept = json!({"spec": {"replicas": 0}});
+        apply("StatefulSet", &mut kept);
+        assert_eq!(kept["spec"]["replicas"], 0);
+        assert_eq!(kept["spec"]["updateStrategy"]["type"], "RollingUpdate");
+        let once = kept.clone();
+        apply("StatefulSet", &mut kept);
+        assert_eq!(kept, once, "defaulting twice changes nothing");
+        assert!(
+            kept["spec"]["template"].is_null(),
+            "no template is invented"
+        );
+    }
+}
