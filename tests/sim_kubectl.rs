@@ -517,3 +517,48 @@ fn statefulsets_roll_in_order_and_daemonsets_cover_every_node() {
     }
     assert_eq!(left, "pod/db-0\n");
 }
+
+#[test]
+fn get_prints_the_real_columns() {
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    c.ok(&["apply", "-f", &manifest]);
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    let out = c.ok(&["get", "deploy", "-o", "wide"]);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ]
+    );
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!((row[0], row[1], row[2], row[3]), ("web", "2/2", "2", "2"));
+    assert_eq!(
+        (row[5], row[6], row[7]),
+        ("web,sidecar", "nginx:1.25,envoy:1", "app=web")
+    );
+    let pods = c.ok(&["get", "pods"]);
+    let header: Vec<&str> = pods.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+    assert!(
+        pods.lines()
+            .skip(1)
+            .all(|l| l.contains(" 2/2 ") && l.contains(" Running ")),
+        "{pods}"
+    );
+    let nodes = c.ok(&["get", "nodes"]);
+    assert!(
+        nodes.starts_with("NAME         STATUS   ROLES    AGE"),
+        "{nodes}"
+    );
+    assert!(nodes.contains("sim-node-1   Ready    worker"), "{nodes}");
+}

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod path;
 pub mod read;
 pub mod scale;
+pub mod table;
 pub mod watch;
 pub mod write;
 
@@ -123,14 +124,14 @@ async fn object(api: &Arc<Api>, target: Target, req: &Request) -> Result<Respons
     match (&req.method, target.name.is_some(), sub) {
         (&Method::GET, false, None) if watch::requested(req) => watch::watch(api, &target, req),
         (&Method::GET, false, None) => {
-            read::list(api, &target, req).map(|v| json(StatusCode::OK, &v))
+            read::list(api, &target, req).map(|v| respond_read(&target, req, v))
         }
         (&Method::GET, true, Some("scale")) => {
             read::get(api, &target).map(|o| json(StatusCode::OK, &scale::to_scale(&o)))
         }
         (&Method::GET, true, Some("log")) => read::log(api, &target),
         (&Method::GET, true, None | Some("status")) => {
-            read::get(api, &target).map(|v| json(StatusCode::OK, &v))
+            read::get(api, &target).map(|v| respond_read(&target, req, v))
         }
         (&Method::POST, false, None) => {
             write::create(api, &target, req).map(|v| json(StatusCode::CREATED, &v))
@@ -152,6 +153,64 @@ async fn object(api: &Arc<Api>, target: Target, req: &Request) -> Result<Respons
         }
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// True when the client asks for server-side printing (kubectl get).
+fn wants_table(req: &Request) -> bool {
+    req.header(header::ACCEPT)
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=Table"))
+}
+
+/// A read answered as the client asked: the object or list, or a Table of it.
+fn respond_read(target: &Target, req: &Request, value: Value) -> Response {
+    if !wants_table(req) {
+        return json(StatusCode::OK, &value);
+    }
+    let r = target.resource;
+    let (items, rv) = match value["items"].as_array() {
+        Some(items) => {
+            // List items come without apiVersion and kind; the printers want them.
+            let typed: Vec<Value> = items
+                .iter()
+                .map(|o| {
+                    let mut o = o.clone();
+                    o["apiVersion"] = Value::String(r.api_version());
+                    o["kind"] = Value::String(r.kind.to_string());
+                    o
+                })
+                .collect();
+            (
+                typed,
+                value["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        }
+        None => {
+            let rv = value["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            (vec![value], rv)
+        }
+    };
+    let include = req.param("includeObject").unwrap_or("Metadata");
+    let t = table::table(
+        r.kind,
+        &r.api_version(),
+        &items,
+        &rv,
+        jiff::Timestamp::now(),
+        include,
+    );
+    typed_with(
+        StatusCode::OK,
+        &t,
+        "application/json;as=Table;v=v1;g=meta.k8s.io",
+    )
 }
 
 pub fn json(code: StatusCode, value: &Value) -> Response {
