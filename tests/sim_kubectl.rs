@@ -562,3 +562,51 @@ fn get_prints_the_real_columns() {
     );
     assert!(nodes.contains("sim-node-1   Ready    worker"), "{nodes}");
 }
+
+#[test]
+fn get_watch_sees_a_scale_happen() {
+    use std::io::Read;
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    c.ok(&["apply", "-f", &manifest]);
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    let mut watch = Command::new("kubectl")
+        .args(["get", "deploy", "web", "--watch"])
+        .env("KUBECONFIG", &c.kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl");
+    std::thread::sleep(Duration::from_millis(500));
+    c.ok(&["scale", "deploy", "web", "--replicas=3"]);
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    std::thread::sleep(Duration::from_millis(300));
+    watch.kill().unwrap();
+    let mut out = String::new();
+    watch
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let _ = watch.wait();
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        "{out}"
+    );
+    assert_eq!(rows[1][..2], ["web", "2/2"], "{out}");
+    assert!(
+        rows.iter().skip(2).any(|r| r[1] == "2/3"),
+        "the scale is seen while it happens:\n{out}"
+    );
+    assert_eq!(rows.last().unwrap()[..4], ["web", "3/3", "3", "3"], "{out}");
+    assert_eq!(
+        rows.iter().filter(|r| r[0] == "NAME").count(),
+        1,
+        "one header:\n{out}"
+    );
+}

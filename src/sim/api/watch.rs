@@ -4,7 +4,7 @@
 
 use crate::sim::api::path::Target;
 use crate::sim::api::read::selectors;
-use crate::sim::api::{Api, Request};
+use crate::sim::api::{table, Api, Request};
 use crate::sim::selector::{FieldSelector, LabelSelector};
 use crate::sim::status::ApiError;
 use crate::sim::store::{Change, ChangeKind};
@@ -57,6 +57,46 @@ impl Filter {
     }
 }
 
+/// Watch events for `kubectl get --watch`: each object is a one-row Table;
+/// only the first carries the column definitions.
+struct Printer {
+    kind: &'static str,
+    api_version: String,
+    include: String,
+    sent_columns: std::sync::atomic::AtomicBool,
+}
+
+impl Printer {
+    fn row(&self, event: &str, object: &Value) -> Bytes {
+        let rv = object["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default();
+        let mut t = table::table(
+            self.kind,
+            &self.api_version,
+            std::slice::from_ref(object),
+            rv,
+            jiff::Timestamp::now(),
+            &self.include,
+        );
+        if self
+            .sent_columns
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            t["columnDefinitions"] = json!([]);
+        }
+        line(event, &t)
+    }
+}
+
+/// An event line: as a Table row when the client asked for tables.
+fn event_line(printer: Option<&Printer>, kind: &str, object: &Value) -> Bytes {
+    match printer {
+        Some(p) => p.row(kind, object),
+        None => line(kind, object),
+    }
+}
+
 fn line(kind: &str, object: &Value) -> Bytes {
     let mut text =
         serde_json::to_vec(&json!({ "type": kind, "object": object })).unwrap_or_default();
@@ -101,6 +141,17 @@ pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response,
         .watch_close_every
         .map_or(asked, |every| every.min(asked));
 
+    let printer = req
+        .header(header::ACCEPT)
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=Table"))
+        .then(|| Printer {
+            kind: target.resource.kind,
+            api_version: target.resource.api_version(),
+            include: req.param("includeObject").unwrap_or("Metadata").to_string(),
+            sent_columns: Default::default(),
+        });
     // Subscribe before reading, so nothing falls between the replay and the live stream.
     let live = api.store.subscribe();
     let mut first: Vec<Bytes> = Vec::new();
@@ -111,7 +162,7 @@ pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response,
             objects
                 .iter()
                 .filter(|o| filter.selects(o))
-                .map(|o| line("ADDED", o)),
+                .map(|o| event_line(printer.as_ref(), "ADDED", o)),
         );
         if initial_events && bookmarks {
             first.push(bookmark(target, rv, true));
@@ -123,7 +174,7 @@ pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response,
                 last_sent = since;
                 for c in changes {
                     if let Some(kind) = filter.event(&c) {
-                        first.push(line(kind, &c.object));
+                        first.push(event_line(printer.as_ref(), kind, &c.object));
                     }
                     last_sent = c.rv;
                 }
@@ -161,7 +212,7 @@ pub fn watch(api: &Arc<Api>, target: &Target, req: &Request) -> Result<Response,
                     Ok(c) if c.rv <= last_sent => None,
                     Ok(c) => {
                         last_sent = c.rv;
-                        filter.event(&c).map(|kind| line(kind, &c.object))
+                        filter.event(&c).map(|kind| event_line(printer.as_ref(), kind, &c.object))
                     }
                     // A watcher too slow to keep up is closed; its client re-watches.
                     Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
