@@ -610,3 +610,17 @@ fn get_watch_sees_a_scale_happen() {
         "one header:\n{out}"
     );
 }
+
+#[test]
+fn invalid_objects_are_refused_with_field_causes() {
+    let c = Cluster::start();
+    let bad = c.file("bad.yaml", &DEPLOYMENT.replace("labels: {app: web}\n    spec:", "labels: {app: api}\n    spec:"));
+    let (code, _, err) = c.kubectl(&["apply", "-f", &bad]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("The Deployment \"web\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"api\"}: `selector` does not match template `labels`"),
+        "{err}"
+    );
+    let (code, _, _) = c.kubectl(&["get", "deploy", "web"]);
+    assert_eq!(code, 1, "nothing was created");
+}

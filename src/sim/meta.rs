@@ -1,9 +1,9 @@
 //! Metadata as the real API server fills and guards it: names, namespace, uid,
 //! creationTimestamp, generation; immutable fields on update.
 
-use crate::sim::defaults;
 use crate::sim::resources::Resource;
 use crate::sim::status::ApiError;
+use crate::sim::{defaults, validate};
 use serde_json::{json, Value};
 
 /// Kinds whose `metadata.generation` counts changes to their spec.
@@ -110,6 +110,7 @@ pub fn prepare_create(r: &Resource, namespace: &str, mut object: Value) -> Resul
         }
     }
     defaults::apply(r.kind, &mut object);
+    validate::check(r, &name, &object, None)?;
     Ok(object)
 }
 
@@ -184,6 +185,7 @@ pub fn prepare_update(r: &Resource, current: &Value, mut next: Value) -> Result<
         }
     }
     defaults::apply(r.kind, &mut next);
+    validate::check(r, name, &next, Some(current))?;
     if has_generation(r) && next.get("spec") != current.get("spec") {
         let g = current["metadata"]["generation"].as_i64().unwrap_or(1);
         next["metadata"]["generation"] = json!(g + 1);
@@ -202,7 +204,16 @@ pub fn prepare_status_update(current: &Value, next: &Value) -> Value {
 mod tests {
     use super::{prepare_create, prepare_update};
     use crate::sim::resources::find;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// A Deployment spec that passes validation.
+    fn spec(replicas: i64) -> Value {
+        json!({
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "w"}},
+            "template": {"metadata": {"labels": {"app": "w"}}, "spec": {"containers": [{"name": "w", "image": "w:1"}]}},
+        })
+    }
 
     #[test]
     fn create_fills_metadata_and_checks_the_name() {
@@ -210,7 +221,7 @@ mod tests {
         let o = prepare_create(
             dep,
             "shop",
-            json!({"metadata": {"generateName": "web-"}, "spec": {}}),
+            json!({"metadata": {"generateName": "web-"}, "spec": spec(1)}),
         )
         .unwrap();
         let name = o["metadata"]["name"].as_str().unwrap();
@@ -243,10 +254,15 @@ mod tests {
         let cur = prepare_create(
             dep,
             "shop",
-            json!({"metadata": {"name": "w"}, "spec": {"replicas": 1}, "status": {"replicas": 1}}),
+            json!({"metadata": {"name": "w"}, "spec": spec(1), "status": {"replicas": 1}}),
         )
         .unwrap();
-        let next = prepare_update(dep, &cur, json!({"metadata": {"name": "w", "uid": "forged"}, "spec": {"replicas": 2}, "status": {}})).unwrap();
+        let next = prepare_update(
+            dep,
+            &cur,
+            json!({"metadata": {"name": "w", "uid": "forged"}, "spec": spec(2), "status": {}}),
+        )
+        .unwrap();
         assert_eq!(next["metadata"]["uid"], cur["metadata"]["uid"]);
         assert_eq!(next["metadata"]["generation"], 2);
         assert_eq!(next["status"], json!({"replicas": 1}));

@@ -15,6 +15,7 @@ pub mod selector;
 pub mod server;
 pub mod status;
 pub mod store;
+pub mod validate;
 
 pub use controllers::Timing;
 pub use server::{Sim, SimConfig};

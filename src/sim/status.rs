@@ -76,9 +76,14 @@ impl ApiError {
     /// 422 Invalid, with one cause per field: (field, what is wrong).
     pub fn invalid(r: &Resource, name: &str, causes: &[(String, String)]) -> ApiError {
         let text: Vec<String> = causes.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+        let kind = if r.group.is_empty() {
+            r.kind.to_string()
+        } else {
+            format!("{}.{}", r.kind, r.group)
+        };
         let message = match text.len() {
-            1 => format!("{} \"{name}\" is invalid: {}", r.kind, text[0]),
-            _ => format!("{} \"{name}\" is invalid: [{}]", r.kind, text.join(", ")),
+            1 => format!("{kind} \"{name}\" is invalid: {}", text[0]),
+            _ => format!("{kind} \"{name}\" is invalid: [{}]", text.join(", ")),
         };
         let mut d = details(r, name);
         d["kind"] = json!(r.kind);
