@@ -614,7 +614,13 @@ fn get_watch_sees_a_scale_happen() {
 #[test]
 fn invalid_objects_are_refused_with_field_causes() {
     let c = Cluster::start();
-    let bad = c.file("bad.yaml", &DEPLOYMENT.replace("labels: {app: web}\n    spec:", "labels: {app: api}\n    spec:"));
+    let bad = c.file(
+        "bad.yaml",
+        &DEPLOYMENT.replace(
+            "labels: {app: web}\n    spec:",
+            "labels: {app: api}\n    spec:",
+        ),
+    );
     let (code, _, err) = c.kubectl(&["apply", "-f", &bad]);
     assert_eq!(code, 1);
     assert!(

@@ -32,6 +32,15 @@ struct Container {
 pub struct Kubelet {
     pods: HashMap<String, (Instant, Vec<Container>)>,
     next_ip: HashMap<String, u32>,
+    /// The soonest timed transition (start, ready, crash, back-off end).
+    next_due: Option<Instant>,
+}
+
+/// Remembers the soonest of the deadlines it is shown.
+fn due(next: &mut Option<Instant>, at: Instant) {
+    if next.is_none_or(|n| at < n) {
+        *next = Some(at);
+    }
 }
 
 fn ready_delay(c: &Value, b: Option<&ImageBehaviour>, timing: &Timing) -> Duration {
@@ -45,7 +54,13 @@ fn ready_delay(c: &Value, b: Option<&ImageBehaviour>, timing: &Timing) -> Durati
 }
 
 impl Kubelet {
+    /// When the next timed transition is due, as of the last pass.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.next_due
+    }
+
     pub fn reconcile(&mut self, store: &Store, timing: &Timing, scenario: &Scenario) {
+        self.next_due = None;
         let pods_r = resource("", "pods");
         let (pods, _) = store.list(pods_r, None);
         let live: HashSet<&str> = pods.iter().map(uid).collect();
@@ -69,7 +84,17 @@ impl Kubelet {
             for (c, spec) in state.iter_mut().zip(&specs) {
                 let image = spec["image"].as_str().unwrap_or_default();
                 let b = scenario.behaviour(image);
-                shown.push(step(store, pod, c, spec, b, bound, timing, &now));
+                shown.push(step(
+                    store,
+                    pod,
+                    c,
+                    spec,
+                    b,
+                    bound,
+                    timing,
+                    &now,
+                    &mut self.next_due,
+                ));
             }
             let ip = pod["status"]["podIP"]
                 .as_str()
@@ -120,11 +145,13 @@ fn step(
     bound: Instant,
     timing: &Timing,
     now: &str,
+    next: &mut Option<Instant>,
 ) -> ContainerState {
     let image = spec["image"].as_str().unwrap_or_default();
     let cname = spec["name"].as_str().unwrap_or_default();
     let start_at = timing.start + b.and_then(|b| b.start_delay).unwrap_or_default();
     if bound.elapsed() < start_at && c.running_since.is_none() && c.restarts == 0 {
+        due(next, bound + start_at);
         return ContainerState::Waiting("ContainerCreating", String::new());
     }
     if b.is_some_and(|b| b.pull_error) {
@@ -134,6 +161,7 @@ fn step(
             Instant::now()
         });
         if failed.elapsed() < timing.backoff {
+            due(next, failed + timing.backoff);
             return ContainerState::Waiting(
                 "ErrImagePull",
                 format!("failed to pull and unpack image \"{image}\": not found"),
@@ -156,6 +184,7 @@ fn step(
     }
     if let Some(until) = c.backoff_until {
         if Instant::now() < until {
+            due(next, until);
             let wait = timing
                 .backoff
                 .saturating_mul(1 << c.restarts.saturating_sub(1).min(5))
@@ -203,12 +232,20 @@ fn step(
                 &format!("Started container {cname}"),
                 "kubelet",
             );
-            let started = (Instant::now(), now.to_string());
+            // The run began when it was due, not when this pass noticed: delays
+            // then add up to what the scenario says, whatever the tick.
+            let due = if c.restarts == 0 {
+                bound + start_at
+            } else {
+                Instant::now()
+            };
+            let started = (due.min(Instant::now()), now.to_string());
             c.running_since = Some(started.clone());
             started
         }
     };
     if let Some(after) = b.and_then(|b| b.crash_after) {
+        due(next, since + after);
         if since.elapsed() >= after {
             let oom = b.is_some_and(|b| b.oom);
             c.last = Some(terminated(oom, &since_text, now));
@@ -239,6 +276,9 @@ fn step(
     }
     let never = b.is_some_and(|b| b.never_ready);
     let ready = !never && since.elapsed() >= ready_delay(spec, b, timing);
+    if !never && !ready {
+        due(next, since + ready_delay(spec, b, timing));
+    }
     if never && !c.unhealthy_reported && !spec["readinessProbe"].is_null() {
         c.unhealthy_reported = true;
         events::record(

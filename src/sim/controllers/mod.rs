@@ -55,20 +55,25 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
         let mut changes = store.subscribe();
         let mut kubelet = kubelet::Kubelet::default();
         loop {
+            // Owners before what they own, so one pass carries a change from a
+            // Deployment down to its pods being bound and started.
             namespaces::reconcile(store);
-            scheduler::reconcile(store);
-            kubelet.reconcile(store, &timing, &scenario);
-            replicaset::reconcile(store);
             deployment::reconcile(store);
             statefulset::reconcile(store);
             daemonset::reconcile(store);
+            replicaset::reconcile(store);
+            scheduler::reconcile(store);
+            kubelet.reconcile(store, &timing, &scenario);
             endpoints::reconcile(store);
             // Wait for a change or the tick; then let a burst of changes settle.
+            // Wake at the next timed transition, a change, or the tick, whichever is first.
+            let tick = std::time::Instant::now() + timing.tick;
+            let wake = kubelet.next_due().map_or(tick, |d| d.min(tick));
             tokio::select! {
-                _ = tokio::time::sleep(timing.tick) => {}
+                _ = tokio::time::sleep_until(wake.into()) => {}
                 r = changes.recv() => if let Err(RecvError::Closed) = r { return },
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
             while let Ok(_) | Err(TryRecvError::Lagged(_)) = changes.try_recv() {}
         }
     })
