@@ -556,7 +556,8 @@ fn waiting_reason(p: &k8s_openapi::api::core::v1::Pod) -> Option<String> {
 #[tokio::test]
 async fn a_crashing_image_never_completes_its_rollout_and_reports_crash_loop_back_off() {
     let (sim, client) = start(misbehaving(
-        "[[image]]\nmatch = \"web:bad*\"\ncrash_after = \"100ms\"\n",
+        // It crashes (30 ms) before its readiness delay (60 ms): never available.
+        "[[image]]\nmatch = \"web:bad*\"\ncrash_after = \"30ms\"\n",
     ))
     .await;
     let api: Api<Deployment> = Api::default_namespaced(client.clone());

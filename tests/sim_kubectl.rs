@@ -630,3 +630,56 @@ fn invalid_objects_are_refused_with_field_causes() {
     let (code, _, _) = c.kubectl(&["get", "deploy", "web"]);
     assert_eq!(code, 1, "nothing was created");
 }
+
+#[test]
+fn server_side_apply_tracks_managers_and_reports_conflicts() {
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    assert_eq!(
+        c.ok(&["apply", "--server-side", "-f", &manifest]),
+        "deployment.apps/web serverside-applied\n"
+    );
+    let fields = c.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "jsonpath={.metadata.managedFields[0].manager} {.metadata.managedFields[0].operation}",
+    ]);
+    assert_eq!(fields, "kubectl Apply");
+    c.ok(&["scale", "deploy", "web", "--replicas=5"]);
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", &manifest]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"), "{err}");
+    assert_eq!(
+        c.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]),
+        "5"
+    );
+    c.ok(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        &manifest,
+    ]);
+    assert_eq!(
+        c.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]),
+        "2"
+    );
+    // A field the applier stops applying is removed.
+    let fewer = c.file(
+        "fewer.yaml",
+        &DEPLOYMENT.replace("        env: [{name: MODE, value: blue}]\n", ""),
+    );
+    c.ok(&["apply", "--server-side", "-f", &fewer]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "deploy",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].env}"
+        ]),
+        ""
+    );
+}

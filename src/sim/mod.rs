@@ -3,6 +3,7 @@
 //! alone: nothing here imports the rest of orion.
 
 pub mod api;
+pub mod apply;
 pub mod bootstrap;
 pub mod controllers;
 pub mod defaults;

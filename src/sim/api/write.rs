@@ -4,11 +4,11 @@
 use crate::sim::api::path::Target;
 use crate::sim::api::read::selectors;
 use crate::sim::api::{body_json, scale, Api, Request};
-use crate::sim::meta;
 use crate::sim::patch::{self, PatchType};
 use crate::sim::resources::{Resource, RESOURCES};
 use crate::sim::status::ApiError;
 use crate::sim::store::resource_version;
+use crate::sim::{apply, meta};
 use axum::http::header;
 use serde_json::{json, Value};
 
@@ -43,6 +43,35 @@ fn require_namespace(api: &Api, target: &Target, name: &str) -> Result<(), ApiEr
     }
 }
 
+/// Who is writing: `?fieldManager=`, else the client's User-Agent product ("kubectl").
+fn manager(req: &Request) -> String {
+    match req.param("fieldManager") {
+        Some(m) => m.to_string(),
+        None => {
+            let ua = req.header(header::USER_AGENT);
+            ua.split('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("unknown")
+                .to_string()
+        }
+    }
+}
+
+fn apply_error(e: apply::ApplyError) -> ApiError {
+    let status = e.status();
+    ApiError {
+        code: e.code(),
+        reason: if e.code() == 409 {
+            "Conflict"
+        } else {
+            "BadRequest"
+        },
+        message: e.message(),
+        details: status.get("details").cloned(),
+    }
+}
+
 pub fn create(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
     if target.resource.namespaced && target.namespace.is_none() {
         return Err(ApiError::method_not_allowed());
@@ -54,6 +83,16 @@ pub fn create(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
         body["metadata"]["name"].as_str().unwrap_or_default(),
     )?;
     let object = meta::prepare_create(target.resource, namespace_of(target), body)?;
+    let r = target.resource;
+    let object = apply::record_update(
+        r.kind,
+        None,
+        &object,
+        &manager(req),
+        &r.api_version(),
+        None,
+        &meta::now(),
+    );
     if req.dry_run() {
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
         if api
@@ -95,14 +134,29 @@ fn write(
     edit: impl FnOnce(&Value) -> Result<Value, ApiError>,
 ) -> Result<Value, ApiError> {
     let (r, ns, name) = (target.resource, namespace_of(target), name_of(target));
+    let who = manager(req);
+    let sub = target.subresource.as_deref();
+    let tracked = |current: &Value| -> Result<Value, ApiError> {
+        let next = edit(current)?;
+        let api_version = r.api_version();
+        Ok(apply::record_update(
+            r.kind,
+            Some(current),
+            &next,
+            &who,
+            &api_version,
+            sub,
+            &meta::now(),
+        ))
+    };
     let result = if req.dry_run() {
         let current = api
             .store
             .get(r, ns, name)
             .ok_or_else(|| ApiError::not_found(r, name))?;
-        edit(&current)
+        tracked(&current)
     } else {
-        api.store.modify(r, ns, name, edit)
+        api.store.modify(r, ns, name, tracked)
     };
     let object = result?;
     Ok(match target.subresource.as_deref() {
@@ -124,8 +178,61 @@ pub fn update(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
     })
 }
 
+/// Server-side apply (`application/apply-patch+yaml`): creates the object or
+/// merges the configuration into it, with field ownership and conflicts.
+fn server_side_apply(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
+    let r = target.resource;
+    let who = req
+        .param("fieldManager")
+        .ok_or_else(|| ApiError::bad_request("PATCH with apply requires a fieldManager"))?
+        .to_string();
+    let force = matches!(req.param("force"), Some("true" | "1"));
+    let config = apply_body(req)?;
+    let (ns, name) = (namespace_of(target), name_of(target));
+    let now = meta::now();
+    let sub = target.subresource.as_deref();
+    if api.store.get(r, ns, name).is_none() && sub.is_none() {
+        require_namespace(api, target, name)?;
+        let mut merged = apply::apply(r.kind, None, &config, &who, force, &r.api_version(), &now)
+            .map_err(apply_error)?;
+        merged["metadata"]["name"] = json!(name);
+        let object = meta::prepare_create(r, ns, merged)?;
+        if req.dry_run() {
+            return Ok(object);
+        }
+        return api.store.create(r, ns, object);
+    }
+    let edit = |current: &Value| -> Result<Value, ApiError> {
+        let api_version = r.api_version();
+        let t = apply::Target::new(r.kind, &api_version).with_subresource(sub);
+        let merged =
+            apply::apply_to(&t, Some(current), &config, &who, force, &now).map_err(apply_error)?;
+        let mut next = next_state(r, sub, current, &merged)?;
+        next["metadata"]["managedFields"] = merged["metadata"]["managedFields"].clone();
+        Ok(next)
+    };
+    if req.dry_run() {
+        let current = api
+            .store
+            .get(r, ns, name)
+            .ok_or_else(|| ApiError::not_found(r, name))?;
+        return edit(&current);
+    }
+    api.store.modify(r, ns, name, edit)
+}
+
+/// An apply body: YAML (of which JSON is a part).
+fn apply_body(req: &Request) -> Result<Value, ApiError> {
+    serde_json::from_slice(&req.body)
+        .or_else(|_| serde_yaml::from_slice::<Value>(&req.body))
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+}
+
 pub fn patch(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
     let content_type = req.header(header::CONTENT_TYPE);
+    if content_type.starts_with("application/apply-patch") {
+        return server_side_apply(api, target, req);
+    }
     let kind = PatchType::from_content_type(content_type)
         .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
     let body = body_json(req)?;
