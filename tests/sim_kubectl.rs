@@ -683,3 +683,64 @@ fn server_side_apply_tracks_managers_and_reports_conflicts() {
         ""
     );
 }
+
+#[test]
+fn logs_describe_and_kustomize() {
+    let c = Cluster::start();
+    let base = c._dir.path().join("base");
+    let overlay = c._dir.path().join("overlays/staging");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(base.join("deployment.yaml"), DEPLOYMENT).unwrap();
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources:\n- deployment.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "resources:\n- ../../base\nnamePrefix: staging-\nimages:\n- name: nginx\n  newTag: \"1.27\"\nreplicas:\n- name: web\n  count: 3\n",
+    )
+    .unwrap();
+    let out = c.ok(&["apply", "-k", overlay.to_str().unwrap()]);
+    assert_eq!(out, "deployment.apps/staging-web created\n");
+    c.ok(&["rollout", "status", "deploy/staging-web", "--timeout=20s"]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "deploy",
+            "staging-web",
+            "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}"
+        ]),
+        "3 nginx:1.27"
+    );
+
+    let pod = c.ok(&["get", "pods", "-o", "jsonpath={.items[0].metadata.name}"]);
+    let log = c.ok(&["logs", &pod, "-c", "web"]);
+    assert!(
+        log.trim_end()
+            .ends_with("orion-sim: container web started from image nginx:1.27"),
+        "{log}"
+    );
+    // Without -c, kubectl picks the first container and says so.
+    let (code, out, err) = c.kubectl(&["logs", &pod]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("Defaulted container \"web\" out of: web, sidecar"),
+        "{err}"
+    );
+    assert_eq!(out, log);
+
+    let describe = c.ok(&["describe", "deployment", "staging-web"]);
+    assert!(
+        describe.contains(
+            "Replicas:               3 desired | 3 updated | 3 total | 3 available | 0 unavailable"
+        ),
+        "{describe}"
+    );
+    assert!(
+        describe.contains("ScalingReplicaSet"),
+        "events are listed:\n{describe}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod controllers;
 pub mod defaults;
 pub mod kubeconfig;
+pub mod logs;
 pub mod meta;
 pub mod patch;
 pub mod resources;

@@ -63,6 +63,7 @@ impl Sim {
             server: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
             faults: config.scenario.api.clone(),
+            logs: Default::default(),
         });
         let controllers =
             controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());

@@ -11,6 +11,7 @@ pub mod table;
 pub mod watch;
 pub mod write;
 
+use crate::sim::logs::Logs;
 use crate::sim::scenario::ApiFaults;
 use crate::sim::status::ApiError;
 use crate::sim::store::Store;
@@ -34,6 +35,8 @@ pub struct Api {
     pub bookmark_interval: Duration,
     /// Latency and errors the scenario injects.
     pub faults: ApiFaults,
+    /// What simulated containers printed.
+    pub logs: Logs,
 }
 
 /// One request, parsed.
@@ -129,7 +132,7 @@ async fn object(api: &Arc<Api>, target: Target, req: &Request) -> Result<Respons
         (&Method::GET, true, Some("scale")) => {
             read::get(api, &target).map(|o| json(StatusCode::OK, &scale::to_scale(&o)))
         }
-        (&Method::GET, true, Some("log")) => read::log(api, &target),
+        (&Method::GET, true, Some("log")) => read::log(api, &target, req),
         (&Method::GET, true, None | Some("status")) => {
             read::get(api, &target).map(|v| respond_read(&target, req, v))
         }

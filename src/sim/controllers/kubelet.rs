@@ -7,6 +7,7 @@ use crate::sim::controllers::events;
 use crate::sim::controllers::object::{name, namespace, resource, uid};
 use crate::sim::controllers::pod_status::{containers, terminated, with_states, ContainerState};
 use crate::sim::controllers::Timing;
+use crate::sim::logs::Logs;
 use crate::sim::meta;
 use crate::sim::scenario::{ImageBehaviour, Scenario};
 use crate::sim::store::Store;
@@ -59,11 +60,13 @@ impl Kubelet {
         self.next_due
     }
 
-    pub fn reconcile(&mut self, store: &Store, timing: &Timing, scenario: &Scenario) {
+    pub fn reconcile(&mut self, store: &Store, logs: &Logs, timing: &Timing, scenario: &Scenario) {
         self.next_due = None;
         let pods_r = resource("", "pods");
         let (pods, _) = store.list(pods_r, None);
         let live: HashSet<&str> = pods.iter().map(uid).collect();
+        let names: HashSet<(&str, &str)> = pods.iter().map(|p| (namespace(p), name(p))).collect();
+        logs.retain(|ns, pod| names.contains(&(ns, pod)));
         self.pods.retain(|k, _| live.contains(k.as_str()));
         for pod in &pods {
             let node = pod["spec"]["nodeName"]
@@ -86,6 +89,7 @@ impl Kubelet {
                 let b = scenario.behaviour(image);
                 shown.push(step(
                     store,
+                    logs,
                     pod,
                     c,
                     spec,
@@ -138,6 +142,7 @@ impl Kubelet {
 #[allow(clippy::too_many_arguments)]
 fn step(
     store: &Store,
+    logs: &Logs,
     pod: &Value,
     c: &mut Container,
     spec: &Value,
@@ -241,6 +246,8 @@ fn step(
             };
             let started = (due.min(Instant::now()), now.to_string());
             c.running_since = Some(started.clone());
+            let line = format!("{now} orion-sim: container {cname} started from image {image}");
+            logs.append(namespace(pod), name(pod), cname, line);
             started
         }
     };
@@ -250,6 +257,18 @@ fn step(
             let oom = b.is_some_and(|b| b.oom);
             c.last = Some(terminated(oom, &since_text, now));
             c.restarts += 1;
+            let why = if oom {
+                "killed: out of memory (OOMKilled), exit code 137"
+            } else {
+                "exiting with code 1 (the scenario's crash_after)"
+            };
+            logs.append(
+                namespace(pod),
+                name(pod),
+                cname,
+                format!("{now} orion-sim: container {cname} {why}"),
+            );
+            logs.restart(namespace(pod), name(pod), cname);
             let wait = timing
                 .backoff
                 .saturating_mul(1 << (c.restarts - 1).min(5))

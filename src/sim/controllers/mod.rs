@@ -63,7 +63,7 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
             daemonset::reconcile(store);
             replicaset::reconcile(store);
             scheduler::reconcile(store);
-            kubelet.reconcile(store, &timing, &scenario);
+            kubelet.reconcile(store, &api.logs, &timing, &scenario);
             endpoints::reconcile(store);
             // Wait for a change or the tick; then let a burst of changes settle.
             // Wake at the next timed transition, a change, or the tick, whichever is first.
