@@ -7,10 +7,14 @@ use std::sync::Mutex;
 /// Lines kept per container run.
 const KEEP: usize = 1000;
 
-/// (namespace, pod, container) → (current run's lines, previous run's lines).
+/// (namespace, pod, container).
+type ContainerKey = (String, String, String);
+/// (current run's lines, previous run's lines).
+type Runs = (Vec<String>, Vec<String>);
+
 #[derive(Default)]
 pub struct Logs {
-    runs: Mutex<HashMap<(String, String, String), (Vec<String>, Vec<String>)>>,
+    runs: Mutex<HashMap<ContainerKey, Runs>>,
 }
 
 impl Logs {
