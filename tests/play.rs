@@ -229,3 +229,29 @@ fn known_function_with_wrong_arguments_shows_its_signature() {
         out.stderr
     );
 }
+
+#[test]
+fn sim_starts_a_cluster_for_the_run() {
+    let out = Test::new()
+        .playbook("info(`context ${target::context()}`);\n")
+        .args(["play", "playbook.rhai", "--sim"])
+        .run()
+        .status(0);
+    assert!(
+        out.stderr
+            .starts_with("simulated cluster on http://127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("info  context orion-sim\n"),
+        "{}",
+        out.stderr
+    );
+    let out = Test::new()
+        .playbook("1;\n")
+        .args(["play", "playbook.rhai", "--sim", "--context", "prod"])
+        .run()
+        .status(1);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}

@@ -8,6 +8,7 @@ mod logging;
 mod play;
 mod repl;
 mod sim;
+mod sim_cluster;
 mod target_args;
 
 use crate::exit_code::ExitCode;

@@ -31,6 +31,13 @@ pub enum Output {
 }
 
 pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
+    let _sim = match args.target.start_sim() {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("{} {e}", Style::for_stderr().error("error:"));
+            return ExitCode::PreFlight;
+        }
+    };
     let sink: Arc<dyn Sink> = match args.output {
         Output::Human => Arc::new(Console::stderr(verbosity)),
         Output::Json => Arc::new(JsonLines::stdout(verbosity)),

@@ -1,5 +1,6 @@
 //! Flags shared by `play` and `repl`: what the run targets and what it is given.
 
+use crate::cli::sim_cluster::InProcessSim;
 use crate::runtime::RuntimeBuilder;
 use clap::Args;
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ pub struct TargetArgs {
     /// orion.toml to use instead of the nearest one above the playbook.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Run against a simulated cluster started for this run (context orion-sim).
+    #[arg(long, conflicts_with = "context")]
+    pub sim: bool,
 }
 
 fn parse_set(text: &str) -> Result<(String, String), String> {
@@ -48,12 +52,33 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
 }
 
 impl TargetArgs {
+    /// Starts the simulated cluster `--sim` asks for, pointing the run at it
+    /// (KUBECONFIG and the `orion-sim` context). Keep it alive for the run.
+    pub fn start_sim(&self) -> Result<Option<InProcessSim>, String> {
+        if !self.sim {
+            return Ok(None);
+        }
+        let sim = InProcessSim::start()?;
+        // SAFETY: set before the run starts any thread that reads the environment.
+        unsafe { std::env::set_var("KUBECONFIG", &sim.kubeconfig) };
+        eprintln!(
+            "simulated cluster on {} (kubeconfig {}, context {})",
+            sim.url(),
+            sim.kubeconfig.display(),
+            sim.context()
+        );
+        Ok(Some(sim))
+    }
+
     pub fn apply(&self, mut builder: RuntimeBuilder) -> RuntimeBuilder {
         if let Some(e) = &self.environment {
             builder = builder.environment(e);
         }
         if let Some(c) = &self.context {
             builder = builder.context(c);
+        }
+        if self.sim {
+            builder = builder.context(crate::sim::kubeconfig::CONTEXT);
         }
         if let Some(n) = &self.namespace {
             builder = builder.namespace(n);

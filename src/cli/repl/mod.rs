@@ -38,6 +38,13 @@ Ctrl-C clears the line, or stops the running statement.";
 
 pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
     let style = Style::for_stderr();
+    let _sim = match args.target.start_sim() {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("{} {e}", style.error("error:"));
+            return ExitCode::PreFlight;
+        }
+    };
     let runtime = match args
         .target
         .apply(Runtime::builder())

@@ -1,0 +1,58 @@
+//! `--sim`: a simulated cluster started in-process for one run of `play` or
+//! `repl`, with a kubeconfig (context `orion-sim`) that lives as long as it.
+
+use crate::sim::kubeconfig::CONTEXT;
+use crate::sim::{Sim, SimConfig};
+use std::path::PathBuf;
+
+pub struct InProcessSim {
+    sim: Option<Sim>,
+    runtime: tokio::runtime::Runtime,
+    dir: PathBuf,
+    pub kubeconfig: PathBuf,
+}
+
+impl InProcessSim {
+    pub fn start() -> Result<InProcessSim, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("orion-sim")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the simulated cluster's runtime: {e}"))?;
+        let sim = runtime
+            .block_on(Sim::start(SimConfig::default()))
+            .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
+        let dir = std::env::temp_dir().join(format!("orion-sim-{}", std::process::id()));
+        let kubeconfig = dir.join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).map_err(|e| {
+            format!(
+                "cannot write the simulated cluster's kubeconfig to {}: {e}",
+                kubeconfig.display()
+            )
+        })?;
+        Ok(InProcessSim {
+            sim: Some(sim),
+            runtime,
+            dir,
+            kubeconfig,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        self.sim.as_ref().map(Sim::url).unwrap_or_default()
+    }
+
+    pub fn context(&self) -> &'static str {
+        CONTEXT
+    }
+}
+
+impl Drop for InProcessSim {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.shutdown());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
