@@ -64,6 +64,22 @@ fn pod_spec(spec: Option<&mut Value>) {
     }
 }
 
+/// `spec.<strategy>.type` RollingUpdate (unless another type is set) with
+/// these `rollingUpdate` fields.
+fn rolling_update(o: &mut Value, strategy: &str, fields: &[(&str, Value)]) {
+    let kind = &o["spec"][strategy]["type"];
+    if kind.is_null() || kind == "RollingUpdate" {
+        default(o, &["spec", strategy, "type"], json!("RollingUpdate"));
+        for (field, value) in fields {
+            default(
+                o,
+                &["spec", strategy, "rollingUpdate", field],
+                value.clone(),
+            );
+        }
+    }
+}
+
 /// Fills defaults of `kind` into a new or updated object.
 pub fn apply(kind: &str, o: &mut Value) {
     match kind {
@@ -77,21 +93,11 @@ pub fn apply(kind: &str, o: &mut Value) {
             default(o, &["spec", "replicas"], json!(1));
             default(o, &["spec", "revisionHistoryLimit"], json!(10));
             default(o, &["spec", "progressDeadlineSeconds"], json!(600));
-            if o["spec"]["strategy"]["type"].is_null()
-                || o["spec"]["strategy"]["type"] == "RollingUpdate"
-            {
-                default(o, &["spec", "strategy", "type"], json!("RollingUpdate"));
-                default(
-                    o,
-                    &["spec", "strategy", "rollingUpdate", "maxSurge"],
-                    json!("25%"),
-                );
-                default(
-                    o,
-                    &["spec", "strategy", "rollingUpdate", "maxUnavailable"],
-                    json!("25%"),
-                );
-            }
+            rolling_update(
+                o,
+                "strategy",
+                &[("maxSurge", json!("25%")), ("maxUnavailable", json!("25%"))],
+            );
             pod_spec(at(o, &["spec", "template", "spec"]));
         }
         "ReplicaSet" => {
@@ -102,43 +108,16 @@ pub fn apply(kind: &str, o: &mut Value) {
             default(o, &["spec", "replicas"], json!(1));
             default(o, &["spec", "podManagementPolicy"], json!("OrderedReady"));
             default(o, &["spec", "revisionHistoryLimit"], json!(10));
-            if o["spec"]["updateStrategy"]["type"].is_null()
-                || o["spec"]["updateStrategy"]["type"] == "RollingUpdate"
-            {
-                default(
-                    o,
-                    &["spec", "updateStrategy", "type"],
-                    json!("RollingUpdate"),
-                );
-                default(
-                    o,
-                    &["spec", "updateStrategy", "rollingUpdate", "partition"],
-                    json!(0),
-                );
-            }
+            rolling_update(o, "updateStrategy", &[("partition", json!(0))]);
             pod_spec(at(o, &["spec", "template", "spec"]));
         }
         "DaemonSet" => {
             default(o, &["spec", "revisionHistoryLimit"], json!(10));
-            if o["spec"]["updateStrategy"]["type"].is_null()
-                || o["spec"]["updateStrategy"]["type"] == "RollingUpdate"
-            {
-                default(
-                    o,
-                    &["spec", "updateStrategy", "type"],
-                    json!("RollingUpdate"),
-                );
-                default(
-                    o,
-                    &["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"],
-                    json!(1),
-                );
-                default(
-                    o,
-                    &["spec", "updateStrategy", "rollingUpdate", "maxSurge"],
-                    json!(0),
-                );
-            }
+            rolling_update(
+                o,
+                "updateStrategy",
+                &[("maxUnavailable", json!(1)), ("maxSurge", json!(0))],
+            );
             pod_spec(at(o, &["spec", "template", "spec"]));
         }
         "Service" => {

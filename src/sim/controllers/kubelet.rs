@@ -190,20 +190,7 @@ fn step(
     if let Some(until) = c.backoff_until {
         if Instant::now() < until {
             due(next, until);
-            let wait = timing
-                .backoff
-                .saturating_mul(1 << c.restarts.saturating_sub(1).min(5))
-                .min(timing.backoff * 30);
-            return ContainerState::Waiting(
-                "CrashLoopBackOff",
-                format!(
-                    "back-off {} restarting failed container={cname} pod={}_{}({})",
-                    human(wait),
-                    name(pod),
-                    namespace(pod),
-                    uid(pod)
-                ),
-            );
+            return crash_loop(back_off(timing, c.restarts), cname, pod);
         }
         c.backoff_until = None;
         c.running_since = None;
@@ -269,10 +256,7 @@ fn step(
                 format!("{now} orion-sim: container {cname} {why}"),
             );
             logs.restart(namespace(pod), name(pod), cname);
-            let wait = timing
-                .backoff
-                .saturating_mul(1 << (c.restarts - 1).min(5))
-                .min(timing.backoff * 30);
+            let wait = back_off(timing, c.restarts);
             c.backoff_until = Some(Instant::now() + wait);
             let msg = format!(
                 "Back-off restarting failed container {cname} in pod {}_{}({})",
@@ -281,16 +265,7 @@ fn step(
                 uid(pod)
             );
             events::record(store, pod, "Warning", "BackOff", &msg, "kubelet");
-            return ContainerState::Waiting(
-                "CrashLoopBackOff",
-                format!(
-                    "back-off {} restarting failed container={cname} pod={}_{}({})",
-                    human(wait),
-                    name(pod),
-                    namespace(pod),
-                    uid(pod)
-                ),
-            );
+            return crash_loop(wait, cname, pod);
         }
     }
     let never = b.is_some_and(|b| b.never_ready);
@@ -313,6 +288,28 @@ fn step(
         since: since_text,
         ready,
     }
+}
+
+/// The back-off after `restarts` restarts: doubling from `timing.backoff`, up to 30 times it.
+fn back_off(timing: &Timing, restarts: u32) -> Duration {
+    timing
+        .backoff
+        .saturating_mul(1 << restarts.saturating_sub(1).min(5))
+        .min(timing.backoff * 30)
+}
+
+/// What a crash-looping container shows while it waits `wait` to restart.
+fn crash_loop(wait: Duration, cname: &str, pod: &Value) -> ContainerState {
+    ContainerState::Waiting(
+        "CrashLoopBackOff",
+        format!(
+            "back-off {} restarting failed container={cname} pod={}_{}({})",
+            human(wait),
+            name(pod),
+            namespace(pod),
+            uid(pod)
+        ),
+    )
 }
 
 /// "10s", "1m20s", "5m0s": Go's duration format as the kubelet prints back-offs.
