@@ -744,3 +744,44 @@ fn logs_describe_and_kustomize() {
         "events are listed:\n{describe}"
     );
 }
+
+#[test]
+fn get_json_and_delete_cascades() {
+    let c = Cluster::start();
+    let manifest = c.file("web.yaml", DEPLOYMENT);
+    c.ok(&["apply", "-f", &manifest]);
+    c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
+    assert_eq!(json["kind"], "Deployment");
+    assert_eq!(json["apiVersion"], "apps/v1");
+    assert_eq!(json["status"]["observedGeneration"], 1);
+    let list: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "pods", "-o", "json"])).unwrap();
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        list["items"][0]["kind"], "Pod",
+        "kubectl fills kind in list items"
+    );
+
+    // Orphan: the ReplicaSet and pods stay, without their owner.
+    c.ok(&["delete", "deploy", "web", "--cascade=orphan"]);
+    let rs = c.ok(&[
+        "get",
+        "rs",
+        "-o",
+        "jsonpath={.items[*].metadata.ownerReferences}",
+    ]);
+    assert_eq!(rs, "", "orphaned ReplicaSets lose their owner reference");
+    assert_eq!(c.ok(&["get", "pods", "-o", "name"]).lines().count(), 2);
+
+    // Foreground: the ReplicaSet goes with its pods.
+    let rs_name = c.ok(&["get", "rs", "-o", "jsonpath={.items[0].metadata.name}"]);
+    c.ok(&["delete", "rs", &rs_name, "--cascade=foreground"]);
+    let (_, out, err) = c.kubectl(&["get", "rs,pods"]);
+    assert_eq!(
+        (out.as_str(), err.trim()),
+        ("", "No resources found in default namespace.")
+    );
+}

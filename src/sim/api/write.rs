@@ -342,6 +342,12 @@ fn collect_dependents(api: &Api, uid: &str, policy: Propagation) {
                     let mut next = cur.clone();
                     if let Some(refs) = next["metadata"]["ownerReferences"].as_array_mut() {
                         refs.retain(|x| x["uid"] != uid);
+                        // An empty list is left out, as the real server's omitempty does.
+                        if refs.is_empty() {
+                            if let Some(m) = next["metadata"].as_object_mut() {
+                                m.remove("ownerReferences");
+                            }
+                        }
                     }
                     Ok(next)
                 });
