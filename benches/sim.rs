@@ -75,6 +75,7 @@ async fn rollout() {
         ready: Duration::from_millis(300),
         tick: Duration::from_millis(20),
         backoff: Duration::from_secs(10),
+        stop: Duration::from_millis(300),
     };
     let per_pod = timing.start + timing.ready;
     let sim = Sim::start(SimConfig {

@@ -316,6 +316,7 @@ fn fast() -> SimConfig {
             ready: Duration::from_millis(60),
             tick: Duration::from_millis(10),
             backoff: Duration::from_millis(100),
+            stop: Duration::from_millis(50),
         },
         ..SimConfig::default()
     }
@@ -725,5 +726,55 @@ async fn injected_throttling_is_answered_429_with_retry_after() {
     assert!(text.contains("retry-after: 2\r\n"), "{text}");
     assert!(text.contains("\"reason\":\"toomanyrequests\""), "{text}");
     assert!(text.contains("\"retryafterseconds\":2"), "{text}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn deleting_a_running_pod_stops_it_gracefully() {
+    use k8s_openapi::api::core::v1::{Event, Pod};
+    let (sim, client) = start(fast()).await;
+    let api: Api<Deployment> = Api::default_namespaced(client.clone());
+    api.create(
+        &PostParams::default(),
+        &deployment("web", 1, "web:1", json!({})),
+    )
+    .await
+    .unwrap();
+    rolled_out(&api, "web").await;
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pod = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let name = pod.metadata.name.clone().unwrap();
+    let answer = pods.delete(&name, &DeleteParams::default()).await.unwrap();
+    let marked = answer
+        .left()
+        .expect("a pod being deleted is returned, not a Status");
+    assert!(marked.metadata.deletion_timestamp.is_some());
+    assert_eq!(marked.metadata.deletion_grace_period_seconds, Some(30));
+    // The ReplicaSet replaces it at once; the old one goes once stopped.
+    for _ in 0..200 {
+        if pods.get_opt(&name).await.unwrap().is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        pods.get_opt(&name).await.unwrap().is_none(),
+        "the stopped pod is removed"
+    );
+    rolled_out(&api, "web").await;
+    let events: Api<Event> = Api::default_namespaced(client);
+    let killing = events
+        .list(&ListParams::default().fields("reason=Killing"))
+        .await
+        .unwrap();
+    assert_eq!(
+        killing.items[0].message.as_deref(),
+        Some("Stopping container app")
+    );
     sim.shutdown().await;
 }

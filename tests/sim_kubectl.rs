@@ -10,6 +10,7 @@ fn fast() -> Timing {
         ready: Duration::from_millis(100),
         tick: Duration::from_millis(20),
         backoff: Duration::from_millis(200),
+        stop: Duration::from_millis(50),
     }
 }
 use std::path::PathBuf;
@@ -65,6 +66,34 @@ impl Cluster {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+
+    /// Runs kubectl until its output satisfies `done` (up to 5 s); returns it.
+    fn until(&self, args: &[&str], done: impl Fn(&str) -> bool) -> String {
+        let mut out = String::new();
+        for _ in 0..250 {
+            out = self.ok(args);
+            if done(&out) {
+                return out;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("kubectl {args:?} never gave what was expected; last:\n{out}");
+    }
+
+    /// Waits (up to 5 s) until `kubectl get ...` finds nothing: pods stop
+    /// gracefully, so they outlive their owners for a moment.
+    fn until_none(&self, args: &[&str]) {
+        let mut last = (String::new(), String::new());
+        for _ in 0..250 {
+            let (_, out, err) = self.kubectl(args);
+            if out.is_empty() && err.trim() == "No resources found in default namespace." {
+                return;
+            }
+            last = (out, err);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("kubectl {args:?} still finds:\n{}{}", last.0, last.1);
     }
 
     /// Runs kubectl, which must succeed; returns stdout.
@@ -352,15 +381,14 @@ fn rollout_status_history_undo_restart_and_wait() {
     ]);
     assert_eq!(out, "deployment.apps/web condition met\n");
     c.ok(&["rollout", "status", "deploy/web", "--timeout=20s"]);
-    assert_eq!(c.ok(&["get", "pods", "-o", "name"]).lines().count(), 4);
+    // Pods replaced by the restart stop gracefully; then four remain.
+    c.until(&["get", "pods", "-o", "name"], |out| {
+        out.lines().count() == 4
+    });
 
     // Deleting the Deployment takes its ReplicaSets and pods with it.
     c.ok(&["delete", "deploy", "web"]);
-    let (_, out, err) = c.kubectl(&["get", "rs,pods"]);
-    assert_eq!(
-        (out.as_str(), err.trim()),
-        ("", "No resources found in default namespace.")
-    );
+    c.until_none(&["get", "rs,pods"]);
 }
 
 #[test]
@@ -494,15 +522,15 @@ fn statefulsets_roll_in_order_and_daemonsets_cover_every_node() {
     );
     c.ok(&["set", "image", "ds/agent", "agent=agent:2"]);
     c.ok(&["rollout", "status", "ds/agent", "--timeout=30s"]);
-    let images = c.ok(&[
-        "get",
-        "pods",
-        "-o",
-        "jsonpath={.items[*].spec.containers[0].image}",
-    ]);
-    assert_eq!(
-        images,
-        "agent:2 agent:2 agent:2 postgres:17 postgres:17 postgres:17"
+    // Replaced pods stop gracefully; then only the new images remain.
+    c.until(
+        &[
+            "get",
+            "pods",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ],
+        |images| images == "agent:2 agent:2 agent:2 postgres:17 postgres:17 postgres:17",
     );
 
     // Scaling down removes the highest ordinals.
@@ -779,9 +807,5 @@ fn get_json_and_delete_cascades() {
     // Foreground: the ReplicaSet goes with its pods.
     let rs_name = c.ok(&["get", "rs", "-o", "jsonpath={.items[0].metadata.name}"]);
     c.ok(&["delete", "rs", &rs_name, "--cascade=foreground"]);
-    let (_, out, err) = c.kubectl(&["get", "rs,pods"]);
-    assert_eq!(
-        (out.as_str(), err.trim()),
-        ("", "No resources found in default namespace.")
-    );
+    c.until_none(&["get", "rs,pods"]);
 }

@@ -4,6 +4,7 @@
 use crate::sim::api::path::Target;
 use crate::sim::api::read::selectors;
 use crate::sim::api::{body_json, scale, Api, Request};
+use crate::sim::controllers::terminate::terminate;
 use crate::sim::patch::{self, PatchType};
 use crate::sim::resources::{Resource, RESOURCES};
 use crate::sim::status::ApiError;
@@ -285,6 +286,13 @@ fn propagation(req: &Request) -> Result<Propagation, ApiError> {
     }
 }
 
+/// `gracePeriodSeconds` from the query or the DeleteOptions body.
+fn grace_period(req: &Request) -> Option<i64> {
+    req.param("gracePeriodSeconds")
+        .and_then(|g| g.parse().ok())
+        .or_else(|| serde_json::from_slice::<Value>(&req.body).ok()?["gracePeriodSeconds"].as_i64())
+}
+
 pub fn delete(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
     let (r, ns, name) = (target.resource, namespace_of(target), name_of(target));
     let policy = propagation(req)?;
@@ -311,7 +319,16 @@ pub fn delete(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
         .unwrap_or_default()
         .to_string();
     if policy == Propagation::Foreground {
+        // Marked first, so its controller makes nothing new while its dependents go.
+        let _ = api.store.modify(r, ns, name, |cur| {
+            let mut next = cur.clone();
+            next["metadata"]["deletionTimestamp"] = json!(meta::now());
+            Ok(next)
+        });
         collect_dependents(api, &uid, Propagation::Foreground);
+    }
+    if r.kind == "Pod" {
+        return terminate(&api.store, &current, grace_period(req));
     }
     let gone = api.store.delete(r, ns, name)?;
     if policy != Propagation::Foreground {
@@ -359,6 +376,10 @@ fn collect_dependents(api: &Api, uid: &str, policy: Propagation) {
                 if policy == Propagation::Foreground {
                     collect_dependents(api, &child, policy);
                 }
+                if r.kind == "Pod" {
+                    let _ = terminate(&api.store, &o, None);
+                    continue;
+                }
                 let _ = api.store.delete(r, ns, name);
                 if policy == Propagation::Background {
                     collect_dependents(api, &child, policy);
@@ -387,6 +408,10 @@ pub fn delete_collection(api: &Api, target: &Target, req: &Request) -> Result<Va
             .to_string();
         if req.dry_run() {
             deleted.push(o);
+            continue;
+        }
+        if r.kind == "Pod" {
+            deleted.extend(terminate(&api.store, &o, grace_period(req)).ok());
             continue;
         }
         if let Ok(gone) = api.store.delete(r, &ns, &name) {

@@ -8,6 +8,7 @@ use crate::sim::controllers::object::{
     controlled_by, name, namespace, owner_ref, pod_ready, resource, uid,
 };
 use crate::sim::controllers::template_hash::template_hash;
+use crate::sim::controllers::terminate::{terminate, terminating};
 use crate::sim::meta;
 use crate::sim::store::Store;
 use serde_json::{json, Value};
@@ -31,6 +32,9 @@ fn eligible(ds: &Value, node: &Value) -> bool {
 }
 
 fn sync(store: &Store, ds: &Value) {
+    if !ds["metadata"]["deletionTimestamp"].is_null() {
+        return; // being deleted: its dependents go, nothing new is made
+    }
     let pods_r = resource("", "pods");
     let ns = namespace(ds);
     let hash = template_hash(&ds["spec"]["template"]);
@@ -57,7 +61,7 @@ fn sync(store: &Store, ds: &Value) {
             .iter()
             .any(|n| n["metadata"]["name"] == p["spec"]["nodeName"])
     }) {
-        let _ = store.delete(pods_r, ns, name(p));
+        let _ = terminate(store, p, None);
     }
     if ds["spec"]["updateStrategy"]["type"] != "OnDelete" {
         let max_unavailable = resolve(
@@ -79,7 +83,7 @@ fn sync(store: &Store, ds: &Value) {
             if budget <= 0 {
                 break;
             }
-            if store.delete(pods_r, ns, name(p)).is_ok() {
+            if terminate(store, p, None).is_ok() {
                 budget -= 1;
             }
         }
@@ -88,7 +92,7 @@ fn sync(store: &Store, ds: &Value) {
         .list(pods_r, Some(ns))
         .0
         .into_iter()
-        .filter(|p| controlled_by(p, uid(ds)))
+        .filter(|p| controlled_by(p, uid(ds)) && !terminating(p))
         .collect();
     let scheduled = nodes
         .iter()

@@ -47,6 +47,9 @@ pub fn resolve(value: &Value, total: i64, round_up: bool, default_percent: i64) 
 }
 
 fn sync(store: &Store, d: &Value) {
+    if !d["metadata"]["deletionTimestamp"].is_null() {
+        return; // being deleted: its dependents go, nothing new is made
+    }
     let rs_r = resource("apps", "replicasets");
     let ns = namespace(d);
     let (all, _) = store.list(rs_r, Some(ns));

@@ -2,6 +2,7 @@
 //! object listing its pods' addresses (ready, and not yet ready) and ports.
 
 use crate::sim::controllers::object::{name, namespace, pod_ready, resource};
+use crate::sim::controllers::terminate::terminating;
 use crate::sim::meta;
 use crate::sim::selector::LabelSelector;
 use crate::sim::store::Store;
@@ -43,7 +44,7 @@ fn sync(store: &Store, svc: &Value) {
     let (pods, _) = store.list(resource("", "pods"), Some(ns));
     let with_ip: Vec<&Value> = pods
         .iter()
-        .filter(|p| selector.matches(p) && p["status"]["podIP"].is_string())
+        .filter(|p| selector.matches(p) && p["status"]["podIP"].is_string() && !terminating(p))
         .collect();
     let ready: Vec<Value> = with_ip
         .iter()

@@ -4,14 +4,16 @@
 //! CrashLoopBackOff with a doubling back-off, or never become ready.
 
 use crate::sim::controllers::events;
+use crate::sim::controllers::object::set_condition;
 use crate::sim::controllers::object::{name, namespace, resource, uid};
 use crate::sim::controllers::pod_status::{containers, terminated, with_states, ContainerState};
+use crate::sim::controllers::terminate::terminating;
 use crate::sim::controllers::Timing;
 use crate::sim::logs::Logs;
 use crate::sim::meta;
 use crate::sim::scenario::{ImageBehaviour, Scenario};
 use crate::sim::store::Store;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -35,6 +37,8 @@ pub struct Kubelet {
     next_ip: HashMap<String, u32>,
     /// The soonest timed transition (start, ready, crash, back-off end).
     next_due: Option<Instant>,
+    /// Pods being stopped, by uid: when their containers are done.
+    stopping: HashMap<String, Instant>,
 }
 
 /// Remembers the soonest of the deadlines it is shown.
@@ -68,12 +72,17 @@ impl Kubelet {
         let names: HashSet<(&str, &str)> = pods.iter().map(|p| (namespace(p), name(p))).collect();
         logs.retain(|ns, pod| names.contains(&(ns, pod)));
         self.pods.retain(|k, _| live.contains(k.as_str()));
+        self.stopping.retain(|k, _| live.contains(k.as_str()));
         for pod in &pods {
             let node = pod["spec"]["nodeName"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
             if node.is_empty() {
+                continue;
+            }
+            if terminating(pod) {
+                self.stop(store, logs, pod, timing);
                 continue;
             }
             let specs = containers(pod);
@@ -122,6 +131,75 @@ impl Kubelet {
                 ))
             });
             self.pods.insert(uid(pod).to_string(), (bound, state));
+        }
+    }
+
+    /// Stops a pod being deleted: Killing events and not ready at once, gone
+    /// once its containers have stopped (the stop time, at most the grace period).
+    fn stop(&mut self, store: &Store, logs: &Logs, pod: &Value, timing: &Timing) {
+        let id = uid(pod).to_string();
+        let done = match self.stopping.get(&id) {
+            Some(done) => *done,
+            None => {
+                let grace = Duration::from_secs(
+                    pod["metadata"]["deletionGracePeriodSeconds"]
+                        .as_u64()
+                        .unwrap_or(30),
+                );
+                let done = Instant::now() + timing.stop.min(grace);
+                self.stopping.insert(id.clone(), done);
+                let now = meta::now();
+                for c in containers(pod) {
+                    let cname = c["name"].as_str().unwrap_or_default();
+                    events::record(
+                        store,
+                        pod,
+                        "Normal",
+                        "Killing",
+                        &format!("Stopping container {cname}"),
+                        "kubelet",
+                    );
+                    logs.append(
+                        namespace(pod),
+                        name(pod),
+                        cname,
+                        format!("{now} orion-sim: container {cname} stopping (SIGTERM)"),
+                    );
+                }
+                let _ = store.modify(resource("", "pods"), namespace(pod), name(pod), |cur| {
+                    let mut next = cur.clone();
+                    if let Some(statuses) = next["status"]["containerStatuses"].as_array_mut() {
+                        for s in statuses {
+                            s["ready"] = json!(false);
+                        }
+                    }
+                    set_condition(
+                        &mut next,
+                        "ContainersReady",
+                        "False",
+                        "ContainersNotReady",
+                        "containers with unready status",
+                        &now,
+                    );
+                    set_condition(
+                        &mut next,
+                        "Ready",
+                        "False",
+                        "ContainersNotReady",
+                        "containers with unready status",
+                        &now,
+                    );
+                    Ok(next)
+                });
+                done
+            }
+        };
+        if Instant::now() >= done {
+            let _ = store.delete(resource("", "pods"), namespace(pod), name(pod));
+            self.stopping.remove(&id);
+            self.pods.remove(&id);
+        } else {
+            due(&mut self.next_due, done);
         }
     }
 

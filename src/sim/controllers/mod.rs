@@ -7,6 +7,7 @@ pub mod deployment;
 pub mod deployment_status;
 pub mod endpoints;
 pub mod events;
+pub mod garbage;
 pub mod kubelet;
 pub mod namespaces;
 pub mod object;
@@ -16,6 +17,7 @@ pub mod replicaset;
 pub mod scheduler;
 pub mod statefulset;
 pub mod template_hash;
+pub mod terminate;
 
 use crate::sim::api::Api;
 use crate::sim::scenario::Scenario;
@@ -35,6 +37,8 @@ pub struct Timing {
     pub tick: Duration,
     /// The first crash-loop back-off; it doubles per restart up to 30 times this.
     pub backoff: Duration,
+    /// How long a deleted pod's containers take to stop (at most its grace period).
+    pub stop: Duration,
 }
 
 impl Default for Timing {
@@ -44,9 +48,13 @@ impl Default for Timing {
             ready: Duration::from_millis(500),
             tick: Duration::from_millis(50),
             backoff: Duration::from_secs(10),
+            stop: Duration::from_millis(300),
         }
     }
 }
+
+/// How often the garbage collector sweeps for objects whose owners are gone.
+const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs the controllers until the runtime stops or the task is aborted.
 pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()> {
@@ -54,6 +62,7 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
         let store = &api.store;
         let mut changes = store.subscribe();
         let mut kubelet = kubelet::Kubelet::default();
+        let mut last_sweep = std::time::Instant::now();
         loop {
             // Owners before what they own, so one pass carries a change from a
             // Deployment down to its pods being bound and started.
@@ -65,6 +74,11 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
             scheduler::reconcile(store);
             kubelet.reconcile(store, &api.logs, &timing, &scenario);
             endpoints::reconcile(store);
+            // The collector reads every object: a sweep now and then is enough.
+            if last_sweep.elapsed() >= SWEEP_EVERY {
+                garbage::reconcile(store);
+                last_sweep = std::time::Instant::now();
+            }
             // Wait for a change or the tick; then let a burst of changes settle.
             // Wake at the next timed transition, a change, or the tick, whichever is first.
             let tick = std::time::Instant::now() + timing.tick;

@@ -5,6 +5,7 @@ use crate::sim::controllers::events;
 use crate::sim::controllers::object::{
     controlled_by, name, namespace, owner_ref, pod_ready, replicas, resource, uid,
 };
+use crate::sim::controllers::terminate::{terminate, terminating};
 use crate::sim::meta;
 use crate::sim::store::Store;
 use serde_json::{json, Value};
@@ -39,12 +40,15 @@ fn deletion_rank(pod: &Value) -> (u8, std::cmp::Reverse<String>) {
 }
 
 fn sync(store: &Store, rs: &Value) {
+    if !rs["metadata"]["deletionTimestamp"].is_null() {
+        return; // being deleted: its dependents go, nothing new is made
+    }
     let pods_r = resource("", "pods");
     let ns = namespace(rs);
     let (all, _) = store.list(pods_r, Some(ns));
     let mut pods: Vec<Value> = all
         .into_iter()
-        .filter(|p| controlled_by(p, uid(rs)))
+        .filter(|p| controlled_by(p, uid(rs)) && !terminating(p))
         .collect();
     let want = replicas(rs).max(0) as usize;
     if pods.len() < want {
@@ -65,7 +69,7 @@ fn sync(store: &Store, rs: &Value) {
         pods.sort_by_key(deletion_rank);
         let extra: Vec<Value> = pods.drain(..pods.len() - want).collect();
         for p in extra {
-            if store.delete(pods_r, ns, name(&p)).is_ok() {
+            if terminate(store, &p, None).is_ok() {
                 events::record(
                     store,
                     rs,

@@ -8,6 +8,7 @@ use crate::sim::controllers::object::{
     controlled_by, name, namespace, owner_ref, pod_ready, replicas, resource, uid,
 };
 use crate::sim::controllers::template_hash::template_hash;
+use crate::sim::controllers::terminate::{terminate, terminating};
 use crate::sim::meta;
 use crate::sim::store::Store;
 use serde_json::{json, Value};
@@ -28,6 +29,9 @@ fn ordinal(sts: &Value, pod: &Value) -> Option<i64> {
 }
 
 fn sync(store: &Store, sts: &Value) {
+    if !sts["metadata"]["deletionTimestamp"].is_null() {
+        return; // being deleted: its dependents go, nothing new is made
+    }
     let pods_r = resource("", "pods");
     let ns = namespace(sts);
     let update_revision = format!("{}-{}", name(sts), template_hash(&sts["spec"]["template"]));
@@ -51,8 +55,11 @@ fn sync(store: &Store, sts: &Value) {
         .filter(|p| ordinal(sts, p).is_none_or(|i| i >= want))
         .collect();
     extra.sort_by_key(|p| std::cmp::Reverse(ordinal(sts, p)));
-    if let Some(p) = extra.first() {
-        if store.delete(pods_r, ns, name(p)).is_ok() {
+    let stopping = pods.iter().any(terminating);
+    if stopping && !parallel {
+        // One at a time: wait for the pod on its way out.
+    } else if let Some(p) = extra.first() {
+        if terminate(store, p, None).is_ok() {
             let message = format!(
                 "delete Pod {} in StatefulSet {} successful",
                 name(p),
@@ -89,7 +96,7 @@ fn sync(store: &Store, sts: &Value) {
                 .filter_map(by_ordinal)
                 .find(|p| p["metadata"]["labels"][REVISION_LABEL] != update_revision.as_str());
             if let Some(p) = outdated {
-                let _ = store.delete(pods_r, ns, name(p));
+                let _ = terminate(store, p, None);
             }
         }
     }
@@ -97,7 +104,7 @@ fn sync(store: &Store, sts: &Value) {
         .list(pods_r, Some(ns))
         .0
         .into_iter()
-        .filter(|p| controlled_by(p, uid(sts)))
+        .filter(|p| controlled_by(p, uid(sts)) && !terminating(p))
         .collect();
     let updated = pods
         .iter()
