@@ -34,8 +34,10 @@ pub struct Change {
     pub rv: u64,
     pub kind: ChangeKind,
     pub resource: &'static Resource,
-    pub object: Value,
-    /// The object before a modification (watches with selectors need both).
+    /// The object as stored (shared with the store, not copied).
+    pub object: Arc<Value>,
+    /// What selectors can see of the object before a modification (watches
+    /// with selectors need it to tell an object entering or leaving them).
     pub old: Option<Value>,
 }
 
@@ -44,7 +46,7 @@ type Key = (String, String, String); // (group/plural, namespace, name)
 struct Inner {
     rv: u64,
     history_limit: usize,
-    objects: BTreeMap<Key, Value>,
+    objects: BTreeMap<Key, Arc<Value>>,
     history: VecDeque<Arc<Change>>,
 }
 
@@ -104,7 +106,10 @@ impl Store {
     }
 
     pub fn get(&self, r: &Resource, namespace: &str, name: &str) -> Option<Value> {
-        self.lock().objects.get(&key(r, namespace, name)).cloned()
+        self.lock()
+            .objects
+            .get(&key(r, namespace, name))
+            .map(|v| Value::clone(v))
     }
 
     /// Objects of `r` (in `namespace`, or everywhere when `None`), by namespace
@@ -117,7 +122,7 @@ impl Store {
             .range((prefix.clone(), String::new(), String::new())..)
             .take_while(|((p, _, _), _)| *p == prefix)
             .filter(|((_, ns, _), _)| namespace.is_none_or(|want| want == ns))
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| Value::clone(v))
             .collect();
         (items, inner.rv)
     }
@@ -158,9 +163,9 @@ impl Store {
             .ok_or_else(|| ApiError::not_found(r, name))?;
         let next = edit(current)?;
         if without_version(&next) == without_version(current) {
-            return Ok(current.clone());
+            return Ok(Value::clone(current));
         }
-        let old = current.clone();
+        let old = selectable(current);
         Ok(self.commit(&mut inner, r, k, next, Some(old)))
     }
 
@@ -178,9 +183,15 @@ impl Store {
             .remove(&k)
             .ok_or_else(|| ApiError::not_found(r, name))?;
         inner.rv += 1;
-        let mut gone = object;
+        let mut gone = Value::clone(&object);
         gone["metadata"]["resourceVersion"] = Value::String(inner.rv.to_string());
-        self.record(&mut inner, r, gone.clone(), ChangeKind::Deleted, None);
+        self.record(
+            &mut inner,
+            r,
+            Arc::new(gone.clone()),
+            ChangeKind::Deleted,
+            None,
+        );
         Ok(gone)
     }
 
@@ -195,13 +206,15 @@ impl Store {
     ) -> Value {
         inner.rv += 1;
         object["metadata"]["resourceVersion"] = Value::String(inner.rv.to_string());
-        inner.objects.insert(k, object.clone());
+        let shared = Arc::new(object);
+        inner.objects.insert(k, shared.clone());
         let kind = if old.is_some() {
             ChangeKind::Modified
         } else {
             ChangeKind::Added
         };
-        self.record(inner, r, object.clone(), kind, old);
+        let object = Value::clone(&shared);
+        self.record(inner, r, shared, kind, old);
         object
     }
 
@@ -209,7 +222,7 @@ impl Store {
         &self,
         inner: &mut Inner,
         r: &'static Resource,
-        object: Value,
+        object: Arc<Value>,
         kind: ChangeKind,
         old: Option<Value>,
     ) {
@@ -246,6 +259,46 @@ impl Store {
             .cloned()
             .collect())
     }
+}
+
+/// The parts of an object that label and field selectors can read: all a
+/// watch needs of the previous version, at a fraction of its size.
+fn selectable(object: &Value) -> Value {
+    let pick = |from: &Value, keys: &[&str]| -> Value {
+        let mut out = serde_json::Map::new();
+        for k in keys {
+            if let Some(v) = from.get(*k) {
+                out.insert((*k).to_string(), v.clone());
+            }
+        }
+        Value::Object(out)
+    };
+    let mut view = pick(
+        object,
+        &[
+            "type",
+            "reason",
+            "source",
+            "reportingComponent",
+            "involvedObject",
+        ],
+    );
+    view["metadata"] = pick(&object["metadata"], &["name", "namespace", "labels"]);
+    view["spec"] = pick(
+        &object["spec"],
+        &[
+            "nodeName",
+            "restartPolicy",
+            "schedulerName",
+            "serviceAccountName",
+            "unschedulable",
+        ],
+    );
+    view["status"] = pick(
+        &object["status"],
+        &["phase", "podIP", "nominatedNodeName", "replicas"],
+    );
+    view
 }
 
 fn without_version(object: &Value) -> Value {
