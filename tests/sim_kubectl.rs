@@ -809,3 +809,49 @@ fn get_json_and_delete_cascades() {
     c.ok(&["delete", "rs", &rs_name, "--cascade=foreground"]);
     c.until_none(&["get", "rs,pods"]);
 }
+
+#[test]
+fn statefulset_history_and_undo_through_controller_revisions() {
+    let c = Cluster::start();
+    let manifest = c.file("sts.yaml", STATEFUL_AND_DAEMON);
+    c.ok(&["apply", "-f", &manifest]);
+    c.ok(&["rollout", "status", "sts/db", "--timeout=30s"]);
+    c.ok(&["set", "image", "sts/db", "db=postgres:17"]);
+    c.ok(&["rollout", "status", "sts/db", "--timeout=30s"]);
+    let history = c.ok(&["rollout", "history", "sts/db"]);
+    assert!(
+        history.contains("\n1         <none>\n2         <none>\n"),
+        "{history}"
+    );
+    assert_eq!(
+        c.ok(&["rollout", "undo", "sts/db"]),
+        "statefulset.apps/db rolled back\n"
+    );
+    c.ok(&["rollout", "status", "sts/db", "--timeout=30s"]);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "sts",
+            "db",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}"
+        ]),
+        "postgres:16"
+    );
+    let history = c.ok(&["rollout", "history", "sts/db"]);
+    assert!(
+        history.contains("\n2         <none>\n3         <none>\n"),
+        "{history}"
+    );
+    c.until(
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app=db",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ],
+        |images| images == "postgres:16 postgres:16 postgres:16",
+    );
+}

@@ -199,6 +199,17 @@ pub static RESOURCES: &[Resource] = &[
     resource!(
         "apps",
         "v1",
+        "ControllerRevision",
+        "controllerrevisions",
+        "controllerrevision",
+        true,
+        [],
+        [],
+        []
+    ),
+    resource!(
+        "apps",
+        "v1",
         "DaemonSet",
         "daemonsets",
         "daemonset",

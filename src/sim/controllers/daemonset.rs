@@ -7,6 +7,7 @@ use crate::sim::controllers::events;
 use crate::sim::controllers::object::{
     controlled_by, name, namespace, owner_ref, pod_ready, resource, uid,
 };
+use crate::sim::controllers::revisions;
 use crate::sim::controllers::template_hash::template_hash;
 use crate::sim::controllers::terminate::{terminate, terminating};
 use crate::sim::meta;
@@ -38,6 +39,7 @@ fn sync(store: &Store, ds: &Value) {
     let pods_r = resource("", "pods");
     let ns = namespace(ds);
     let hash = template_hash(&ds["spec"]["template"]);
+    revisions::record(store, ds, &format!("{}-{hash}", name(ds)), &hash);
     let nodes: Vec<Value> = store
         .list(resource("", "nodes"), None)
         .0

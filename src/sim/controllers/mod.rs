@@ -14,6 +14,7 @@ pub mod object;
 pub mod pod_status;
 pub mod quantity;
 pub mod replicaset;
+pub mod revisions;
 pub mod scheduler;
 pub mod statefulset;
 pub mod template_hash;
@@ -65,21 +66,32 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
         let mut last_sweep = std::time::Instant::now();
         loop {
             // Owners before what they own, so one pass carries a change from a
-            // Deployment down to its pods being bound and started.
-            namespaces::reconcile(store);
-            deployment::reconcile(store);
-            statefulset::reconcile(store);
-            daemonset::reconcile(store);
-            replicaset::reconcile(store);
-            scheduler::reconcile(store);
-            kubelet.reconcile(store, &api.logs, &timing, &scenario);
-            endpoints::reconcile(store);
-            // The collector reads every object: a sweep now and then is enough.
-            if last_sweep.elapsed() >= SWEEP_EVERY {
-                garbage::reconcile(store);
+            // Deployment down to its pods being bound and started. A bug in one
+            // pass is reported and the controllers go on, rather than the
+            // simulated cluster freezing without a word.
+            let sweep = last_sweep.elapsed() >= SWEEP_EVERY;
+            let pass = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                namespaces::reconcile(store);
+                deployment::reconcile(store);
+                statefulset::reconcile(store);
+                daemonset::reconcile(store);
+                replicaset::reconcile(store);
+                scheduler::reconcile(store);
+                kubelet.reconcile(store, &api.logs, &timing, &scenario);
+                endpoints::reconcile(store);
+                // The collector reads every object: a sweep now and then is enough.
+                if sweep {
+                    garbage::reconcile(store);
+                }
+            }));
+            if sweep {
                 last_sweep = std::time::Instant::now();
             }
-            // Wait for a change or the tick; then let a burst of changes settle.
+            if pass.is_err() {
+                tracing::error!(
+                    "a simulated-cluster controller failed (a bug in orion); the controllers go on"
+                );
+            }
             // Wake at the next timed transition, a change, or the tick, whichever is first.
             let tick = std::time::Instant::now() + timing.tick;
             let wake = kubelet.next_due().map_or(tick, |d| d.min(tick));

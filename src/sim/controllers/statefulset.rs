@@ -7,6 +7,7 @@ use crate::sim::controllers::events;
 use crate::sim::controllers::object::{
     controlled_by, name, namespace, owner_ref, pod_ready, replicas, resource, uid,
 };
+use crate::sim::controllers::revisions;
 use crate::sim::controllers::template_hash::template_hash;
 use crate::sim::controllers::terminate::{terminate, terminating};
 use crate::sim::meta;
@@ -34,7 +35,9 @@ fn sync(store: &Store, sts: &Value) {
     }
     let pods_r = resource("", "pods");
     let ns = namespace(sts);
-    let update_revision = format!("{}-{}", name(sts), template_hash(&sts["spec"]["template"]));
+    let hash = template_hash(&sts["spec"]["template"]);
+    let update_revision = format!("{}-{hash}", name(sts));
+    revisions::record(store, sts, &update_revision, &hash);
     let pods: Vec<Value> = store
         .list(pods_r, Some(ns))
         .0
