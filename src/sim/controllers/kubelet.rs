@@ -73,6 +73,19 @@ impl Kubelet {
         logs.retain(|ns, pod| names.contains(&(ns, pod)));
         self.pods.retain(|k, _| live.contains(k.as_str()));
         self.stopping.retain(|k, _| live.contains(k.as_str()));
+        // Each node's InternalIP, the hostIP of its pods.
+        let host_ips: HashMap<String, String> = store
+            .list(resource("", "nodes"), None)
+            .0
+            .iter()
+            .filter_map(|n| {
+                let ip = n["status"]["addresses"]
+                    .as_array()?
+                    .iter()
+                    .find(|a| a["type"] == "InternalIP")?;
+                Some((name(n).to_string(), ip["address"].as_str()?.to_string()))
+            })
+            .collect();
         for pod in &pods {
             let node = pod["spec"]["nodeName"]
                 .as_str()
@@ -120,15 +133,14 @@ impl Kubelet {
                 });
             let restarts: Vec<u32> = state.iter().map(|c| c.restarts).collect();
             let last: Vec<Option<Value>> = state.iter().map(|c| c.last.clone()).collect();
+            let host_ip = host_ips.get(&node).cloned();
             let _ = store.modify(pods_r, namespace(pod), name(pod), |cur| {
-                Ok(with_states(
-                    cur,
-                    &shown,
-                    &restarts,
-                    &last,
-                    ip.as_deref(),
-                    &now,
-                ))
+                let mut next = with_states(cur, &shown, &restarts, &last, ip.as_deref(), &now);
+                if let Some(host) = &host_ip {
+                    next["status"]["hostIP"] = json!(host);
+                    next["status"]["hostIPs"] = json!([{ "ip": host }]);
+                }
+                Ok(next)
             });
             self.pods.insert(uid(pod).to_string(), (bound, state));
         }

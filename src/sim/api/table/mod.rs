@@ -18,6 +18,7 @@ mod ingress;
 mod node;
 mod pod;
 mod pod_status;
+mod revision;
 mod selector;
 mod service;
 mod workloads;
@@ -92,6 +93,7 @@ fn printer_for(group: &str, kind: &str) -> Printer {
         ("apps", "ReplicaSet") => workloads::REPLICA_SET,
         ("apps", "StatefulSet") => workloads::STATEFUL_SET,
         ("apps", "DaemonSet") => workloads::DAEMON_SET,
+        ("apps", "ControllerRevision") => revision::PRINTER,
         ("", "Service") => service::SERVICE,
         ("", "Endpoints") => service::ENDPOINTS,
         ("", "Namespace") => node::NAMESPACE,
