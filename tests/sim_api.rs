@@ -778,3 +778,34 @@ async fn deleting_a_running_pod_stops_it_gracefully() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_bad_delete_option_in_deletecollection_deletes_nothing() {
+    let (sim, client) = start(SimConfig::default()).await;
+    let api: Api<ConfigMap> = Api::default_namespaced(client);
+    for n in ["a", "b"] {
+        api.create(&PostParams::default(), &cm(n, json!({"app": "x"})))
+            .await
+            .unwrap();
+    }
+    let url = format!(
+        "{}/api/v1/namespaces/default/configmaps?propagationPolicy=Sideways",
+        sim.url()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let path = url.trim_start_matches(&sim.url()).to_string();
+    conn.write_all(
+        format!("DELETE {path} HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).await.unwrap();
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert_eq!(
+        api.list(&ListParams::default()).await.unwrap().items.len(),
+        2
+    );
+    sim.shutdown().await;
+}

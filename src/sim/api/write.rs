@@ -391,6 +391,9 @@ fn collect_dependents(api: &Api, uid: &str, policy: Propagation) {
 
 pub fn delete_collection(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
     let (labels, fields) = selectors(target, req)?;
+    // Read the options before deleting anything: a bad one changes nothing.
+    let policy = propagation(req)?;
+    let grace = grace_period(req);
     let r = target.resource;
     let (objects, _) = api.store.list(r, target.namespace.as_deref());
     let mut deleted = Vec::new();
@@ -411,7 +414,7 @@ pub fn delete_collection(api: &Api, target: &Target, req: &Request) -> Result<Va
             continue;
         }
         if r.kind == "Pod" {
-            deleted.extend(terminate(&api.store, &o, grace_period(req)).ok());
+            deleted.extend(terminate(&api.store, &o, grace).ok());
             continue;
         }
         if let Ok(gone) = api.store.delete(r, &ns, &name) {
@@ -419,7 +422,7 @@ pub fn delete_collection(api: &Api, target: &Target, req: &Request) -> Result<Va
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            collect_dependents(api, &uid, propagation(req)?);
+            collect_dependents(api, &uid, policy);
             deleted.push(gone);
         }
     }
