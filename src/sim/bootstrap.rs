@@ -3,12 +3,16 @@
 use crate::sim::meta;
 use crate::sim::resources::find;
 use crate::sim::scenario::Cluster;
+use crate::sim::services::API_SERVICE_IP;
 use crate::sim::store::Store;
 use serde_json::json;
+use std::net::SocketAddr;
 
 pub const NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
-pub fn populate(store: &Store, cluster: &Cluster) {
+/// Fills a fresh store; `api` is where the API server listens, which the
+/// `default/kubernetes` Service points at.
+pub fn populate(store: &Store, cluster: &Cluster, api: SocketAddr) {
     let (cpu, memory) = (cluster.cpu.as_str(), cluster.memory.as_str());
     let (Some(ns), Some(node)) = (find("", "v1", "namespaces"), find("", "v1", "nodes")) else {
         return;
@@ -58,6 +62,37 @@ pub fn populate(store: &Store, cluster: &Cluster) {
         });
         if let Ok(o) = meta::prepare_create(node, "", object) {
             let _ = store.create(node, "", o);
+        }
+    }
+    api_service(store, api);
+}
+
+/// `default/kubernetes`: the Service in front of the API server, without a
+/// selector, with its Endpoints written here as the API server does.
+fn api_service(store: &Store, api: SocketAddr) {
+    let (Some(svc), Some(ep)) = (find("", "v1", "services"), find("", "v1", "endpoints")) else {
+        return;
+    };
+    let labels = json!({ "component": "apiserver", "provider": "kubernetes" });
+    let service = json!({
+        "metadata": { "name": "kubernetes", "labels": labels },
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": API_SERVICE_IP.to_string(),
+            "clusterIPs": [API_SERVICE_IP.to_string()],
+            "ports": [{ "name": "https", "port": 443, "protocol": "TCP", "targetPort": api.port() }],
+        },
+    });
+    let endpoints = json!({
+        "metadata": { "name": "kubernetes", "labels": { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+        "subsets": [{
+            "addresses": [{ "ip": api.ip().to_string() }],
+            "ports": [{ "name": "https", "port": api.port(), "protocol": "TCP" }],
+        }],
+    });
+    for (r, object) in [(svc, service), (ep, endpoints)] {
+        if let Ok(o) = meta::prepare_create(r, "default", object) {
+            let _ = store.create(r, "default", o);
         }
     }
 }

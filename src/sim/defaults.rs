@@ -80,6 +80,23 @@ fn rolling_update(o: &mut Value, strategy: &str, fields: &[(&str, Value)]) {
     }
 }
 
+/// A Secret's write-only `stringData` goes into `data`, base64-encoded,
+/// winning over the same key there, and is not stored.
+fn string_data(o: &mut Value) {
+    use base64::Engine;
+    let Some(Value::Object(strings)) = o.as_object_mut().and_then(|m| m.remove("stringData"))
+    else {
+        return;
+    };
+    if !o["data"].is_object() {
+        o["data"] = json!({});
+    }
+    for (k, v) in strings {
+        let text = v.as_str().unwrap_or_default();
+        o["data"][k] = json!(base64::engine::general_purpose::STANDARD.encode(text));
+    }
+}
+
 /// Fills defaults of `kind` into a new or updated object.
 pub fn apply(kind: &str, o: &mut Value) {
     match kind {
@@ -120,9 +137,33 @@ pub fn apply(kind: &str, o: &mut Value) {
             );
             pod_spec(at(o, &["spec", "template", "spec"]));
         }
+        "Secret" => {
+            default(o, &["type"], json!("Opaque"));
+            string_data(o);
+        }
+        "Namespace" => {
+            // The registry labels every namespace with its name, and a new one is Active.
+            let name = o["metadata"]["name"].clone();
+            if name.is_string() {
+                o["metadata"]["labels"]["kubernetes.io/metadata.name"] = name;
+            }
+            default(o, &["spec", "finalizers"], json!(["kubernetes"]));
+            default(o, &["status", "phase"], json!("Active"));
+        }
         "Service" => {
             default(o, &["spec", "type"], json!("ClusterIP"));
             default(o, &["spec", "sessionAffinity"], json!("None"));
+            let kind = o["spec"]["type"].as_str().unwrap_or_default().to_string();
+            if kind != "ExternalName" {
+                default(o, &["spec", "internalTrafficPolicy"], json!("Cluster"));
+            }
+            if kind == "NodePort" || kind == "LoadBalancer" {
+                default(o, &["spec", "externalTrafficPolicy"], json!("Cluster"));
+            }
+            if kind == "LoadBalancer" {
+                default(o, &["spec", "allocateLoadBalancerNodePorts"], json!(true));
+            }
+            default(o, &["status", "loadBalancer"], json!({}));
             if let Some(ports) = at(o, &["spec"])
                 .and_then(|s| s.get_mut("ports"))
                 .and_then(Value::as_array_mut)
@@ -161,6 +202,12 @@ mod tests {
         assert_eq!(
             s["spec"]["ports"][0],
             json!({"port": 80, "protocol": "TCP", "targetPort": 80})
+        );
+        let mut secret = json!({"data": {"a": "eA==", "b": "eQ=="}, "stringData": {"a": "new"}});
+        apply("Secret", &mut secret);
+        assert_eq!(
+            secret,
+            json!({"type": "Opaque", "data": {"a": "bmV3", "b": "eQ=="}})
         );
         let mut kept = json!({"spec": {"replicas": 0}});
         apply("StatefulSet", &mut kept);

@@ -57,13 +57,14 @@ impl Sim {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let store = Store::with_history(config.history);
-        bootstrap::populate(&store, &config.scenario.cluster);
+        bootstrap::populate(&store, &config.scenario.cluster, addr);
         let api = Arc::new(Api {
             store,
             server: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
             faults: config.scenario.api.clone(),
             logs: Default::default(),
+            allocation: Default::default(),
         });
         let controllers =
             controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());

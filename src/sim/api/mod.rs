@@ -12,6 +12,7 @@ pub mod watch;
 pub mod write;
 
 use crate::sim::logs::Logs;
+use crate::sim::protobuf;
 use crate::sim::scenario::ApiFaults;
 use crate::sim::status::ApiError;
 use crate::sim::store::Store;
@@ -37,6 +38,8 @@ pub struct Api {
     pub faults: ApiFaults,
     /// What simulated containers printed.
     pub logs: Logs,
+    /// Held while a Service's cluster IP and node ports are chosen and stored.
+    pub allocation: std::sync::Mutex<()>,
 }
 
 /// One request, parsed.
@@ -239,11 +242,18 @@ pub fn error(e: ApiError) -> Response {
     json(code, &e.to_status())
 }
 
-/// The request body as JSON. Other encodings (kubectl sends protobuf first)
-/// get 415, and clients retry in JSON.
+/// The request body as JSON. kubectl's typed clients send protobuf, which is
+/// decoded; other encodings get 415, as from the real server.
 pub fn body_json(req: &Request) -> Result<Value, ApiError> {
     let content_type = req.header(header::CONTENT_TYPE);
     let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media == protobuf::MEDIA_TYPE {
+        return protobuf::to_json(&req.body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body of the request could not be decoded as protobuf: {e}"
+            ))
+        });
+    }
     if !(media.is_empty()
         || media == "application/json"
         || media.ends_with("+json")
@@ -252,7 +262,7 @@ pub fn body_json(req: &Request) -> Result<Value, ApiError> {
         return Err(ApiError::new(
             415,
             "UnsupportedMediaType",
-            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml; got \"{content_type}\""),
+            format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got \"{content_type}\""),
         ));
     }
     serde_json::from_slice(&req.body).map_err(|e| {

@@ -7,11 +7,13 @@ use crate::sim::api::{body_json, scale, Api, Request};
 use crate::sim::controllers::terminate::terminate;
 use crate::sim::patch::{self, PatchType};
 use crate::sim::resources::{Resource, RESOURCES};
+use crate::sim::services::{self, InUse};
 use crate::sim::status::ApiError;
 use crate::sim::store::resource_version;
 use crate::sim::{apply, meta};
 use axum::http::header;
 use serde_json::{json, Value};
+use std::sync::{MutexGuard, PoisonError};
 
 fn namespace_of(target: &Target) -> &str {
     target.namespace.as_deref().unwrap_or_default()
@@ -59,6 +61,59 @@ fn manager(req: &Request) -> String {
     }
 }
 
+/// For a Service write: the allocation lock, and the addresses and ports in
+/// use. None for other kinds.
+fn services_in_use<'a>(api: &'a Api, r: &Resource) -> Option<(MutexGuard<'a, ()>, InUse)> {
+    (r.kind == "Service").then(|| {
+        let guard = api
+            .allocation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (all, _) = api.store.list(r, None);
+        (guard, InUse::of(&all))
+    })
+}
+
+/// Gives a new Service its cluster IP and node ports.
+fn allocate(
+    alloc: &mut Option<(MutexGuard<'_, ()>, InUse)>,
+    r: &Resource,
+    object: &mut Value,
+) -> Result<(), ApiError> {
+    match alloc {
+        Some((_, used)) => services::allocate(used, object).map_err(|causes| {
+            ApiError::invalid(
+                r,
+                object["metadata"]["name"].as_str().unwrap_or_default(),
+                &causes,
+            )
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Keeps a Service's addresses across an update of its spec.
+fn reallocate(
+    alloc: &mut Option<(MutexGuard<'_, ()>, InUse)>,
+    r: &Resource,
+    sub: Option<&str>,
+    current: &Value,
+    next: &mut Value,
+) -> Result<(), ApiError> {
+    match alloc {
+        Some((_, used)) if sub.is_none() => {
+            services::reallocate(used, current, next).map_err(|causes| {
+                ApiError::invalid(
+                    r,
+                    current["metadata"]["name"].as_str().unwrap_or_default(),
+                    &causes,
+                )
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn apply_error(e: apply::ApplyError) -> ApiError {
     let status = e.status();
     ApiError {
@@ -83,8 +138,10 @@ pub fn create(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
         target,
         body["metadata"]["name"].as_str().unwrap_or_default(),
     )?;
-    let object = meta::prepare_create(target.resource, namespace_of(target), body)?;
+    let mut object = meta::prepare_create(target.resource, namespace_of(target), body)?;
     let r = target.resource;
+    let mut alloc = services_in_use(api, r);
+    allocate(&mut alloc, r, &mut object)?;
     let object = apply::record_update(
         r.kind,
         None,
@@ -137,8 +194,10 @@ fn write(
     let (r, ns, name) = (target.resource, namespace_of(target), name_of(target));
     let who = manager(req);
     let sub = target.subresource.as_deref();
+    let mut alloc = services_in_use(api, r);
     let tracked = |current: &Value| -> Result<Value, ApiError> {
-        let next = edit(current)?;
+        let mut next = edit(current)?;
+        reallocate(&mut alloc, r, sub, current, &mut next)?;
         let api_version = r.api_version();
         Ok(apply::record_update(
             r.kind,
@@ -197,18 +256,21 @@ fn server_side_apply(api: &Api, target: &Target, req: &Request) -> Result<Value,
         let mut merged = apply::apply(r.kind, None, &config, &who, force, &r.api_version(), &now)
             .map_err(apply_error)?;
         merged["metadata"]["name"] = json!(name);
-        let object = meta::prepare_create(r, ns, merged)?;
+        let mut object = meta::prepare_create(r, ns, merged)?;
+        allocate(&mut services_in_use(api, r), r, &mut object)?;
         if req.dry_run() {
             return Ok(object);
         }
         return api.store.create(r, ns, object);
     }
-    let edit = |current: &Value| -> Result<Value, ApiError> {
+    let mut alloc = services_in_use(api, r);
+    let mut edit = |current: &Value| -> Result<Value, ApiError> {
         let api_version = r.api_version();
         let t = apply::Target::new(r.kind, &api_version).with_subresource(sub);
         let merged =
             apply::apply_to(&t, Some(current), &config, &who, force, &now).map_err(apply_error)?;
         let mut next = next_state(r, sub, current, &merged)?;
+        reallocate(&mut alloc, r, sub, current, &mut next)?;
         next["metadata"]["managedFields"] = merged["metadata"]["managedFields"].clone();
         Ok(next)
     };
