@@ -25,18 +25,26 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn start() -> Cluster {
+        Cluster::start_with(|_, _| {})
+    }
+
+    /// Starts one after `configure` has adjusted the configuration (fast
+    /// timing already set); it is given the test's own directory.
+    pub fn start_with(configure: impl FnOnce(&mut SimConfig, &std::path::Path)) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = SimConfig {
+            timing: fast(),
+            ..SimConfig::default()
+        };
+        configure(&mut config, dir.path());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let sim = runtime
-            .block_on(Sim::start(SimConfig {
-                timing: fast(),
-                ..SimConfig::default()
-            }))
+            .block_on(Sim::start(config))
             .expect("start the simulated cluster");
-        let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         sim.write_kubeconfig(&kubeconfig).unwrap();
         Cluster {

@@ -14,3 +14,4 @@ mod signal;
 mod sim_api;
 mod sim_kubectl;
 mod sim_kubectl_create;
+mod sim_traffic;

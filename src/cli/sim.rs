@@ -17,7 +17,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:6443", value_name = "ADDR")]
     listen: SocketAddr,
     /// Simulated nodes [default: the scenario's, or 3].
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=255))]
     nodes: Option<u16>,
     /// Scenario file (TOML): cluster size, how images behave, API faults.
     #[arg(long, value_name = "FILE")]
@@ -25,6 +25,10 @@ pub struct SimArgs {
     /// Where to write the kubeconfig [default: $XDG_DATA_HOME/orion/sim/kubeconfig].
     #[arg(long, value_name = "PATH")]
     kubeconfig: Option<PathBuf>,
+    /// Keep a Prometheus file-discovery list (file_sd_configs) of the ready
+    /// pods here, with namespace, pod, container, deployment and version labels.
+    #[arg(long, value_name = "PATH")]
+    scrape_targets: Option<PathBuf>,
 }
 
 pub fn run(args: SimArgs) -> ExitCode {
@@ -71,6 +75,7 @@ pub fn run(args: SimArgs) -> ExitCode {
     let config = SimConfig {
         listen: args.listen,
         scenario,
+        scrape_targets: args.scrape_targets.clone(),
         ..SimConfig::default()
     };
     runtime.block_on(async {
@@ -85,6 +90,9 @@ pub fn run(args: SimArgs) -> ExitCode {
         };
         if let Err(e) = sim.write_kubeconfig(&path) {
             return fail(format!("cannot write the kubeconfig to {}: {e}", path.display()));
+        }
+        if let Some(targets) = &args.scrape_targets {
+            eprintln!("Prometheus scrape targets: {} (file_sd_configs)", targets.display());
         }
         eprintln!(
             "simulated cluster listening on {} ({} nodes)\nkubeconfig: {} (context {CONTEXT})\n  export KUBECONFIG={}\nCtrl-C stops it.",

@@ -1,18 +1,18 @@
 //! What a fresh cluster holds: the system namespaces and N ready nodes.
 
+use crate::sim::addresses::Addresses;
 use crate::sim::meta;
 use crate::sim::resources::find;
 use crate::sim::scenario::Cluster;
-use crate::sim::services::API_SERVICE_IP;
 use crate::sim::store::Store;
 use serde_json::json;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 
 pub const NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// Fills a fresh store; `api` is where the API server listens, which the
 /// `default/kubernetes` Service points at.
-pub fn populate(store: &Store, cluster: &Cluster, api: SocketAddr) {
+pub fn populate(store: &Store, cluster: &Cluster, api: SocketAddr, addresses: &Addresses) {
     let (cpu, memory) = (cluster.cpu.as_str(), cluster.memory.as_str());
     let (Some(ns), Some(node)) = (find("", "v1", "namespaces"), find("", "v1", "nodes")) else {
         return;
@@ -40,7 +40,7 @@ pub fn populate(store: &Store, cluster: &Cluster, api: SocketAddr) {
                     "node-role.kubernetes.io/worker": "",
                 },
             },
-            "spec": { "podCIDR": format!("10.244.{i}.0/24") },
+            "spec": { "podCIDR": addresses.pod_cidr(i), "podCIDRs": [addresses.pod_cidr(i)] },
             "status": {
                 "capacity": { "cpu": cpu, "memory": memory, "pods": "110" },
                 "allocatable": { "cpu": cpu, "memory": memory, "pods": "110" },
@@ -64,12 +64,12 @@ pub fn populate(store: &Store, cluster: &Cluster, api: SocketAddr) {
             let _ = store.create(node, "", o);
         }
     }
-    api_service(store, api);
+    api_service(store, api, addresses.api_service_ip());
 }
 
 /// `default/kubernetes`: the Service in front of the API server, without a
 /// selector, with its Endpoints written here as the API server does.
-fn api_service(store: &Store, api: SocketAddr) {
+fn api_service(store: &Store, api: SocketAddr, ip: Ipv4Addr) {
     let (Some(svc), Some(ep)) = (find("", "v1", "services"), find("", "v1", "endpoints")) else {
         return;
     };
@@ -78,8 +78,8 @@ fn api_service(store: &Store, api: SocketAddr) {
         "metadata": { "name": "kubernetes", "labels": labels },
         "spec": {
             "type": "ClusterIP",
-            "clusterIP": API_SERVICE_IP.to_string(),
-            "clusterIPs": [API_SERVICE_IP.to_string()],
+            "clusterIP": ip.to_string(),
+            "clusterIPs": [ip.to_string()],
             "ports": [{ "name": "https", "port": 443, "protocol": "TCP", "targetPort": api.port() }],
         },
     });

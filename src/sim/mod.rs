@@ -2,6 +2,7 @@
 //! to over HTTP, with the store and (later) controllers behind it. It stands
 //! alone: nothing here imports the rest of orion.
 
+pub mod addresses;
 pub mod api;
 pub mod apply;
 pub mod bootstrap;
@@ -10,6 +11,7 @@ pub mod defaults;
 pub mod kubeconfig;
 pub mod logs;
 pub mod meta;
+pub mod network;
 pub mod patch;
 pub mod protobuf;
 pub mod resources;
@@ -19,6 +21,7 @@ pub mod server;
 pub mod services;
 pub mod status;
 pub mod store;
+pub mod traffic;
 pub mod validate;
 
 pub use controllers::Timing;

@@ -14,6 +14,8 @@ pub struct Resource {
     pub subresources: &'static [&'static str],
     /// The `categories` kubectl uses for `kubectl get all`.
     pub categories: &'static [&'static str],
+    /// What can be done with it; all of `VERBS` but for read-only kinds.
+    pub verbs: &'static [&'static str],
 }
 
 impl Resource {
@@ -51,10 +53,8 @@ const VERBS: &[&str] = &[
     "watch",
 ];
 
-/// The verbs every resource here supports.
-pub fn verbs() -> &'static [&'static str] {
-    VERBS
-}
+/// The verbs of read-only kinds (metrics.k8s.io).
+const READ_ONLY: &[&str] = &["get", "list"];
 
 macro_rules! resource {
     ($group:expr, $version:expr, $kind:expr, $plural:expr, $singular:expr, $namespaced:expr, [$($short:expr),*], [$($sub:expr),*], [$($cat:expr),*]) => {
@@ -68,6 +68,7 @@ macro_rules! resource {
             short_names: &[$($short),*],
             subresources: &[$($sub),*],
             categories: &[$($cat),*],
+            verbs: VERBS,
         }
     };
 }
@@ -240,6 +241,34 @@ pub static RESOURCES: &[Resource] = &[
         ["status"],
         ["gateway-api"]
     ),
+    Resource {
+        verbs: READ_ONLY,
+        ..resource!(
+            "metrics.k8s.io",
+            "v1beta1",
+            "PodMetrics",
+            "pods",
+            "",
+            true,
+            [],
+            [],
+            []
+        )
+    },
+    Resource {
+        verbs: READ_ONLY,
+        ..resource!(
+            "metrics.k8s.io",
+            "v1beta1",
+            "NodeMetrics",
+            "nodes",
+            "",
+            false,
+            [],
+            [],
+            []
+        )
+    },
 ];
 
 /// The resource served at `group`/`version` under `plural`.

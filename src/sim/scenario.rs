@@ -22,7 +22,34 @@
 //! crash_after = "5s"         # the container exits with code 1 after this long
 //! oom = false                # ... exits OOMKilled (137) instead
 //! pull_error = false         # ErrImagePull, then ImagePullBackOff
+//!
+//! # How a container answers HTTP on its port (all optional). Health endpoints
+//! # (/healthz /readyz /health /ready) and /metrics are never delayed or errored.
+//! [[image]]
+//! match = "shop/api:*"
+//! error_rate = 0.0           # fraction of ordinary requests answered error_status
+//! error_status = 503         # default 500
+//! latency = { p50 = "20ms", p99 = "200ms" }  # log-normal with that median and p99;
+//!                            # or { fixed = "20ms" }, or { uniform = ["10ms", "50ms"] }
+//! unhealthy = false          # health endpoints answer {"status":"unhealthy"} ...
+//! unhealthy_status = 503     # ... with this status (default 503)
+//! slow_start = "10s"         # extra wait per request, falling linearly from 1 s
+//!                            # at the container's start to 0 at 10 s
+//! crash_after_requests = 100 # the container crashes after serving this many
+//! upstream = "127.0.0.1:5432"  # host:port a Service forwarder passes requests to
+//!
+//! # Phases, timed from the container's start: from `after` on, the fields a
+//! # phase gives (error_rate, error_status, latency, unhealthy) override the
+//! # image's; the latest phase begun applies. Healthy for 20 s, then 10% errors:
+//! [[image.phase]]
+//! after = "20s"
+//! error_rate = 0.1
 //! ```
+
+mod check;
+mod latency;
+
+pub use latency::Latency;
 
 use serde::Deserialize;
 use std::time::Duration;
@@ -80,19 +107,53 @@ pub struct ImageBehaviour {
     pub crash_after: Option<Duration>,
     pub oom: bool,
     pub pull_error: bool,
+    /// Fraction of ordinary requests answered `error_status`.
+    pub error_rate: f64,
+    /// Default 500.
+    pub error_status: Option<u16>,
+    pub latency: Option<Latency>,
+    /// Health endpoints answer `{"status":"unhealthy"}` with `unhealthy_status`.
+    pub unhealthy: bool,
+    /// Default 503.
+    pub unhealthy_status: Option<u16>,
+    /// A request's extra wait falls linearly from 1 s at start to 0 at this.
+    #[serde(deserialize_with = "duration_opt")]
+    pub slow_start: Option<Duration>,
+    /// The container crashes after serving this many ordinary requests.
+    pub crash_after_requests: Option<u64>,
+    /// `host:port` a Service forwarder passes requests to.
+    pub upstream: Option<String>,
+    #[serde(rename = "phase")]
+    pub phases: Vec<Phase>,
+}
+
+/// From `after` (since the container's start) on, the fields given override
+/// the image's.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    #[serde(deserialize_with = "duration")]
+    pub after: Duration,
+    pub error_rate: Option<f64>,
+    pub error_status: Option<u16>,
+    pub latency: Option<Latency>,
+    pub unhealthy: Option<bool>,
 }
 
 /// "500ms", "2s", "1m30s" (jiff's friendly duration format).
-fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    let text = String::deserialize(d)?;
+fn parse_duration(text: &str) -> Result<Duration, String> {
     let parsed: jiff::SignedDuration = text.parse().map_err(|e| {
-        serde::de::Error::custom(format!(
-            "malformed duration \"{text}\": {e} (write e.g. \"500ms\", \"2s\", \"1m30s\")"
-        ))
+        format!("malformed duration \"{text}\": {e} (write e.g. \"500ms\", \"2s\", \"1m30s\")")
     })?;
-    Duration::try_from(parsed)
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("duration \"{text}\" must not be negative")))
+    Duration::try_from(parsed).map_err(|_| format!("duration \"{text}\" must not be negative"))
+}
+
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    parse_duration(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
 }
 
 impl Scenario {
@@ -108,8 +169,15 @@ impl Scenario {
                 ));
             }
         }
-        if s.cluster.nodes == 0 {
-            return Err("cluster.nodes must be at least 1".into());
+        if !(1..=255).contains(&s.cluster.nodes) {
+            return Err(format!(
+                "cluster.nodes is {}; it must be between 1 and 255 (each node has a /24 of loopback pod addresses)",
+                s.cluster.nodes
+            ));
+        }
+        for b in &s.image {
+            b.check()
+                .map_err(|e| format!("[[image]] match = \"{}\": {e}", b.pattern))?;
         }
         Ok(s)
     }
@@ -145,7 +213,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{glob, Scenario};
+    use super::{glob, Latency, Scenario};
     use std::time::Duration;
 
     #[test]
@@ -164,6 +232,25 @@ mod tests {
         let b = s.behaviour("shop/web:2.1").unwrap();
         assert_eq!(b.crash_after, Some(Duration::from_secs(5)));
         assert!(s.behaviour("shop/web:1.9").is_none());
+        let api = s.behaviour("shop/api:1.0").unwrap();
+        assert_eq!(api.error_rate, 0.0);
+        assert_eq!(api.error_status, Some(503));
+        assert_eq!(
+            api.latency,
+            Some(Latency::LogNormal {
+                p50: Duration::from_millis(20),
+                p99: Duration::from_millis(200)
+            })
+        );
+        assert!(!api.unhealthy);
+        assert_eq!(api.unhealthy_status, Some(503));
+        assert_eq!(api.slow_start, Some(Duration::from_secs(10)));
+        assert_eq!(api.crash_after_requests, Some(100));
+        assert_eq!(api.upstream.as_deref(), Some("127.0.0.1:5432"));
+        assert_eq!(api.phases.len(), 1);
+        assert_eq!(api.phases[0].after, Duration::from_secs(20));
+        assert_eq!(api.phases[0].error_rate, Some(0.1));
+        assert_eq!(api.phases[0].latency, None);
     }
 
     #[test]
@@ -179,6 +266,30 @@ mod tests {
         assert!(Scenario::parse("[cluster]\nnodez = 1\n")
             .unwrap_err()
             .contains("unknown field"));
+        let image = "[[image]]\nmatch = \"x\"\n";
+        for (text, says) in [
+            ("error_rate = 1.5\n", "error_rate is 1.5"),
+            ("error_status = 42\n", "error_status is 42"),
+            ("unhealthy_status = 600\n", "unhealthy_status is 600"),
+            ("crash_after_requests = 0\n", "at least 1"),
+            ("upstream = \"db\"\n", "host:port"),
+            ("latency = { p50 = \"2s\", p99 = \"1s\" }\n", "below p50"),
+            (
+                "[[image.phase]]\nafter = \"1s\"\nerror_rate = -1\n",
+                "phase 1",
+            ),
+            (
+                "[[image.phase]]\nerror_rate = 0.1\n",
+                "missing field `after`",
+            ),
+            (
+                "[[image.phase]]\nafter = \"1s\"\noom = true\n",
+                "unknown field",
+            ),
+        ] {
+            let e = Scenario::parse(&format!("{image}{text}")).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 
     #[test]

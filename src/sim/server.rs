@@ -1,14 +1,16 @@
 //! Starting and stopping a simulated API server on a loopback port.
 
+use crate::sim::addresses::Addresses;
 use crate::sim::api::{router, Api};
 use crate::sim::bootstrap;
 use crate::sim::controllers::{self, Timing};
 use crate::sim::kubeconfig;
+use crate::sim::network::Network;
 use crate::sim::scenario::Scenario;
 use crate::sim::store::Store;
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -27,6 +29,8 @@ pub struct SimConfig {
     pub history: usize,
     /// How long pods take to start and become ready.
     pub timing: Timing,
+    /// A Prometheus file-discovery list of the ready pods, kept current.
+    pub scrape_targets: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -37,6 +41,7 @@ impl Default for SimConfig {
             bookmark_interval: Duration::from_secs(10),
             history: 20_000,
             timing: Timing::default(),
+            scrape_targets: None,
         }
     }
 }
@@ -56,8 +61,9 @@ impl Sim {
     pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let addresses = Addresses::claim()?;
         let store = Store::with_history(config.history);
-        bootstrap::populate(&store, &config.scenario.cluster, addr);
+        bootstrap::populate(&store, &config.scenario.cluster, addr, &addresses);
         let api = Arc::new(Api {
             store,
             server: addr.to_string(),
@@ -65,6 +71,8 @@ impl Sim {
             faults: config.scenario.api.clone(),
             logs: Default::default(),
             allocation: Default::default(),
+            network: Network::new(config.scrape_targets.clone()),
+            addresses,
         });
         let controllers =
             controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());
@@ -113,6 +121,7 @@ impl Sim {
     /// Stops accepting requests. Open watches end when the runtime stops.
     pub async fn shutdown(mut self) {
         self.controllers.abort();
+        self.api.network.stop();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -126,6 +135,7 @@ impl Sim {
 impl Drop for Sim {
     fn drop(&mut self) {
         self.controllers.abort();
+        self.api.network.stop();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -2,16 +2,13 @@
 //! service range (loopback here, so a later step can make it answer), node
 //! ports for NodePort and LoadBalancer Services, and both kept on update.
 
+use crate::sim::addresses::Addresses;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
-/// The service range, as `--service-cluster-ip-range` would give it.
-pub const SERVICE_RANGE: &str = "127.96.0.0/12";
-const FIRST: Ipv4Addr = Ipv4Addr::new(127, 96, 0, 0);
-const SIZE: u32 = 1 << 20;
-/// The `kubernetes` Service's address, the range's first, as on a real cluster.
-pub const API_SERVICE_IP: Ipv4Addr = Ipv4Addr::new(127, 96, 0, 1);
+/// The size of the Service range (a /16; see `addresses.rs`).
+const SIZE: u32 = 1 << 16;
 const NODE_PORTS: std::ops::RangeInclusive<i64> = 30000..=32767;
 
 /// Cluster IPs and node ports held by the Services that exist.
@@ -43,16 +40,16 @@ fn ports(s: &Value) -> Vec<Value> {
     s["spec"]["ports"].as_array().cloned().unwrap_or_default()
 }
 
-fn in_range(ip: Ipv4Addr) -> bool {
-    u32::from(ip).wrapping_sub(u32::from(FIRST)) < SIZE
+fn in_range(a: &Addresses, ip: Ipv4Addr) -> bool {
+    u32::from(ip).wrapping_sub(u32::from(a.service_base())) < SIZE
 }
 
 type Causes = Vec<(String, String)>;
 
 /// Fills the addresses of a Service being created, or says which it cannot have.
-pub fn allocate(used: &mut InUse, svc: &mut Value) -> Result<(), Causes> {
+pub fn allocate(used: &mut InUse, a: &Addresses, svc: &mut Value) -> Result<(), Causes> {
     let mut causes = Causes::new();
-    cluster_ip(used, svc, None, &mut causes);
+    cluster_ip(used, a, svc, None, &mut causes);
     node_ports(used, svc, None, &mut causes);
     if causes.is_empty() {
         Ok(())
@@ -64,10 +61,15 @@ pub fn allocate(used: &mut InUse, svc: &mut Value) -> Result<(), Causes> {
 /// An update keeps what was allocated when the client left it out (as a
 /// PUT of an edited manifest does), refuses to change a cluster IP, and
 /// allocates node ports a type change now needs.
-pub fn reallocate(used: &mut InUse, current: &Value, next: &mut Value) -> Result<(), Causes> {
+pub fn reallocate(
+    used: &mut InUse,
+    a: &Addresses,
+    current: &Value,
+    next: &mut Value,
+) -> Result<(), Causes> {
     drop_type_dependent(current, next);
     let mut causes = Causes::new();
-    cluster_ip(used, next, Some(current), &mut causes);
+    cluster_ip(used, a, next, Some(current), &mut causes);
     node_ports(used, next, Some(current), &mut causes);
     if causes.is_empty() {
         Ok(())
@@ -104,7 +106,13 @@ fn drop_type_dependent(current: &Value, next: &mut Value) {
     }
 }
 
-fn cluster_ip(used: &mut InUse, svc: &mut Value, current: Option<&Value>, causes: &mut Causes) {
+fn cluster_ip(
+    used: &mut InUse,
+    a: &Addresses,
+    svc: &mut Value,
+    current: Option<&Value>,
+    causes: &mut Causes,
+) {
     let spec = &mut svc["spec"];
     if spec["type"] == "ExternalName" {
         if let Some(s) = spec.as_object_mut() {
@@ -135,20 +143,23 @@ fn cluster_ip(used: &mut InUse, svc: &mut Value, current: Option<&Value>, causes
     }
     let ip = match asked.as_str() {
         "None" => "None".to_string(),
-        "" => match free_ip(used) {
+        "" => match free_ip(used, a) {
             Some(ip) => ip.to_string(),
             None => {
                 causes.push((
                     "spec.clusterIPs".into(),
-                    format!("Internal error: failed to allocate a serviceIP: range {SERVICE_RANGE} is full"),
+                    format!(
+                        "Internal error: failed to allocate a serviceIP: range {} is full",
+                        a.service_range()
+                    ),
                 ));
                 return;
             }
         },
         text if Some(text) == old => text.to_string(),
         text => match text.parse::<Ipv4Addr>() {
-            Ok(ip) if !in_range(ip) => {
-                causes.push(("spec.clusterIPs".into(), format!("Invalid value: []string{{\"{text}\"}}: failed to allocate IP {text}: the provided IP ({text}) is not in the valid range. The range of valid IPs is {SERVICE_RANGE}")));
+            Ok(ip) if !in_range(a, ip) => {
+                causes.push(("spec.clusterIPs".into(), format!("Invalid value: []string{{\"{text}\"}}: failed to allocate IP {text}: the provided IP ({text}) is not in the valid range. The range of valid IPs is {}", a.service_range())));
                 return;
             }
             Ok(ip) if used.ips.contains(&ip) => {
@@ -179,9 +190,9 @@ fn cluster_ip(used: &mut InUse, svc: &mut Value, current: Option<&Value>, causes
 }
 
 /// The lowest free address above the `kubernetes` Service's.
-fn free_ip(used: &mut InUse) -> Option<Ipv4Addr> {
-    let start = u32::from(API_SERVICE_IP) + 9;
-    let ip = (start..u32::from(FIRST) + SIZE - 1)
+fn free_ip(used: &mut InUse, a: &Addresses) -> Option<Ipv4Addr> {
+    let start = u32::from(a.api_service_ip()) + 9;
+    let ip = (start..u32::from(a.service_base()) + SIZE - 1)
         .map(Ipv4Addr::from)
         .find(|ip| !used.ips.contains(ip))?;
     used.ips.insert(ip);
@@ -253,21 +264,21 @@ mod tests {
     fn a_new_service_gets_the_next_free_address_and_keeps_it() {
         let mut used = InUse::default();
         let mut a = svc(json!({"type": "ClusterIP", "ports": [{"port": 80}]}));
-        allocate(&mut used, &mut a).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut a).unwrap();
         assert_eq!(a["spec"]["clusterIP"], "127.96.0.10");
         assert_eq!(a["spec"]["clusterIPs"], json!(["127.96.0.10"]));
         assert_eq!(a["spec"]["ipFamilies"], json!(["IPv4"]));
         let mut b = svc(json!({"ports": [{"port": 80}]}));
-        allocate(&mut used, &mut b).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut b).unwrap();
         assert_eq!(b["spec"]["clusterIP"], "127.96.0.11");
         let mut edited = svc(json!({"ports": [{"port": 81}]}));
-        reallocate(&mut used, &a, &mut edited).unwrap();
+        reallocate(&mut used, &Addresses::fixed(0), &a, &mut edited).unwrap();
         assert_eq!(
             edited["spec"]["clusterIP"], "127.96.0.10",
             "a PUT without the IP keeps it"
         );
         let mut moved = svc(json!({"clusterIP": "127.96.0.99"}));
-        let e = reallocate(&mut used, &a, &mut moved).unwrap_err();
+        let e = reallocate(&mut used, &Addresses::fixed(0), &a, &mut moved).unwrap_err();
         assert!(e[0].1.contains("may not change once set"), "{e:?}");
     }
 
@@ -275,18 +286,22 @@ mod tests {
     fn asked_for_addresses_are_checked() {
         let mut used = InUse::of(&[svc(json!({"clusterIPs": ["127.96.0.20"]}))]);
         let mut taken = svc(json!({"clusterIP": "127.96.0.20"}));
-        assert!(allocate(&mut used, &mut taken).unwrap_err()[0]
-            .1
-            .contains("already allocated"));
+        assert!(
+            allocate(&mut used, &Addresses::fixed(0), &mut taken).unwrap_err()[0]
+                .1
+                .contains("already allocated")
+        );
         let mut outside = svc(json!({"clusterIP": "10.0.0.1"}));
-        assert!(allocate(&mut used, &mut outside).unwrap_err()[0]
-            .1
-            .contains("not in the valid range"));
+        assert!(
+            allocate(&mut used, &Addresses::fixed(0), &mut outside).unwrap_err()[0]
+                .1
+                .contains("not in the valid range")
+        );
         let mut headless = svc(json!({"clusterIP": "None"}));
-        allocate(&mut used, &mut headless).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut headless).unwrap();
         assert_eq!(headless["spec"]["clusterIPs"], json!(["None"]));
         let mut external = svc(json!({"type": "ExternalName", "externalName": "db.example.com"}));
-        allocate(&mut used, &mut external).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut external).unwrap();
         assert!(external["spec"]["clusterIP"].is_null());
     }
 
@@ -296,27 +311,29 @@ mod tests {
         let mut np = svc(
             json!({"type": "NodePort", "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP", "nodePort": 30000}]}),
         );
-        allocate(&mut used, &mut np).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut np).unwrap();
         // The port asked for by number is served first; the other gets the next.
         assert_eq!(np["spec"]["ports"][0]["nodePort"], 30001);
         assert_eq!(np["spec"]["ports"][1]["nodePort"], 30000);
         let mut again = svc(json!({"type": "NodePort", "ports": [{"port": 1, "nodePort": 30001}]}));
-        assert!(allocate(&mut used, &mut again).unwrap_err()[0]
-            .1
-            .contains("already allocated"));
+        assert!(
+            allocate(&mut used, &Addresses::fixed(0), &mut again).unwrap_err()[0]
+                .1
+                .contains("already allocated")
+        );
         let mut used = InUse::default();
         let mut lb =
             svc(json!({"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]}));
-        allocate(&mut used, &mut lb).unwrap();
+        allocate(&mut used, &Addresses::fixed(0), &mut lb).unwrap();
         assert_eq!(lb["spec"]["ports"][0]["nodePort"], 30000);
         let mut back = svc(
             json!({"type": "ClusterIP", "ports": [{"port": 80, "protocol": "TCP", "nodePort": 30000}]}),
         );
-        reallocate(&mut used, &lb, &mut back).unwrap();
+        reallocate(&mut used, &Addresses::fixed(0), &lb, &mut back).unwrap();
         assert!(back["spec"]["ports"][0]["nodePort"].is_null());
         lb["spec"]["externalTrafficPolicy"] = json!("Cluster");
         let mut back = svc(json!({"type": "ClusterIP", "externalTrafficPolicy": "Cluster"}));
-        reallocate(&mut used, &lb, &mut back).unwrap();
+        reallocate(&mut used, &Addresses::fixed(0), &lb, &mut back).unwrap();
         assert!(back["spec"]["externalTrafficPolicy"].is_null(), "{back}");
     }
 }

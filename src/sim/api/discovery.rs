@@ -1,7 +1,7 @@
 //! Discovery: /version, /api, /apis, each group/version's resource list, and
 //! the aggregated form (apidiscovery.k8s.io/v2) kubectl asks for first.
 
-use crate::sim::resources::{self, verbs, Resource, RESOURCES};
+use crate::sim::resources::{self, Resource, RESOURCES};
 use serde_json::{json, Value};
 
 /// The media type of aggregated discovery responses.
@@ -96,7 +96,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": verbs(),
+            "verbs": r.verbs,
         });
         if !r.short_names.is_empty() {
             entry["shortNames"] = json!(r.short_names);
@@ -159,7 +159,7 @@ pub fn aggregated(core: bool) -> Value {
                         "responseKind": { "group": r.group, "version": r.version, "kind": r.kind },
                         "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
                         "singularResource": r.singular,
-                        "verbs": verbs(),
+                        "verbs": r.verbs,
                     });
                     if !r.short_names.is_empty() {
                         e["shortNames"] = json!(r.short_names);

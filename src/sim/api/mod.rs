@@ -3,6 +3,7 @@
 
 pub mod discovery;
 pub mod faults;
+pub mod metrics;
 pub mod openapi;
 pub mod path;
 pub mod read;
@@ -40,6 +41,10 @@ pub struct Api {
     pub logs: Logs,
     /// Held while a Service's cluster IP and node ports are chosen and stored.
     pub allocation: std::sync::Mutex<()>,
+    /// This simulator's loopback address blocks.
+    pub addresses: crate::sim::addresses::Addresses,
+    /// Pod listeners and Service forwarders.
+    pub network: crate::sim::network::Network,
 }
 
 /// One request, parsed.
@@ -126,6 +131,9 @@ fn discover(api: &Api, route: Route, req: &Request) -> Result<Response, ApiError
 }
 
 async fn object(api: &Arc<Api>, target: Target, req: &Request) -> Result<Response, ApiError> {
+    if target.resource.group == "metrics.k8s.io" {
+        return metrics::serve(api, &target, req);
+    }
     let sub = target.subresource.as_deref();
     match (&req.method, target.name.is_some(), sub) {
         (&Method::GET, false, None) if watch::requested(req) => watch::watch(api, &target, req),

@@ -1,6 +1,7 @@
 //! Writes: create, update (with 409 on a stale resourceVersion), patch,
 //! delete with owner-reference cascade, deletecollection; `dryRun=All` on all.
 
+use crate::sim::addresses::Addresses;
 use crate::sim::api::path::Target;
 use crate::sim::api::read::selectors;
 use crate::sim::api::{body_json, scale, Api, Request};
@@ -61,55 +62,63 @@ fn manager(req: &Request) -> String {
     }
 }
 
-/// For a Service write: the allocation lock, and the addresses and ports in
-/// use. None for other kinds.
-fn services_in_use<'a>(api: &'a Api, r: &Resource) -> Option<(MutexGuard<'a, ()>, InUse)> {
+/// A Service write's hold on address allocation: the lock, what is in use
+/// and where addresses come from.
+struct Allocation<'a> {
+    _guard: MutexGuard<'a, ()>,
+    used: InUse,
+    addresses: &'a Addresses,
+}
+
+/// For a Service write, the allocation; None for other kinds.
+fn services_in_use<'a>(api: &'a Api, r: &Resource) -> Option<Allocation<'a>> {
     (r.kind == "Service").then(|| {
         let guard = api
             .allocation
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let (all, _) = api.store.list(r, None);
-        (guard, InUse::of(&all))
+        Allocation {
+            _guard: guard,
+            used: InUse::of(&all),
+            addresses: &api.addresses,
+        }
     })
 }
 
 /// Gives a new Service its cluster IP and node ports.
 fn allocate(
-    alloc: &mut Option<(MutexGuard<'_, ()>, InUse)>,
+    alloc: &mut Option<Allocation<'_>>,
     r: &Resource,
     object: &mut Value,
 ) -> Result<(), ApiError> {
-    match alloc {
-        Some((_, used)) => services::allocate(used, object).map_err(|causes| {
-            ApiError::invalid(
-                r,
-                object["metadata"]["name"].as_str().unwrap_or_default(),
-                &causes,
-            )
-        }),
-        None => Ok(()),
-    }
+    let Some(a) = alloc else { return Ok(()) };
+    services::allocate(&mut a.used, a.addresses, object).map_err(|causes| {
+        ApiError::invalid(
+            r,
+            object["metadata"]["name"].as_str().unwrap_or_default(),
+            &causes,
+        )
+    })
 }
 
 /// Keeps a Service's addresses across an update of its spec.
 fn reallocate(
-    alloc: &mut Option<(MutexGuard<'_, ()>, InUse)>,
+    alloc: &mut Option<Allocation<'_>>,
     r: &Resource,
     sub: Option<&str>,
     current: &Value,
     next: &mut Value,
 ) -> Result<(), ApiError> {
     match alloc {
-        Some((_, used)) if sub.is_none() => {
-            services::reallocate(used, current, next).map_err(|causes| {
+        Some(a) if sub.is_none() => services::reallocate(&mut a.used, a.addresses, current, next)
+            .map_err(|causes| {
                 ApiError::invalid(
                     r,
                     current["metadata"]["name"].as_str().unwrap_or_default(),
                     &causes,
                 )
-            })
-        }
+            }),
         _ => Ok(()),
     }
 }

@@ -18,7 +18,8 @@ pub fn reconcile(store: &Store) {
     }
 }
 
-fn selector_of(svc: &Value) -> LabelSelector {
+/// The pods a Service selects (`spec.selector`, a plain label map).
+pub fn selector_of(svc: &Value) -> LabelSelector {
     let text: Vec<String> = svc["spec"]["selector"]
         .as_object()
         .map(|m| {
@@ -28,6 +29,21 @@ fn selector_of(svc: &Value) -> LabelSelector {
         })
         .unwrap_or_default();
     LabelSelector::parse(&text.join(",")).unwrap_or_default()
+}
+
+/// The pod port a Service port sends to: `targetPort` as a number, or the
+/// container port of that name in `pod`, or else the Service port itself.
+pub fn target_port(port: &Value, pod: &Value) -> Option<i64> {
+    match &port["targetPort"] {
+        Value::Number(n) => n.as_i64(),
+        Value::String(name) => pod["spec"]["containers"]
+            .as_array()?
+            .iter()
+            .flat_map(|c| c["ports"].as_array().into_iter().flatten())
+            .find(|p| p["name"] == name.as_str())
+            .and_then(|p| p["containerPort"].as_i64()),
+        _ => port["port"].as_i64(),
+    }
 }
 
 fn address(pod: &Value) -> Value {
@@ -62,7 +78,13 @@ fn sync(store: &Store, svc: &Value) {
             ps.iter()
                 .map(|p| {
                     let mut port = json!({
-                        "port": p["targetPort"].as_i64().or_else(|| p["port"].as_i64()),
+                        // A named port is looked up in the pods (the first one's
+                        // number stands for all: one subset, unlike the real split).
+                        "port": with_ip
+                            .first()
+                            .and_then(|pod| target_port(p, pod))
+                            .or_else(|| p["targetPort"].as_i64())
+                            .or_else(|| p["port"].as_i64()),
                         "protocol": p["protocol"].as_str().unwrap_or("TCP"),
                     });
                     if let Some(n) = p["name"].as_str() {

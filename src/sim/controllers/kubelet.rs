@@ -11,6 +11,7 @@ use crate::sim::controllers::terminate::terminating;
 use crate::sim::controllers::Timing;
 use crate::sim::logs::Logs;
 use crate::sim::meta;
+use crate::sim::network::Network;
 use crate::sim::scenario::{ImageBehaviour, Scenario};
 use crate::sim::store::Store;
 use serde_json::{json, Value};
@@ -64,7 +65,14 @@ impl Kubelet {
         self.next_due
     }
 
-    pub fn reconcile(&mut self, store: &Store, logs: &Logs, timing: &Timing, scenario: &Scenario) {
+    pub fn reconcile(
+        &mut self,
+        store: &Store,
+        logs: &Logs,
+        network: &Network,
+        timing: &Timing,
+        scenario: &Scenario,
+    ) {
         self.next_due = None;
         let pods_r = resource("", "pods");
         let (pods, _) = store.list(pods_r, None);
@@ -109,6 +117,11 @@ impl Kubelet {
             for (c, spec) in state.iter_mut().zip(&specs) {
                 let image = spec["image"].as_str().unwrap_or_default();
                 let b = scenario.behaviour(image);
+                // The container's server counts requests; the scenario may end it after N.
+                let crash_requested = c.running_since.is_some()
+                    && network
+                        .stats(uid(pod), spec["name"].as_str().unwrap_or_default())
+                        .is_some_and(|s| s.crash_requested());
                 shown.push(step(
                     store,
                     logs,
@@ -120,6 +133,7 @@ impl Kubelet {
                     timing,
                     &now,
                     &mut self.next_due,
+                    crash_requested,
                 ));
             }
             let ip = pod["status"]["podIP"]
@@ -130,6 +144,7 @@ impl Kubelet {
                         .iter()
                         .any(|s| matches!(s, ContainerState::Running { .. }))
                         .then(|| self.pod_ip(store, &node))
+                        .flatten()
                 });
             let restarts: Vec<u32> = state.iter().map(|c| c.restarts).collect();
             let last: Vec<Option<Value>> = state.iter().map(|c| c.last.clone()).collect();
@@ -215,16 +230,26 @@ impl Kubelet {
         }
     }
 
-    /// The next address in the node's pod CIDR (10.244.N.0/24).
-    fn pod_ip(&mut self, store: &Store, node: &str) -> String {
+    /// The next free address in the node's pod CIDR (a /24 on loopback),
+    /// going round from the last one given, as host-local IPAM does.
+    fn pod_ip(&mut self, store: &Store, node: &str) -> Option<String> {
         let cidr = store
             .get(resource("", "nodes"), "", node)
-            .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))
-            .unwrap_or_else(|| "10.244.0.0/24".into());
-        let base = cidr.trim_end_matches("0/24").to_string();
-        let n = self.next_ip.entry(node.to_string()).or_insert(1);
-        *n = if *n >= 254 { 2 } else { *n + 1 };
-        format!("{base}{n}")
+            .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))?;
+        let base = cidr.strip_suffix("0/24")?.to_string();
+        let (pods, _) = store.list(resource("", "pods"), None);
+        let used: HashSet<&str> = pods
+            .iter()
+            .filter(|p| p["spec"]["nodeName"] == node)
+            .filter(|p| !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")))
+            .filter_map(|p| p["status"]["podIP"].as_str())
+            .collect();
+        let last = self.next_ip.entry(node.to_string()).or_insert(1);
+        let host = (1..=253)
+            .map(|step| (*last + step - 2) % 253 + 2)
+            .find(|h| !used.contains(format!("{base}{h}").as_str()))?;
+        *last = host;
+        Some(format!("{base}{host}"))
     }
 }
 
@@ -241,6 +266,7 @@ fn step(
     timing: &Timing,
     now: &str,
     next: &mut Option<Instant>,
+    crash_requested: bool,
 ) -> ContainerState {
     let image = spec["image"].as_str().unwrap_or_default();
     let cname = spec["name"].as_str().unwrap_or_default();
@@ -328,35 +354,39 @@ fn step(
             started
         }
     };
-    if let Some(after) = b.and_then(|b| b.crash_after) {
+    let timed = b.and_then(|b| b.crash_after);
+    if let Some(after) = timed {
         due(next, since + after);
-        if since.elapsed() >= after {
-            let oom = b.is_some_and(|b| b.oom);
-            c.last = Some(terminated(oom, &since_text, now));
-            c.restarts += 1;
-            let why = if oom {
-                "killed: out of memory (OOMKilled), exit code 137"
-            } else {
-                "exiting with code 1 (the scenario's crash_after)"
-            };
-            logs.append(
-                namespace(pod),
-                name(pod),
-                cname,
-                format!("{now} orion-sim: container {cname} {why}"),
-            );
-            logs.restart(namespace(pod), name(pod), cname);
-            let wait = back_off(timing, c.restarts);
-            c.backoff_until = Some(Instant::now() + wait);
-            let msg = format!(
-                "Back-off restarting failed container {cname} in pod {}_{}({})",
-                name(pod),
-                namespace(pod),
-                uid(pod)
-            );
-            events::record(store, pod, "Warning", "BackOff", &msg, "kubelet");
-            return crash_loop(wait, cname, pod);
-        }
+    }
+    let by_time = timed.is_some_and(|after| since.elapsed() >= after);
+    if by_time || crash_requested {
+        let oom = b.is_some_and(|b| b.oom);
+        c.last = Some(terminated(oom, &since_text, now));
+        c.restarts += 1;
+        let why = if oom {
+            "killed: out of memory (OOMKilled), exit code 137"
+        } else if by_time {
+            "exiting with code 1 (the scenario's crash_after)"
+        } else {
+            "exiting with code 1 (the scenario's crash_after_requests)"
+        };
+        logs.append(
+            namespace(pod),
+            name(pod),
+            cname,
+            format!("{now} orion-sim: container {cname} {why}"),
+        );
+        logs.restart(namespace(pod), name(pod), cname);
+        let wait = back_off(timing, c.restarts);
+        c.backoff_until = Some(Instant::now() + wait);
+        let msg = format!(
+            "Back-off restarting failed container {cname} in pod {}_{}({})",
+            name(pod),
+            namespace(pod),
+            uid(pod)
+        );
+        events::record(store, pod, "Warning", "BackOff", &msg, "kubelet");
+        return crash_loop(wait, cname, pod);
     }
     let never = b.is_some_and(|b| b.never_ready);
     let ready = !never && since.elapsed() >= ready_delay(spec, b, timing);

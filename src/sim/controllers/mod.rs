@@ -1,6 +1,7 @@
 //! The controllers that make the simulated cluster act like one: scheduler,
-//! kubelet, ReplicaSet, Deployment, StatefulSet, DaemonSet, endpoints, namespaces. They run in one loop that
-//! reconciles everything after every change and on a short tick (for delays).
+//! kubelet, ReplicaSet, Deployment, StatefulSet, DaemonSet, endpoints, namespaces,
+//! and the data plane (pod listeners, Service forwarders). They run in one loop
+//! that reconciles everything after every change and on a short tick (for delays).
 
 pub mod daemonset;
 pub mod deployment;
@@ -59,6 +60,7 @@ const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs the controllers until the runtime stops or the task is aborted.
 pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()> {
+    let scenario = Arc::new(scenario);
     tokio::spawn(async move {
         let store = &api.store;
         let mut changes = store.subscribe();
@@ -77,8 +79,10 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()
                 daemonset::reconcile(store);
                 replicaset::reconcile(store);
                 scheduler::reconcile(store);
-                kubelet.reconcile(store, &api.logs, &timing, &scenario);
+                kubelet.reconcile(store, &api.logs, &api.network, &timing, &scenario);
                 endpoints::reconcile(store);
+                api.network
+                    .reconcile(store, &api.addresses, Arc::downgrade(&api), &scenario);
                 // The collector reads every object: a sweep now and then is enough.
                 if sweep {
                     garbage::reconcile(store);

@@ -23,6 +23,8 @@ fn requests(pod: &Value) -> (u64, u64) {
 
 struct Node {
     pods: usize,
+    /// `allocatable.pods`: how many pods the node takes.
+    max_pods: usize,
     free_cpu: u64,
     free_memory: u64,
 }
@@ -37,6 +39,10 @@ pub fn reconcile(store: &Store) {
             let a = &n["status"]["allocatable"];
             let node = Node {
                 pods: 0,
+                max_pods: a["pods"]
+                    .as_str()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(110),
                 free_cpu: a["cpu"].as_str().and_then(cpu_millis).unwrap_or(0),
                 free_memory: a["memory"].as_str().and_then(bytes).unwrap_or(0),
             };
@@ -44,7 +50,12 @@ pub fn reconcile(store: &Store) {
         })
         .collect();
     for p in &pods {
-        if let Some(node) = p["spec"]["nodeName"].as_str().and_then(|n| free.get_mut(n)) {
+        let finished = matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+        if let Some(node) = p["spec"]["nodeName"]
+            .as_str()
+            .and_then(|n| free.get_mut(n))
+            .filter(|_| !finished)
+        {
             let (cpu, mem) = requests(p);
             node.pods += 1;
             node.free_cpu = node.free_cpu.saturating_sub(cpu);
@@ -58,7 +69,7 @@ pub fn reconcile(store: &Store) {
             .is_empty()
     }) {
         let (cpu, mem) = requests(pod);
-        let fits = |n: &Node| n.free_cpu >= cpu && n.free_memory >= mem;
+        let fits = |n: &Node| n.pods < n.max_pods && n.free_cpu >= cpu && n.free_memory >= mem;
         let choice = free
             .iter()
             .filter(|(_, n)| fits(n))
@@ -115,6 +126,10 @@ fn unschedulable(
     let mut reasons = Vec::new();
     let short_cpu = free.values().filter(|n| n.free_cpu < cpu).count();
     let short_mem = free.values().filter(|n| n.free_memory < mem).count();
+    let full = free.values().filter(|n| n.pods >= n.max_pods).count();
+    if full > 0 {
+        reasons.push(format!("{full} Too many pods"));
+    }
     if short_cpu > 0 {
         reasons.push(format!("{short_cpu} Insufficient cpu"));
     }

@@ -1,0 +1,520 @@
+//! Simulated pods and Services carry real traffic: pod IPs, ClusterIPs,
+//! LoadBalancer addresses, scenario errors and latency, metrics.
+
+use crate::kubectl_cluster::Cluster;
+use orion::sim::scenario::Scenario;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// An HTTP answer: status, headers (names lowercased), body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+/// One GET on a new connection, as curl would send it.
+pub fn get(addr: &str, path: &str) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: curl/8\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw)?;
+    let (head, body) = raw.split_once("\r\n\r\n").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("no HTTP answer: {raw:?}"),
+        )
+    })?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+fn deployment(name: &str, image: &str, replicas: u32, labels: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{{labels}}}}}
+  template:
+    metadata: {{labels: {{{labels}}}}}
+    spec:
+      containers:
+      - name: app
+        image: {image}
+        ports: [{{name: http, containerPort: 8080}}]
+"
+    )
+}
+
+fn service(name: &str, selector: &str, kind: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  type: {kind}
+  selector: {{{selector}}}
+  ports: [{{port: 80, targetPort: http}}]
+"
+    )
+}
+
+fn scenario(toml: &'static str) -> impl FnOnce(&mut orion::sim::SimConfig, &std::path::Path) {
+    move |c, _| c.scenario = Scenario::parse(toml).unwrap()
+}
+
+impl Cluster {
+    fn apply(&self, name: &str, yaml: &str) {
+        let path = self.file(name, yaml);
+        self.ok(&["apply", "-f", &path]);
+    }
+
+    fn ready(&self, deployment: &str, replicas: u32) {
+        self.until(
+            &[
+                "get",
+                "deployment",
+                deployment,
+                "-o",
+                "jsonpath={.status.readyReplicas}",
+            ],
+            |out| out == replicas.to_string(),
+        );
+    }
+
+    fn pod_ips(&self, selector: &str) -> Vec<String> {
+        self.ok(&[
+            "get",
+            "pods",
+            "-l",
+            selector,
+            "-o",
+            "jsonpath={.items[*].status.podIP}",
+        ])
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+    }
+
+    fn cluster_ip(&self, service: &str) -> String {
+        self.ok(&[
+            "get",
+            "service",
+            service,
+            "-o",
+            "jsonpath={.spec.clusterIP}",
+        ])
+    }
+}
+
+/// Retries `get` for up to 5 s while the address is not answering yet.
+fn get_when_up(addr: &str, path: &str) -> Answer {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match get(addr, path) {
+            Ok(a) if a.status != 0 => return a,
+            other if Instant::now() > deadline => {
+                panic!("{addr}{path} never answered: {:?}", other.err())
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+#[test]
+fn pods_answer_on_their_own_ips_and_a_service_spreads_connections() {
+    let c = Cluster::start();
+    c.apply(
+        "d.yaml",
+        &deployment("web", "shop/web:1.4.2", 3, "app: web"),
+    );
+    c.apply("s.yaml", &service("web", "app: web", "ClusterIP"));
+    c.ready("web", 3);
+    let ips = c.pod_ips("app=web");
+    assert_eq!(ips.len(), 3);
+    assert!(ips.iter().all(|ip| ip.starts_with("127.")), "{ips:?}");
+
+    let pod = format!("{}:8080", ips[0]);
+    let health = get_when_up(&pod, "/healthz");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body.trim(), r#"{"status":"healthy"}"#);
+    let page = get(&pod, "/checkout").unwrap();
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers["x-orion-version"], "1.4.2");
+    assert!(page.body.contains("\"version\":\"1.4.2\""), "{}", page.body);
+
+    let metrics = get(&pod, "/metrics").unwrap().body;
+    assert!(
+        metrics.contains(r#"http_requests_total{code="200",method="GET",path="/checkout"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("process_start_time_seconds"), "{metrics}");
+
+    // Round-robin: three connections reach three different pods.
+    let vip = format!("{}:80", c.cluster_ip("web"));
+    let answered: std::collections::BTreeSet<String> = (0..3)
+        .map(|_| {
+            let a = get_when_up(&vip, "/");
+            let body: serde_json::Value = serde_json::from_str(&a.body).unwrap();
+            body["pod"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(answered.len(), 3, "{answered:?}");
+}
+
+#[test]
+fn a_selector_switch_moves_all_traffic_with_the_next_request() {
+    let c = Cluster::start();
+    c.apply(
+        "blue.yaml",
+        &deployment("blue", "shop/web:1.0", 2, "app: shop, track: blue"),
+    );
+    c.apply(
+        "green.yaml",
+        &deployment("green", "shop/web:2.0", 2, "app: shop, track: green"),
+    );
+    c.apply(
+        "s.yaml",
+        &service("shop", "app: shop, track: blue", "ClusterIP"),
+    );
+    c.ready("blue", 2);
+    c.ready("green", 2);
+    let vip = format!("{}:80", c.cluster_ip("shop"));
+    for _ in 0..10 {
+        assert_eq!(get_when_up(&vip, "/").headers["x-orion-version"], "1.0");
+    }
+    c.ok(&[
+        "patch",
+        "service",
+        "shop",
+        "-p",
+        r#"{"spec":{"selector":{"track":"green"}}}"#,
+    ]);
+    for _ in 0..10 {
+        assert_eq!(get(&vip, "/").unwrap().headers["x-orion-version"], "2.0");
+    }
+}
+
+#[test]
+fn error_rate_and_latency_follow_the_scenario() {
+    let c = Cluster::start_with(scenario(
+        r#"
+[[image]]
+match = "shop/flaky:*"
+error_rate = 0.05
+[[image]]
+match = "shop/slow:*"
+latency = { fixed = "25ms" }
+[[image]]
+match = "shop/spread:*"
+latency = { p50 = "20ms", p99 = "80ms" }
+"#,
+    ));
+    c.apply(
+        "f.yaml",
+        &deployment("flaky", "shop/flaky:1", 1, "app: flaky"),
+    );
+    c.apply("s.yaml", &deployment("slow", "shop/slow:1", 1, "app: slow"));
+    c.apply(
+        "p.yaml",
+        &deployment("spread", "shop/spread:1", 1, "app: spread"),
+    );
+    c.ready("flaky", 1);
+    c.ready("slow", 1);
+    c.ready("spread", 1);
+
+    let flaky = format!("{}:8080", c.pod_ips("app=flaky")[0]);
+    get_when_up(&flaky, "/healthz");
+    let errors = (0..1000)
+        .filter(|_| get(&flaky, "/pay").unwrap().status >= 500)
+        .count();
+    assert!(
+        (30..=70).contains(&errors),
+        "{errors} of 1000 failed; 5% ± 2% expected"
+    );
+
+    let slow = format!("{}:8080", c.pod_ips("app=slow")[0]);
+    get_when_up(&slow, "/healthz");
+    for _ in 0..10 {
+        let t = Instant::now();
+        assert_eq!(get(&slow, "/").unwrap().status, 200);
+        assert!(
+            t.elapsed() >= Duration::from_millis(25),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    let spread = format!("{}:8080", c.pod_ips("app=spread")[0]);
+    get_when_up(&spread, "/healthz");
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            get(&spread, "/").unwrap();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[100];
+    assert!(
+        median >= Duration::from_millis(16) && median <= Duration::from_millis(30),
+        "median {median:?}, 20 ms asked"
+    );
+}
+
+#[test]
+fn a_deleted_pod_stops_listening_and_a_crashing_one_restarts() {
+    let c = Cluster::start_with(scenario(
+        r#"
+[[image]]
+match = "shop/fragile:*"
+crash_after_requests = 5
+"#,
+    ));
+    c.apply("d.yaml", &deployment("web", "shop/web:1", 1, "app: web"));
+    c.apply(
+        "f.yaml",
+        &deployment("fragile", "shop/fragile:1", 1, "app: fragile"),
+    );
+    c.ready("web", 1);
+    c.ready("fragile", 1);
+    let pod = format!("{}:8080", c.pod_ips("app=web")[0]);
+    get_when_up(&pod, "/healthz");
+    let name = c.ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=web",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
+    c.ok(&["delete", "pod", &name, "--wait=false"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while TcpStream::connect(&pod).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{pod} still accepts connections after the pod was deleted"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let fragile = format!("{}:8080", c.pod_ips("app=fragile")[0]);
+    get_when_up(&fragile, "/healthz");
+    for _ in 0..5 {
+        assert_eq!(get(&fragile, "/").unwrap().status, 200);
+    }
+    let restarts = c.until(
+        &[
+            "get",
+            "pods",
+            "-l",
+            "app=fragile",
+            "-o",
+            "jsonpath={.items[0].status.containerStatuses[0].restartCount}",
+        ],
+        |out| out == "1",
+    );
+    assert_eq!(restarts, "1");
+}
+
+#[test]
+fn load_balancers_get_an_address_that_answers_and_top_shows_usage() {
+    let c = Cluster::start();
+    c.apply("d.yaml", &deployment("web", "shop/web:3", 2, "app: web"));
+    c.apply("s.yaml", &service("web", "app: web", "LoadBalancer"));
+    c.ready("web", 2);
+    let ip = c.until(
+        &[
+            "get",
+            "service",
+            "web",
+            "-o",
+            "jsonpath={.status.loadBalancer.ingress[0].ip}",
+        ],
+        |out| !out.is_empty(),
+    );
+    assert!(ip.starts_with("127."), "{ip}");
+    let a = get_when_up(&format!("{ip}:80"), "/");
+    assert_eq!(a.headers["x-orion-version"], "3");
+    let top = c.until(&["top", "pods", "--no-headers"], |out| {
+        out.lines().count() == 2
+    });
+    for line in top.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert!(cols[1].ends_with('m') && cols[2].ends_with("Mi"), "{line}");
+    }
+    let nodes = c.ok(&["top", "nodes", "--no-headers"]);
+    assert_eq!(nodes.lines().count(), 3, "{nodes}");
+}
+
+#[test]
+fn an_image_can_point_its_service_at_a_real_server() {
+    // A stand-in for a real database: a TCP server that greets and closes.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in server.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.write_all(b"+PONG\r\n");
+        }
+    });
+    let toml: &'static str = Box::leak(
+        format!("[[image]]\nmatch = \"redis:*\"\nupstream = \"{addr}\"\n").into_boxed_str(),
+    );
+    let c = Cluster::start_with(scenario(toml));
+    c.apply("d.yaml", &deployment("cache", "redis:7", 1, "app: cache"));
+    c.apply("s.yaml", &service("cache", "app: cache", "ClusterIP"));
+    c.ready("cache", 1);
+    let vip = format!("{}:80", c.cluster_ip("cache"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut greeting = String::new();
+        if let Ok(mut s) = TcpStream::connect(&vip) {
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            let _ = s.read_to_string(&mut greeting);
+        }
+        if greeting == "+PONG\r\n" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Service never reached the real server: {greeting:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A real Prometheus on loopback, stopped when dropped.
+struct Prometheus {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Prometheus {
+    /// Scrapes the targets in `targets` every second.
+    fn start(dir: &std::path::Path, targets: &std::path::Path) -> Prometheus {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+scrape_configs:
+- job_name: sim
+  file_sd_configs: [{{files: ['{}'], refresh_interval: 1s}}]
+",
+                targets.display()
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("prometheus (install it with ./scripts/test)");
+        Prometheus {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+        }
+    }
+
+    /// The single value of an instant query, if it has one.
+    fn value(&self, query: &str) -> Option<f64> {
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let a = get(&self.addr, &format!("/api/v1/query?query={encoded}")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&a.body).ok()?;
+        v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+    }
+}
+
+#[test]
+fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
+    let c = Cluster::start_with(|config, dir| {
+        config.scenario =
+            Scenario::parse("[[image]]\nmatch = \"shop/web:2*\"\nerror_rate = 0.2\n").unwrap();
+        config.scrape_targets = Some(dir.join("targets.json"));
+    });
+    c.apply("d.yaml", &deployment("web", "shop/web:2.0", 1, "app: web"));
+    c.ready("web", 1);
+    let pod = format!("{}:8080", c.pod_ips("app=web")[0]);
+    let targets = c.dir.path().join("targets.json");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(&targets)
+        .unwrap_or_default()
+        .contains(&pod)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the scrape-target file never listed {pod}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let prometheus = Prometheus::start(c.dir.path(), &targets);
+    let up = r#"up{job="sim",deployment="web",version="2.0",namespace="default"}"#;
+    let ratio = r#"sum(rate(http_requests_total{path="/",code=~"5.."}[1m])) / sum(rate(http_requests_total{path="/"}[1m]))"#;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = None;
+    while Instant::now() < deadline {
+        for _ in 0..20 {
+            get(&pod, "/").unwrap();
+        }
+        if prometheus.value(up) == Some(1.0) {
+            seen = prometheus.value(ratio);
+            if seen.is_some_and(|r| (0.1..=0.3).contains(&r)) {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("Prometheus never saw a 5xx ratio near 0.2 (last: {seen:?})");
+}
