@@ -3,14 +3,14 @@
 //!   as curl makes them; 8 clients);
 //! - the Service forwarder's added latency: p50 through the ClusterIP minus
 //!   p50 straight to a pod (target < 200 µs);
-//! - memory per running pod listener: resident growth of 300 pods that listen
-//!   against 300 that do not.
+//! - memory per running pod listener: resident growth of 2,000 listeners
+//!   (socket, accept task, counters) that have each served one request.
 //!
 //! Prints figures; asserts nothing about them.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, ListParams, PostParams};
 use kube::{Client, Config};
 use orion::sim::{Sim, SimConfig, Timing};
 use serde_json::json;
@@ -178,34 +178,52 @@ async fn throughput_and_overhead() {
     sim.shutdown().await;
 }
 
+/// Resident growth of `n` pod listeners (socket, accept task, counters),
+/// each on its own loopback address, as the simulator starts them.
 async fn memory_per_listener() {
-    let mut config = fast();
-    config.scenario = orion::sim::scenario::Scenario::parse("[cluster]\nnodes = 3\n").unwrap();
-    let sim = Sim::start(config).await.unwrap();
-    let deployments: Api<Deployment> = Api::default_namespaced(client(&sim).await);
-    let n = 300;
-    deployments
-        .create(&PostParams::default(), &deployment("quiet", n, false))
-        .await
-        .unwrap();
-    ready(&deployments, "quiet", n).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    use orion::sim::traffic::{serve, PodIdentity, PodStats};
+    let n: u32 = 2000;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let before = rss_mib();
-    // The same pods, now each with a port: only the listeners differ.
-    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "ports": [{"containerPort": 8080}]}]}}}});
-    deployments
-        .patch("quiet", &PatchParams::default(), &Patch::Strategic(patch))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    ready(&deployments, "quiet", n).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut servers = Vec::new();
+    for i in 0..n {
+        let ip = std::net::Ipv4Addr::new(127, 250, (i / 250) as u8, (i % 250 + 1) as u8);
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket.bind((ip, 8080).into()).unwrap();
+        let listener = socket.listen(1024).unwrap();
+        let id = std::sync::Arc::new(PodIdentity::new(
+            "default",
+            &format!("web-{i}"),
+            "app",
+            "shop/web:1",
+        ));
+        servers.push(serve(
+            listener,
+            id,
+            None,
+            std::sync::Arc::new(PodStats::default()),
+            Instant::now(),
+            0.0,
+        ));
+    }
+    // One request each, so every listener has served (and counted) once.
+    tokio::task::spawn_blocking(move || {
+        for i in 0..n {
+            let ip = std::net::Ipv4Addr::new(127, 250, (i / 250) as u8, (i % 250 + 1) as u8);
+            assert!(request(&format!("{ip}:8080")));
+        }
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let after = rss_mib();
     println!(
-        "{n} pods without ports: {before:.1} MiB resident; rolled to listening pods: {after:.1} MiB; {:.1} KiB per pod listener",
+        "{n} pod listeners, one request served each: {:.1} MiB resident growth, {:.1} KiB per listener",
+        after - before,
         (after - before) * 1024.0 / f64::from(n)
     );
-    sim.shutdown().await;
+    drop(servers);
 }
 
 fn main() {

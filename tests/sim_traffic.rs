@@ -518,3 +518,62 @@ fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
     }
     panic!("Prometheus never saw a 5xx ratio near 0.2 (last: {seen:?})");
 }
+
+#[test]
+fn a_phase_turns_pods_unhealthy_and_their_service_stops_sending_to_them() {
+    let c = Cluster::start_with(scenario(
+        r#"
+[[image]]
+match = "shop/sour:*"
+[[image.phase]]
+after = "1500ms"
+unhealthy = true
+error_rate = 1.0
+"#,
+    ));
+    let with_probe = deployment("sour", "shop/sour:1", 2, "app: sour").replace(
+        "        ports: [{name: http, containerPort: 8080}]\n",
+        "        ports: [{name: http, containerPort: 8080}]\n        readinessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 1}\n",
+    );
+    c.apply("d.yaml", &with_probe);
+    c.apply("s.yaml", &service("sour", "app: sour", "ClusterIP"));
+    c.ready("sour", 2);
+    let pod = format!("{}:8080", c.pod_ips("app=sour")[0]);
+    let before = get_when_up(&pod, "/healthz");
+    assert_eq!(before.status, 200, "healthy before the phase");
+    // After the phase begins the health endpoint fails, readiness follows,
+    // and the Service has nowhere to send traffic.
+    let ready = c.until(
+        &[
+            "get",
+            "deployment",
+            "sour",
+            "-o",
+            "jsonpath={.status.readyReplicas}",
+        ],
+        |out| out.is_empty() || out == "0",
+    );
+    assert!(ready.is_empty() || ready == "0");
+    assert_eq!(get(&pod, "/healthz").unwrap().status, 503);
+    assert_eq!(get(&pod, "/anything").unwrap().status, 500);
+    let endpoints = c.ok(&[
+        "get",
+        "endpoints",
+        "sour",
+        "-o",
+        "jsonpath={.subsets[*].addresses[*].ip}",
+    ]);
+    assert!(endpoints.is_empty(), "{endpoints}");
+    let events = c.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "reason=Unhealthy",
+        "-o",
+        "jsonpath={.items[*].message}",
+    ]);
+    assert!(
+        events.contains("Readiness probe failed: HTTP probe failed with statuscode: 503"),
+        "{events}"
+    );
+}

@@ -32,11 +32,14 @@
 //! latency = { p50 = "20ms", p99 = "200ms" }  # log-normal with that median and p99;
 //!                            # or { fixed = "20ms" }, or { uniform = ["10ms", "50ms"] }
 //! unhealthy = false          # health endpoints answer {"status":"unhealthy"} ...
-//! unhealthy_status = 503     # ... with this status (default 503)
+//! unhealthy_status = 503     # ... with this status (default 503); a container
+//!                            # with a readinessProbe then turns unready
+//!                            # (and leaves its Services' endpoints)
 //! slow_start = "10s"         # extra wait per request, falling linearly from 1 s
 //!                            # at the container's start to 0 at 10 s
 //! crash_after_requests = 100 # the container crashes after serving this many
-//! upstream = "127.0.0.1:5432"  # host:port a Service forwarder passes requests to
+//! upstream = "127.0.0.1:5432"  # a real server (PostgreSQL, Redis...) that the
+//!                              # Services of this image's pods forward to
 //!
 //! # Phases, timed from the container's start: from `after` on, the fields a
 //! # phase gives (error_rate, error_status, latency, unhealthy) override the

@@ -14,6 +14,7 @@ use crate::sim::meta;
 use crate::sim::network::Network;
 use crate::sim::scenario::{ImageBehaviour, Scenario};
 use crate::sim::store::Store;
+use crate::sim::traffic::Effective;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -388,21 +389,40 @@ fn step(
         events::record(store, pod, "Warning", "BackOff", &msg, "kubelet");
         return crash_loop(wait, cname, pod);
     }
+    // A readiness probe sees what the container's health endpoint answers
+    // now: the scenario's `unhealthy`, which a phase may switch on later.
+    let probed = !spec["readinessProbe"].is_null();
+    let health = Effective::at(b, since.elapsed());
     let never = b.is_some_and(|b| b.never_ready);
-    let ready = !never && since.elapsed() >= ready_delay(spec, b, timing);
-    if !never && !ready {
+    let failing = never || (probed && health.unhealthy);
+    let ready = !failing && since.elapsed() >= ready_delay(spec, b, timing);
+    if !failing && !ready {
         due(next, since + ready_delay(spec, b, timing));
     }
-    if never && !c.unhealthy_reported && !spec["readinessProbe"].is_null() {
-        c.unhealthy_reported = true;
-        events::record(
-            store,
-            pod,
-            "Warning",
-            "Unhealthy",
-            "Readiness probe failed: HTTP probe failed with statuscode: 503",
-            "kubelet",
-        );
+    for phase in b.map(|b| b.phases.as_slice()).unwrap_or_default() {
+        if since.elapsed() < phase.after {
+            due(next, since + phase.after);
+        }
+    }
+    if failing && probed {
+        if !c.unhealthy_reported {
+            c.unhealthy_reported = true;
+            let status = if health.unhealthy {
+                health.unhealthy_status
+            } else {
+                503
+            };
+            events::record(
+                store,
+                pod,
+                "Warning",
+                "Unhealthy",
+                &format!("Readiness probe failed: HTTP probe failed with statuscode: {status}"),
+                "kubelet",
+            );
+        }
+    } else {
+        c.unhealthy_reported = false;
     }
     ContainerState::Running {
         since: since_text,

@@ -142,6 +142,7 @@ async fn accept(listener: TcpListener, pod: Arc<Pod>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
                     let pod = pod.clone();
                     connections.spawn(async move {
                         let service = service_fn(move |req| answer(pod.clone(), req));
