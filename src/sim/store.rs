@@ -115,6 +115,13 @@ impl Store {
     /// Objects of `r` (in `namespace`, or everywhere when `None`), by namespace
     /// and name, with the version the list is consistent at.
     pub fn list(&self, r: &Resource, namespace: Option<&str>) -> (Vec<Value>, u64) {
+        let (items, rv) = self.list_shared(r, namespace);
+        (items.iter().map(|v| Value::clone(v)).collect(), rv)
+    }
+
+    /// As `list`, sharing the stored objects instead of copying them: for
+    /// readers that only look, such as the controllers on every pass.
+    pub fn list_shared(&self, r: &Resource, namespace: Option<&str>) -> (Vec<Arc<Value>>, u64) {
         let inner = self.lock();
         let prefix = format!("{}/{}", r.group, r.plural);
         let items = inner
@@ -122,7 +129,7 @@ impl Store {
             .range((prefix.clone(), String::new(), String::new())..)
             .take_while(|((p, _, _), _)| *p == prefix)
             .filter(|((_, ns, _), _)| namespace.is_none_or(|want| want == ns))
-            .map(|(_, v)| Value::clone(v))
+            .map(|(_, v)| Arc::clone(v))
             .collect();
         (items, inner.rv)
     }

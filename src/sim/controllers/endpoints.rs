@@ -57,9 +57,10 @@ fn address(pod: &Value) -> Value {
 fn sync(store: &Store, svc: &Value) {
     let ns = namespace(svc);
     let selector = selector_of(svc);
-    let (pods, _) = store.list(resource("", "pods"), Some(ns));
+    let (pods, _) = store.list_shared(resource("", "pods"), Some(ns));
     let with_ip: Vec<&Value> = pods
         .iter()
+        .map(|p| &**p)
         .filter(|p| selector.matches(p) && p["status"]["podIP"].is_string() && !terminating(p))
         .collect();
     let ready: Vec<Value> = with_ip

@@ -76,8 +76,8 @@ impl Kubelet {
     ) {
         self.next_due = None;
         let pods_r = resource("", "pods");
-        let (pods, _) = store.list(pods_r, None);
-        let live: HashSet<&str> = pods.iter().map(uid).collect();
+        let (pods, _) = store.list_shared(pods_r, None);
+        let live: HashSet<&str> = pods.iter().map(|p| uid(p)).collect();
         let names: HashSet<(&str, &str)> = pods.iter().map(|p| (namespace(p), name(p))).collect();
         logs.retain(|ns, pod| names.contains(&(ns, pod)));
         self.pods.retain(|k, _| live.contains(k.as_str()));
@@ -95,6 +95,7 @@ impl Kubelet {
                 Some((name(n).to_string(), ip["address"].as_str()?.to_string()))
             })
             .collect();
+        let mut used_ips = ips_in_use(&pods);
         for pod in &pods {
             let node = pod["spec"]["nodeName"]
                 .as_str()
@@ -144,7 +145,7 @@ impl Kubelet {
                     shown
                         .iter()
                         .any(|s| matches!(s, ContainerState::Running { .. }))
-                        .then(|| self.pod_ip(store, &node))
+                        .then(|| self.pod_ip(store, &node, &mut used_ips))
                         .flatten()
                 });
             let restarts: Vec<u32> = state.iter().map(|c| c.restarts).collect();
@@ -233,25 +234,28 @@ impl Kubelet {
 
     /// The next free address in the node's pod CIDR (a /24 on loopback),
     /// going round from the last one given, as host-local IPAM does.
-    fn pod_ip(&mut self, store: &Store, node: &str) -> Option<String> {
+    fn pod_ip(&mut self, store: &Store, node: &str, used: &mut HashSet<String>) -> Option<String> {
         let cidr = store
             .get(resource("", "nodes"), "", node)
             .and_then(|n| n["spec"]["podCIDR"].as_str().map(str::to_string))?;
         let base = cidr.strip_suffix("0/24")?.to_string();
-        let (pods, _) = store.list(resource("", "pods"), None);
-        let used: HashSet<&str> = pods
-            .iter()
-            .filter(|p| p["spec"]["nodeName"] == node)
-            .filter(|p| !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")))
-            .filter_map(|p| p["status"]["podIP"].as_str())
-            .collect();
         let last = self.next_ip.entry(node.to_string()).or_insert(1);
         let host = (1..=253)
             .map(|step| (*last + step - 2) % 253 + 2)
-            .find(|h| !used.contains(format!("{base}{h}").as_str()))?;
+            .find(|h| !used.contains(&format!("{base}{h}")))?;
         *last = host;
-        Some(format!("{base}{host}"))
+        let ip = format!("{base}{host}");
+        used.insert(ip.clone());
+        Some(ip)
     }
+}
+
+/// The pod IPs held on the machine's pods (by live, unfinished pods).
+fn ips_in_use(pods: &[std::sync::Arc<Value>]) -> HashSet<String> {
+    pods.iter()
+        .filter(|p| !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")))
+        .filter_map(|p| p["status"]["podIP"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// Advances one container and returns what it shows now.

@@ -30,7 +30,7 @@ struct Node {
 }
 
 pub fn reconcile(store: &Store) {
-    let (pods, _) = store.list(resource("", "pods"), None);
+    let (pods, _) = store.list_shared(resource("", "pods"), None);
     let (nodes, _) = store.list(resource("", "nodes"), None);
     let mut free: BTreeMap<String, Node> = nodes
         .iter()

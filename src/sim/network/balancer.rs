@@ -22,8 +22,8 @@ pub fn reconcile(store: &Store, addresses: &Addresses) {
     let first = u32::from(addresses.load_balancer_base()) + 1;
     let last = first + (1 << 16) - 3;
     let services_r = resource("", "services");
-    let (services, _) = store.list(services_r, None);
-    let mut used: HashSet<Ipv4Addr> = services.iter().flat_map(ingress_ips).collect();
+    let (services, _) = store.list_shared(services_r, None);
+    let mut used: HashSet<Ipv4Addr> = services.iter().flat_map(|s| ingress_ips(s)).collect();
     for svc in &services {
         let wants = svc["spec"]["type"] == "LoadBalancer";
         let has = !ingress_ips(svc).is_empty();

@@ -87,8 +87,9 @@ fn addresses(svc: &Value) -> Vec<(SocketAddr, Port)> {
 }
 
 impl Forwarders {
-    pub fn reconcile(&mut self, services: &[Value], api: Weak<Api>, scenario: &Arc<Scenario>) {
-        let wanted: HashMap<SocketAddr, Port> = services.iter().flat_map(addresses).collect();
+    pub fn reconcile(&mut self, services: &[Arc<Value>], api: Weak<Api>, scenario: &Arc<Scenario>) {
+        let wanted: HashMap<SocketAddr, Port> =
+            services.iter().flat_map(|s| addresses(s)).collect();
         self.by_addr
             .retain(|addr, f| wanted.get(addr).is_some_and(|p| *p == f.port));
         self.failed.retain(|addr| wanted.contains_key(addr));
@@ -173,7 +174,9 @@ fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Opti
         .clone();
     let mut backends: Vec<String> = if svc["spec"]["selector"].is_object() {
         let selector = selector_of(&svc);
-        let (mut pods, _) = api.store.list(resource("", "pods"), Some(&port.namespace));
+        let (mut pods, _) = api
+            .store
+            .list_shared(resource("", "pods"), Some(&port.namespace));
         pods.retain(|p| selector.matches(p) && pod_ready(p) && !terminating(p));
         pods.sort_by(|a, b| {
             a["metadata"]["name"]

@@ -35,19 +35,14 @@ fn running(pod: &Value) -> Vec<(String, String, Vec<u16>, String)> {
     ) else {
         return vec![];
     };
-    let specs = pod["spec"]["containers"]
+    let statuses = pod["status"]["containerStatuses"].as_array();
+    pod["spec"]["containers"]
         .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let statuses = pod["status"]["containerStatuses"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    specs
-        .iter()
+        .into_iter()
+        .flatten()
         .filter_map(|spec| {
             let name = spec["name"].as_str()?;
-            let status = statuses.iter().find(|s| s["name"] == name)?;
+            let status = statuses?.iter().find(|s| s["name"] == name)?;
             let started = status["state"]["running"]["startedAt"].as_str()?;
             let ports = spec["ports"]
                 .as_array()
@@ -74,7 +69,7 @@ fn unix_seconds(rfc3339: &str) -> f64 {
 }
 
 impl Listeners {
-    pub fn reconcile(&mut self, pods: &[Value], scenario: &Scenario) {
+    pub fn reconcile(&mut self, pods: &[Arc<Value>], scenario: &Scenario) {
         let mut wanted = HashMap::new();
         for pod in pods {
             let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();

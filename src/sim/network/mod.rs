@@ -9,6 +9,7 @@ pub mod listeners;
 pub mod scrape_targets;
 
 use crate::sim::addresses::Addresses;
+use crate::sim::controllers::object::resource;
 use crate::sim::scenario::Scenario;
 use crate::sim::store::Store;
 use crate::sim::traffic::stats::PodStats;
@@ -56,13 +57,10 @@ impl Network {
         api: Weak<crate::sim::api::Api>,
         scenario: &Arc<Scenario>,
     ) {
-        let (pods, _) = store.list(crate::sim::controllers::object::resource("", "pods"), None);
+        let (pods, _) = store.list_shared(resource("", "pods"), None);
         lock(&self.listeners).reconcile(&pods, scenario);
         balancer::reconcile(store, addresses);
-        let (services, _) = store.list(
-            crate::sim::controllers::object::resource("", "services"),
-            None,
-        );
+        let (services, _) = store.list_shared(resource("", "services"), None);
         lock(&self.forwarders).reconcile(&services, api, scenario);
         if let Some(path) = &self.scrape_targets {
             let text = scrape_targets::render(&pods);

@@ -6,6 +6,7 @@ use crate::sim::controllers::object::pod_ready;
 use crate::sim::controllers::terminate::terminating;
 use crate::sim::traffic::server::version_of;
 use serde_json::{json, Value};
+use std::borrow::Borrow;
 use std::path::Path;
 
 /// The Deployment that owns `pod` through its ReplicaSet, by name.
@@ -21,9 +22,13 @@ fn deployment_of(pod: &Value) -> Option<String> {
 
 /// The file's text: one target group per container of a ready pod, at its
 /// first TCP port, labelled namespace, pod, container, deployment, version.
-pub fn render(pods: &[Value]) -> String {
+pub fn render<P: Borrow<Value>>(pods: &[P]) -> String {
     let mut groups: Vec<Value> = vec![];
-    for pod in pods.iter().filter(|p| pod_ready(p) && !terminating(p)) {
+    for pod in pods
+        .iter()
+        .map(Borrow::borrow)
+        .filter(|p| pod_ready(p) && !terminating(p))
+    {
         let Some(ip) = pod["status"]["podIP"].as_str() else {
             continue;
         };
