@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod error;
 pub mod exit;
 pub mod host;
+pub mod k8s;
 pub mod log;
 pub mod sleep;
 pub mod step;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 /// Registers every primitive and namespace into `engine`.
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     exit::register(engine, host);
+    k8s::register(engine, host);
     log::register(engine, host);
     sleep::register(engine, host);
     step::register(engine, host);

@@ -11,6 +11,8 @@ pub struct Target {
     pub environment: Option<String>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    /// A kubeconfig to use instead of $KUBECONFIG / ~/.kube/config (`--sim` sets it).
+    pub kubeconfig: Option<std::path::PathBuf>,
     pub dry_run: bool,
     /// `--yes`: the operator pre-approved the run.
     pub assume_yes: bool,

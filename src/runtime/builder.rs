@@ -39,6 +39,11 @@ impl RuntimeBuilder {
         self.target.namespace = Some(name.into());
         self
     }
+    /// Read the cluster's address and credentials from this kubeconfig.
+    pub fn kubeconfig(mut self, path: impl Into<PathBuf>) -> Self {
+        self.target.kubeconfig = Some(path.into());
+        self
+    }
     pub fn dry_run(mut self, on: bool) -> Self {
         self.target.dry_run = on;
         self

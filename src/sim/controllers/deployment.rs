@@ -107,10 +107,14 @@ fn sync(store: &Store, d: &Value) {
         .collect();
     let _ = store.modify(resource("apps", "deployments"), ns, name(d), |cur| {
         let mut next = cur.clone();
-        let new_name = sets
+        let new_set = sets
             .iter()
-            .find(|rs| normalized(&rs["spec"]["template"]) == wanted)
-            .map(|rs| name(rs).to_string());
+            .find(|rs| normalized(&rs["spec"]["template"]) == wanted);
+        let new_name = new_set.map(|rs| name(rs).to_string());
+        // As the real controller: the Deployment carries its newest revision.
+        if let Some(rs) = new_set {
+            next["metadata"]["annotations"][REVISION] = json!(revision(rs).to_string());
+        }
         next["status"] = status(cur, &sets, new_name.as_deref(), progress, &meta::now());
         Ok(next)
     });

@@ -1,0 +1,59 @@
+//! Errors from the cluster, worded for the person running the playbook:
+//! what failed, what the API server said, and what to try.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct K8sError {
+    pub message: String,
+    /// The API's HTTP status, when it answered.
+    pub code: Option<u16>,
+}
+
+impl K8sError {
+    pub fn new(message: impl Into<String>) -> K8sError {
+        K8sError {
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    pub fn not_found(&self) -> bool {
+        self.code == Some(404)
+    }
+
+    /// Worth another try: the server was busy or failing, or the connection dropped.
+    pub fn transient(&self) -> bool {
+        matches!(self.code, Some(429 | 500 | 502 | 503 | 504)) || self.code.is_none()
+    }
+
+    /// `err` while doing `what` (e.g. "reading deployment web").
+    pub fn from_kube(what: &str, err: kube::Error) -> K8sError {
+        match err {
+            kube::Error::Api(status) => {
+                let code = status.code;
+                let mut message = format!("{what}: {} ({code} {})", status.message, status.reason);
+                if code == 401 || code == 403 {
+                    message.push_str(
+                        "\nhint: the kubeconfig's credentials were refused; check the context's user",
+                    );
+                }
+                K8sError {
+                    message,
+                    code: Some(code),
+                }
+            }
+            other => K8sError::new(format!(
+                "{what}: cannot reach the cluster: {other}\nhint: is the context right (kubectl config current-context)? `orion sim` serves a local one"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for K8sError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for K8sError {}

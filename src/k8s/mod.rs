@@ -1,0 +1,14 @@
+//! The Kubernetes driver: everything orion does to a cluster, through kube-rs
+//! over HTTP — a real cluster from the kubeconfig, or the simulated one.
+//! Primitives call in here; nothing here knows about Rhai.
+
+pub mod connect;
+pub mod diagnose;
+pub mod error;
+pub mod kinds;
+pub mod objects;
+pub mod retry;
+pub mod rollout;
+
+pub use connect::{Cluster, ContextInfo};
+pub use error::K8sError;

@@ -1,0 +1,387 @@
+//! Changing workloads: image, replicas, restart, any patch, delete, and going
+//! back to an earlier revision — each through `mutate`.
+
+use super::convert::{from_dynamic, opt_int, to_dynamic};
+use super::mutate::{mutate, Mutation};
+use super::{workload, K8s, Result};
+use crate::k8s::kinds::Kind;
+use crate::k8s::objects::{self, Change};
+use crate::primitives::doc;
+use crate::primitives::error::error_at;
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The workload `text` names ("web", "statefulset/db"), which must exist.
+fn existing(k: &K8s, ctx: &NativeCallContext, text: &str) -> Result<(Kind, String, Value)> {
+    let (kind, name) = workload(text);
+    let cluster = k.cluster(ctx)?;
+    let kind = k.kind(ctx, kind)?;
+    let object = k
+        .run(
+            ctx,
+            objects::get(&cluster, &kind, cluster.namespace(), name),
+        )?
+        .ok_or_else(|| {
+            error_at(
+                ctx,
+                format!(
+                    "{} \"{name}\" not found in namespace {}",
+                    kind.resource.kind.to_ascii_lowercase(),
+                    cluster.namespace()
+                ),
+            )
+        })?;
+    Ok((kind, name.to_string(), object))
+}
+
+fn containers(o: &Value) -> Vec<String> {
+    o["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn set_image(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    target: &str,
+    container: Option<&str>,
+    image: &str,
+) -> Result<Dynamic> {
+    let (kind, name, object) = existing(k, ctx, target)?;
+    let names = containers(&object);
+    let container = match container {
+        Some(c) if names.iter().any(|n| n == c) => c.to_string(),
+        Some(c) => {
+            return Err(error_at(ctx, format!("{target} has no container \"{c}\"\nhint: its containers: {}", names.join(", "))))
+        }
+        None if names.len() == 1 => names[0].clone(),
+        None => {
+            return Err(error_at(
+                ctx,
+                format!("{target} has {} containers\nhint: name one: k8s::set_image(\"{target}\", \"CONTAINER\", \"{image}\") — {}", names.len(), names.join(", ")),
+            ))
+        }
+    };
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": container, "image": image}]}}}});
+    let ns = k.cluster(ctx)?.info.namespace.clone();
+    let out = mutate(
+        k,
+        ctx,
+        Mutation {
+            kind: &kind,
+            namespace: &ns,
+            name: &name,
+            change: Change::Merge(patch),
+            summary: format!("set image {container}={image}"),
+        },
+    )?;
+    Ok(to_dynamic(&out))
+}
+
+/// A Deployment's ReplicaSets with their revision numbers, oldest first.
+fn revisions(k: &K8s, ctx: &NativeCallContext, deployment: &Value) -> Result<Vec<(i64, Value)>> {
+    let cluster = k.cluster(ctx)?;
+    let rs = k.kind(ctx, "replicasets.apps")?;
+    let uid = deployment["metadata"]["uid"].clone();
+    let all = k.run(
+        ctx,
+        objects::list(&cluster, &rs, Some(cluster.namespace()), ""),
+    )?;
+    let mut mine: Vec<(i64, Value)> = all
+        .into_iter()
+        .filter(|r| {
+            r["metadata"]["ownerReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|o| o["uid"] == uid)
+        })
+        .filter_map(|r| {
+            let rev = r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                .as_str()?
+                .parse()
+                .ok()?;
+            Some((rev, r))
+        })
+        .collect();
+    mine.sort_by_key(|(rev, _)| *rev);
+    Ok(mine)
+}
+
+fn require_deployment(ctx: &NativeCallContext, kind: &Kind, what: &str) -> Result<()> {
+    if kind.resource.kind == "Deployment" {
+        Ok(())
+    } else {
+        Err(error_at(ctx, format!("{what} works on Deployments; {} is not one\nhint: kubectl rollout undo handles StatefulSets and DaemonSets", kind.resource.kind)))
+    }
+}
+
+fn template_without_hash(rs: &Value) -> Value {
+    let mut t = rs["spec"]["template"].clone();
+    if let Some(labels) = t["metadata"]["labels"].as_object_mut() {
+        labels.remove("pod-template-hash");
+    }
+    t
+}
+
+fn undo(k: &K8s, ctx: &NativeCallContext, target: &str, to: Option<i64>) -> Result<Dynamic> {
+    let (kind, name, object) = existing(k, ctx, target)?;
+    require_deployment(ctx, &kind, "rollout_undo")?;
+    let revs = revisions(k, ctx, &object)?;
+    let current: i64 = object["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        .as_str()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0);
+    let chosen = match to {
+        Some(0) | None => revs.iter().rev().find(|(r, _)| *r < current),
+        Some(n) => revs.iter().find(|(r, _)| *r == n),
+    };
+    let Some((revision, rs)) = chosen else {
+        let known: Vec<String> = revs.iter().map(|(r, _)| r.to_string()).collect();
+        return Err(error_at(
+            ctx,
+            match to {
+                Some(n) if n > 0 => format!(
+                    "{target} has no revision {n}\nhint: its revisions: {}",
+                    known.join(", ")
+                ),
+                _ => format!("{target} has no earlier revision to go back to"),
+            },
+        ));
+    };
+    let template = template_without_hash(rs);
+    let ns = k.cluster(ctx)?.info.namespace.clone();
+    if template == object["spec"]["template"] {
+        return Ok(to_dynamic(&json!({"revision": revision, "skipped": true})));
+    }
+    mutate(
+        k,
+        ctx,
+        Mutation {
+            kind: &kind,
+            namespace: &ns,
+            name: &name,
+            change: Change::Json(
+                json!([{"op": "replace", "path": "/spec/template", "value": template}]),
+            ),
+            summary: format!("roll back to revision {revision}"),
+        },
+    )?;
+    Ok(to_dynamic(&json!({"revision": revision, "skipped": false})))
+}
+
+pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
+    doc(
+        "set_image",
+        "Sets the image of a single-container workload: k8s::set_image(\"web\", \"shop/web:2\").",
+        &["workload: &str", "image: &str", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str, image: &str| {
+            set_image(&k, &ctx, target, None, image)
+        },
+    );
+    let k = k8s.clone();
+    doc(
+        "set_image",
+        "Sets one container's image: k8s::set_image(\"deployment/web\", \"web\", \"shop/web:2\").",
+        &["workload: &str", "container: &str", "image: &str", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str, container: &str, image: &str| {
+            set_image(&k, &ctx, target, Some(container), image)
+        },
+    );
+
+    let k = k8s.clone();
+    doc(
+        "scale",
+        "Sets a workload's replicas.",
+        &["workload: &str", "replicas: i64", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str, replicas: i64| -> Result<Dynamic> {
+            if replicas < 0 {
+                return Err(error_at(
+                    &ctx,
+                    format!("replicas must not be negative, got {replicas}"),
+                ));
+            }
+            let (kind, name, _) = existing(&k, &ctx, target)?;
+            let ns = k.cluster(&ctx)?.info.namespace.clone();
+            let out = mutate(
+                &k,
+                &ctx,
+                Mutation {
+                    kind: &kind,
+                    namespace: &ns,
+                    name: &name,
+                    change: Change::Merge(json!({"spec": {"replicas": replicas}})),
+                    summary: format!("scale to {replicas}"),
+                },
+            )?;
+            Ok(to_dynamic(&out))
+        },
+    );
+
+    let k = k8s.clone();
+    doc("restart", "Restarts a workload's pods with a rolling update (as kubectl rollout restart).", &["workload: &str", "map"])
+        .set_into_module(module, move |ctx: NativeCallContext, target: &str| -> Result<Dynamic> {
+            let (kind, name, _) = existing(&k, &ctx, target)?;
+            let ns = k.cluster(&ctx)?.info.namespace.clone();
+            let now = jiff::Timestamp::now().to_string();
+            let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
+            let out = mutate(&k, &ctx, Mutation { kind: &kind, namespace: &ns, name: &name, change: Change::Merge(patch), summary: "restart".into() })?;
+            Ok(to_dynamic(&out))
+        });
+
+    let k = k8s.clone();
+    doc(
+        "patch",
+        "Merges a map into an object (strategic merge for built-in kinds).",
+        &["kind: &str", "name: &str", "patch: map", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, kind: &str, name: &str, patch: Map| -> Result<Dynamic> {
+            let kind = k.kind(&ctx, kind)?;
+            let patch = from_dynamic(&ctx, &Dynamic::from_map(patch))?;
+            let ns = k.cluster(&ctx)?.info.namespace.clone();
+            let out = mutate(
+                &k,
+                &ctx,
+                Mutation {
+                    kind: &kind,
+                    namespace: &ns,
+                    name,
+                    change: Change::Merge(patch),
+                    summary: "patch".into(),
+                },
+            )?;
+            Ok(to_dynamic(&out))
+        },
+    );
+
+    let k = k8s.clone();
+    doc(
+        "delete",
+        "Deletes an object (its dependents follow in the background); () if it was not there.",
+        &["kind: &str", "name: &str", "?"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, kind: &str, name: &str| -> Result<Dynamic> {
+            let cluster = k.cluster(&ctx)?;
+            let kind = k.kind(&ctx, kind)?;
+            let ns = cluster.info.namespace.clone();
+            if k.run(&ctx, objects::get(&cluster, &kind, &ns, name))?
+                .is_none()
+            {
+                return Ok(Dynamic::UNIT);
+            }
+            let out = mutate(
+                &k,
+                &ctx,
+                Mutation {
+                    kind: &kind,
+                    namespace: &ns,
+                    name,
+                    change: Change::Delete,
+                    summary: "delete".into(),
+                },
+            )?;
+            Ok(to_dynamic(&out))
+        },
+    );
+
+    let k = k8s.clone();
+    doc(
+        "history",
+        "A Deployment's revisions, oldest first: [#{revision, images, change_cause, created}].",
+        &["workload: &str", "array"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str| -> Result<Array> {
+            let (kind, _, object) = existing(&k, &ctx, target)?;
+            require_deployment(&ctx, &kind, "history")?;
+            Ok(revisions(&k, &ctx, &object)?
+                .iter()
+                .map(|(rev, rs)| {
+                    let images: Vec<Value> = rs["spec"]["template"]["spec"]["containers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|c| c["image"].clone())
+                        .collect();
+                    to_dynamic(&json!({
+                        "revision": rev,
+                        "images": images,
+                        "change_cause": rs["metadata"]["annotations"]["kubernetes.io/change-cause"],
+                        "created": rs["metadata"]["creationTimestamp"],
+                    }))
+                })
+                .collect())
+        },
+    );
+
+    let k = k8s.clone();
+    doc("rollout_undo", "Rolls a Deployment back to its previous revision (as kubectl rollout undo); returns #{revision, skipped}.", &["workload: &str", "map"])
+        .set_into_module(module, move |ctx: NativeCallContext, target: &str| undo(&k, &ctx, target, None));
+    let k = k8s.clone();
+    doc(
+        "rollout_undo",
+        "Rolls a Deployment back to a revision: #{to_revision: 3}.",
+        &["workload: &str", "options: map", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str, opts: Map| {
+            undo(&k, &ctx, target, opt_int(&opts, "to_revision"))
+        },
+    );
+}
+
+/// `k8s::apply(object)`: server-side apply of one object (field manager
+/// "orion"); returns #{kind, name, namespace, result: created|configured|unchanged}.
+pub fn register_apply(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
+    doc(
+        "apply",
+        "Applies one object (a map with apiVersion, kind, metadata.name) server-side as field manager \"orion\"; returns #{kind, name, namespace, result}.",
+        &["object: map", "map"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, object: Map| -> Result<Dynamic> {
+        let object = from_dynamic(&ctx, &Dynamic::from_map(object))?;
+        let (Some(kind_name), Some(name)) = (object["kind"].as_str(), object["metadata"]["name"].as_str()) else {
+            return Err(error_at(&ctx, "an object to apply needs kind and metadata.name"));
+        };
+        let cluster = k.cluster(&ctx)?;
+        let group = object["apiVersion"].as_str().and_then(|v| v.split_once('/')).map(|(g, _)| g).unwrap_or("");
+        let qualified = if group.is_empty() { kind_name.to_string() } else { format!("{kind_name}.{group}") };
+        let kind = k.kind(&ctx, &qualified)?;
+        let ns = object["metadata"]["namespace"].as_str().unwrap_or(cluster.namespace()).to_string();
+        let before = k.run(&ctx, objects::get(&cluster, &kind, &ns, name))?;
+        let after = mutate(&k, &ctx, Mutation {
+            kind: &kind,
+            namespace: &ns,
+            name,
+            change: Change::Apply(object.clone()),
+            summary: "apply".into(),
+        })?;
+        let result = match &before {
+            None => "created",
+            Some(b) if b["metadata"]["resourceVersion"] == after["metadata"]["resourceVersion"] => "unchanged",
+            Some(_) => "configured",
+        };
+        Ok(to_dynamic(&json!({"kind": kind.resource.kind, "name": name, "namespace": if kind.namespaced { ns } else { String::new() }, "result": result})))
+    });
+}

@@ -1,0 +1,109 @@
+//! The `k8s` namespace: a playbook's view of the cluster the run targets
+//! (kubeconfig, `--context`, `--namespace`, or `--sim`). It connects on first
+//! use; every write goes through `mutate`.
+
+mod change;
+mod context;
+mod convert;
+mod inspect;
+mod mutate;
+mod rollout;
+
+use crate::k8s::connect::connect;
+use crate::k8s::kinds::{Kind, Kinds};
+use crate::k8s::{Cluster, K8sError};
+use crate::primitives::error::{cancelled_at, error_at};
+use crate::primitives::host::Host;
+use rhai::{Engine, EvalAltResult, Module, NativeCallContext};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// What the `k8s` functions share: the host, and the connection once made.
+pub struct K8s {
+    host: Arc<Host>,
+    cluster: Mutex<Option<Arc<Cluster>>>,
+    kinds: Mutex<Option<Arc<Kinds>>>,
+}
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+impl K8s {
+    /// The connected cluster (connecting on first use).
+    fn cluster(&self, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
+        let mut slot = self.cluster.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let t = &self.host.target;
+        let connected = self.run(ctx, async {
+            connect(
+                t.kubeconfig.as_deref(),
+                t.context.as_deref(),
+                t.namespace.as_deref(),
+            )
+            .await
+        })?;
+        let c = Arc::new(connected);
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The kind a playbook names ("deployment", "svc", "deployments.apps"...).
+    fn kind(&self, ctx: &NativeCallContext, name: &str) -> Result<Kind> {
+        let cluster = self.cluster(ctx)?;
+        let kinds = {
+            let mut slot = self.kinds.lock().unwrap_or_else(PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(k) => k.clone(),
+                None => {
+                    let client = cluster.client.clone();
+                    let k = Arc::new(self.run(ctx, Kinds::discover(client))?);
+                    *slot = Some(k.clone());
+                    k
+                }
+            }
+        };
+        kinds.find(name).map_err(|e| error_at(ctx, e.message))
+    }
+
+    /// Runs a driver call to completion; Ctrl-C interrupts it.
+    fn run<T>(
+        &self,
+        ctx: &NativeCallContext,
+        fut: impl std::future::Future<Output = std::result::Result<T, K8sError>>,
+    ) -> Result<T> {
+        match self.host.block_on(fut) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(error_at(ctx, e.message)),
+            Err(_) => Err(cancelled_at(ctx)),
+        }
+    }
+}
+
+/// "deployment/web" → ("deployment", "web"); a bare "web" is a Deployment.
+fn workload(text: &str) -> (&str, &str) {
+    text.split_once('/').unwrap_or(("deployment", text))
+}
+
+pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    let k8s = Arc::new(K8s {
+        host: host.clone(),
+        cluster: Mutex::new(None),
+        kinds: Mutex::new(None),
+    });
+    let mut module = Module::new();
+    context::register(&mut module, &k8s);
+    inspect::register(&mut module, &k8s);
+    change::register(&mut module, &k8s);
+    change::register_apply(&mut module, &k8s);
+    rollout::register(&mut module, &k8s);
+    engine.register_static_module("k8s", module.into());
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn workloads_default_to_deployments() {
+        assert_eq!(super::workload("web"), ("deployment", "web"));
+        assert_eq!(super::workload("statefulset/db"), ("statefulset", "db"));
+    }
+}

@@ -1,0 +1,81 @@
+//! `k8s::wait_rollout`: until a Deployment, StatefulSet or DaemonSet has
+//! rolled out, or failed with the pods' story told.
+
+use super::convert::{opt_int, opt_str, to_dynamic};
+use super::{workload, K8s, Result};
+use crate::k8s::rollout::{self, Options};
+use crate::primitives::doc;
+use crate::primitives::error::{call_site, error_at};
+use crate::report::event::Level;
+use rhai::{Dynamic, Map, Module, NativeCallContext};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn wait(k: &K8s, ctx: &NativeCallContext, target: &str, opts: &Map) -> Result<Dynamic> {
+    let mut options = Options::default();
+    if let Some(t) = opt_str(opts, "timeout") {
+        options.timeout = crate::duration::parse(&t).map_err(|e| error_at(ctx, e))?;
+    }
+    if let Some(n) = opt_int(opts, "max_restarts") {
+        options.max_restarts = n;
+    }
+    let (kind, name) = workload(target);
+    let cluster = k.cluster(ctx)?;
+    let kind = k.kind(ctx, kind)?;
+    let at = call_site(ctx);
+    let started = Instant::now();
+    let host = k.host.clone();
+    let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
+    let report = |p: &rollout::Progress, what: &str| {
+        host.log(
+            Level::Info,
+            format!(
+                "{label}: {what} (updated {}/{}, ready {}, available {})",
+                p.updated, p.desired, p.ready, p.available
+            ),
+            at.clone(),
+        );
+    };
+    let p = k.run(
+        ctx,
+        rollout::wait(&cluster, &kind, cluster.namespace(), name, &options, report),
+    )?;
+    k.host.log(
+        Level::Info,
+        format!(
+            "{label} rolled out in {:.1}s",
+            started.elapsed().as_secs_f64()
+        ),
+        call_site(ctx),
+    );
+    Ok(to_dynamic(&json!({
+        "name": name,
+        "kind": kind.resource.kind,
+        "desired": p.desired,
+        "updated": p.updated,
+        "ready": p.ready,
+        "available": p.available,
+        "seconds": started.elapsed().as_secs_f64(),
+    })))
+}
+
+pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
+    doc(
+        "wait_rollout",
+        "Waits until a workload (\"web\", \"statefulset/db\") has rolled out; fails early on crash loops, image pull errors or a progress deadline, naming the pods and why.",
+        &["workload: &str", "map"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, target: &str| wait(&k, &ctx, target, &Map::new()));
+    let k = k8s.clone();
+    doc(
+        "wait_rollout",
+        "As wait_rollout(workload), with #{timeout: \"5m\", max_restarts: 2}.",
+        &["workload: &str", "options: map", "map"],
+    )
+    .set_into_module(
+        module,
+        move |ctx: NativeCallContext, target: &str, opts: Map| wait(&k, &ctx, target, &opts),
+    );
+}

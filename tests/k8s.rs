@@ -1,0 +1,273 @@
+//! The `k8s::` primitives against the simulated cluster, through kube-rs,
+//! as a playbook calls them.
+
+use orion::report::event::Event;
+use orion::report::memory::Memory;
+use orion::sim::scenario::Scenario;
+use orion::sim::{Sim, SimConfig, Timing};
+use orion::{Outcome, Runtime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A simulated cluster (fast pods, an optional scenario) and a way to run
+/// playbooks against it.
+pub struct Cluster {
+    sim: Option<Sim>,
+    runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn start(scenario: &str) -> Cluster {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = SimConfig {
+            scenario: Scenario::parse(scenario).unwrap(),
+            timing: Timing {
+                start: Duration::from_millis(100),
+                ready: Duration::from_millis(100),
+                tick: Duration::from_millis(20),
+                backoff: Duration::from_millis(200),
+                stop: Duration::from_millis(50),
+            },
+            ..SimConfig::default()
+        };
+        let sim = runtime.block_on(Sim::start(config)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        sim.write_kubeconfig(&dir.path().join("kubeconfig"))
+            .unwrap();
+        Cluster {
+            sim: Some(sim),
+            runtime,
+            dir,
+        }
+    }
+
+    /// Runs `script`; returns its outcome and the messages it logged.
+    pub fn play(&self, script: &str) -> (Outcome, Vec<String>) {
+        self.play_with(script, |b| b)
+    }
+
+    pub fn play_with(
+        &self,
+        script: &str,
+        configure: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
+    ) -> (Outcome, Vec<String>) {
+        let memory = Arc::new(Memory::default());
+        let builder = Runtime::builder()
+            .kubeconfig(self.dir.path().join("kubeconfig"))
+            .sink(memory.clone());
+        let runtime = configure(builder).build().unwrap();
+        let outcome = runtime.run_script("test.rhai", script);
+        let logs = memory
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Log { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect();
+        (outcome, logs)
+    }
+
+    /// Runs `script`, which must succeed.
+    pub fn ok(&self, script: &str) -> Vec<String> {
+        let (outcome, logs) = self.play(script);
+        assert!(
+            outcome.succeeded(),
+            "{:?}\nlogs:\n{}",
+            outcome.error,
+            logs.join("\n")
+        );
+        logs
+    }
+
+    /// Runs `script`, which must fail; returns the error message.
+    pub fn fails(&self, script: &str) -> String {
+        let (outcome, logs) = self.play(script);
+        let e = outcome
+            .error
+            .unwrap_or_else(|| panic!("expected a failure; logs:\n{}", logs.join("\n")));
+        format!("{}\n{}", e.message, e.hint.unwrap_or_default())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some(sim) = self.sim.take() {
+            self.runtime.block_on(sim.shutdown());
+        }
+    }
+}
+
+const WEB: &str = r#"
+fn deploy(name, image, replicas) {
+    let d = #{
+        apiVersion: "apps/v1", kind: "Deployment",
+        metadata: #{ name: name },
+        spec: #{
+            replicas: replicas,
+            selector: #{ matchLabels: #{ app: name } },
+            template: #{
+                metadata: #{ labels: #{ app: name } },
+                spec: #{ containers: [#{ name: "web", image: image, ports: [#{ containerPort: 8080 }] }] },
+            },
+        },
+    };
+    k8s::apply(d)
+}
+"#;
+
+#[test]
+fn context_nodes_and_namespaces() {
+    let c = Cluster::start("");
+    let logs = c.ok(r#"
+        let ctx = k8s::context();
+        info(`${ctx.name} ${ctx.namespace}`);
+        k8s::require_context("orion-sim");
+        k8s::require_nodes(3);
+        info(`${k8s::nodes().len()} nodes, first ready: ${k8s::nodes()[0].ready}`);
+        info(k8s::ensure_namespace("shop"));
+        info(k8s::ensure_namespace("shop"));
+        info(`${k8s::namespace_exists("shop")} ${k8s::namespace_exists("nope")}`);
+        "#);
+    assert!(logs.contains(&"orion-sim default".to_string()), "{logs:?}");
+    assert!(
+        logs.contains(&"3 nodes, first ready: true".to_string()),
+        "{logs:?}"
+    );
+    assert!(logs.contains(&"created".to_string()) && logs.contains(&"exists".to_string()));
+    assert!(logs.contains(&"true false".to_string()), "{logs:?}");
+
+    let e = c.fails(r#"k8s::require_context("prod-*");"#);
+    assert!(e.contains("not one matching \"prod-*\""), "{e}");
+    let e = c.fails("k8s::require_nodes(5);");
+    assert!(
+        e.contains("3 of 3 nodes are ready and schedulable; 5 are required"),
+        "{e}"
+    );
+    let e = c.fails(r#"k8s::get("widgets", "x");"#);
+    assert!(
+        e.contains("no kind \"widgets\"") && e.contains("deployments"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_wrong_context_is_named_with_the_ones_there_are() {
+    let c = Cluster::start("");
+    let (outcome, _) = c.play_with("k8s::context();", |b| b.context("production"));
+    let e = outcome.error.unwrap();
+    assert!(
+        e.message.contains("no context \"production\""),
+        "{}",
+        e.message
+    );
+    assert!(e.hint.unwrap_or_default().contains("orion-sim"));
+}
+
+#[test]
+fn set_image_waits_for_the_rollout_and_undo_returns_the_previous_image() {
+    let c = Cluster::start("");
+    let logs = c.ok(&format!(
+        r#"{WEB}
+        deploy("web", "shop/web:1", 3);
+        let r = k8s::wait_rollout("web", #{{ timeout: "30s" }});
+        info(`ready ${{r.ready}}/${{r.desired}}`);
+        k8s::set_image("web", "shop/web:2");
+        k8s::wait_rollout("deployment/web");
+        let images = k8s::pods("app=web").filter(|p| !p.terminating).map(|p| p.containers[0].image);
+        info(`after set_image: ${{images}}`);
+        info(`history: ${{k8s::history("web").map(|h| h.revision)}}`);
+        let back = k8s::rollout_undo("web");
+        info(`undo to ${{back.revision}}`);
+        k8s::wait_rollout("web");
+        info(`image now ${{k8s::get("deployment", "web").spec.template.spec.containers[0].image}}`);
+        k8s::scale("web", 1);
+        k8s::wait_rollout("web");
+        info(`pods after scale: ${{k8s::pods("app=web").filter(|p| !p.terminating).len()}}`);
+        "#
+    ));
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has("ready 3/3"), "{logs:?}");
+    assert!(
+        has(r#"after set_image: ["shop/web:2", "shop/web:2", "shop/web:2"]"#),
+        "{logs:?}"
+    );
+    assert!(has("history: [1, 2]"), "{logs:?}");
+    assert!(has("undo to 1"), "{logs:?}");
+    assert!(has("image now shop/web:1"), "{logs:?}");
+    assert!(has("pods after scale: 1"), "{logs:?}");
+    assert!(
+        has("deployment/web: set image web=shop/web:2"),
+        "every write is logged: {logs:?}"
+    );
+}
+
+#[test]
+fn a_crashing_image_fails_the_rollout_within_seconds_with_the_diagnosis() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:bad\"\ncrash_after = \"100ms\"\n");
+    c.ok(&format!(
+        "{WEB}\ndeploy(\"web\", \"shop/web:1\", 2); k8s::wait_rollout(\"web\");"
+    ));
+    let started = Instant::now();
+    let e = c.fails(
+        r#"k8s::set_image("web", "shop/web:bad"); k8s::wait_rollout("web", #{ timeout: "2m", max_restarts: 1 });"#,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(e.contains("failed to roll out"), "{e}");
+    assert!(e.contains("CrashLoopBackOff"), "{e}");
+    assert!(e.contains("restarts"), "{e}");
+    assert!(
+        e.contains("event BackOff"),
+        "the pod's events are shown: {e}"
+    );
+    assert!(e.contains("log web:"), "the last log lines are shown: {e}");
+}
+
+#[test]
+fn an_image_that_cannot_be_pulled_fails_fast() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:missing\"\npull_error = true\n");
+    c.ok(&format!(
+        "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
+    ));
+    let e = c.fails(r#"k8s::set_image("web", "shop/web:missing"); k8s::wait_rollout("web", #{ timeout: "1m" });"#);
+    assert!(e.contains("ImagePullBackOff"), "{e}");
+}
+
+#[test]
+fn a_rollout_that_never_gets_ready_times_out_and_says_why() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:slow\"\nnever_ready = true\n");
+    let e = c.fails(&format!(
+        "{WEB}\ndeploy(\"web\", \"shop/web:slow\", 1); k8s::wait_rollout(\"web\", #{{ timeout: \"1s\" }});"
+    ));
+    assert!(e.contains("did not roll out within 1s"), "{e}");
+    assert!(e.contains("Running, not ready"), "{e}");
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let c = Cluster::start("");
+    c.ok(&format!(
+        "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
+    ));
+    let (outcome, logs) = c.play_with(r#"k8s::set_image("web", "shop/web:2");"#, |b| {
+        b.dry_run(true)
+    });
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("(dry run) deployment/web: set image")),
+        "{logs:?}"
+    );
+    let logs =
+        c.ok(r#"info(k8s::get("deployment", "web").spec.template.spec.containers[0].image);"#);
+    assert!(logs.contains(&"shop/web:1".to_string()), "{logs:?}");
+}
