@@ -271,3 +271,174 @@ fn dry_run_changes_nothing() {
         c.ok(r#"info(k8s::get("deployment", "web").spec.template.spec.containers[0].image);"#);
     assert!(logs.contains(&"shop/web:1".to_string()), "{logs:?}");
 }
+
+#[test]
+fn a_rollout_is_reported_right_through_api_errors_and_dropped_watches() {
+    let c = Cluster::start(
+        "[api]\nerror_rate = 0.1\nthrottle_rate = 0.05\nretry_after = \"1s\"\nwatch_close_every = \"2s\"\n[[image]]\nmatch = \"shop/web:*\"\nstart_delay = \"2500ms\"\n",
+    );
+    let logs = c.ok(&format!(
+        r#"{WEB}
+        deploy("web", "shop/web:1", 4);
+        let r = k8s::wait_rollout("web", #{{ timeout: "60s" }});
+        info(`done: ${{r.available}}/${{r.desired}} available after ${{r.seconds}}s`);
+        info(`pods ready: ${{k8s::pods("app=web").filter(|p| p.ready).len()}}`);
+        "#
+    ));
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("done: 4/4 available after")),
+        "{logs:?}"
+    );
+    assert!(logs.contains(&"pods ready: 4".to_string()), "{logs:?}");
+}
+
+const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: shop/web:1.0, ports: [{containerPort: 8080}]}]
+";
+
+/// A kustomize base and a staging overlay that renames into a namespace and bumps replicas.
+fn overlay(dir: &std::path::Path) -> std::path::PathBuf {
+    let base = dir.join("base");
+    let staging = dir.join("overlays/staging");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(base.join("deployment.yaml"), BASE_DEPLOYMENT).unwrap();
+    std::fs::write(
+        base.join("service.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        base.join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: s3cret}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        base.join("kustomization.yaml"),
+        "resources: [deployment.yaml, service.yaml, secret.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        staging.join("kustomization.yaml"),
+        "namespace: staging\nresources: [namespace.yaml, ../../base]\nreplicas: [{name: web, count: 3}]\nimages: [{name: shop/web, newTag: '1.1'}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        staging.join("namespace.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: staging}\n",
+    )
+    .unwrap();
+    staging
+}
+
+#[test]
+fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
+    let c = Cluster::start("");
+    let dir = tempfile::tempdir().unwrap();
+    let staging = overlay(dir.path());
+    let logs = c.ok(&format!(
+        r#"
+        let plan = k8s::kustomize("{dir}");
+        info(`${{plan.len()}} objects, images ${{plan.images()}}`);
+        let first = k8s::apply(plan);
+        info(`first: ${{first.map(|r| r.kind + "/" + r.name + "=" + r.result)}}`);
+        let again = k8s::apply(plan);
+        info(`again: ${{again.map(|r| r.result)}}`);
+        info(`deployments: ${{plan.filter("deployment").len()}}`);
+        "#,
+        dir = staging.display()
+    ));
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has(r#"4 objects, images ["shop/web:1.1"]"#), "{logs:?}");
+    assert!(
+        has(
+            r#"first: ["Namespace/staging=created", "Secret/db=created", "Service/web=created", "Deployment/web=created"]"#
+        ),
+        "namespace first, workloads last: {logs:?}"
+    );
+    assert!(
+        has(r#"again: ["unchanged", "unchanged", "unchanged", "unchanged"]"#),
+        "{logs:?}"
+    );
+    assert!(has("deployments: 1"), "{logs:?}");
+}
+
+#[test]
+fn diff_shows_what_would_change_and_masks_secrets() {
+    let c = Cluster::start("");
+    let dir = tempfile::tempdir().unwrap();
+    let staging = overlay(dir.path());
+    c.ok(&format!(
+        r#"k8s::apply(k8s::kustomize("{}"));"#,
+        staging.display()
+    ));
+    std::fs::write(
+        staging.join("kustomization.yaml"),
+        "namespace: staging\nresources: [namespace.yaml, ../../base]\nreplicas: [{name: web, count: 5}]\nimages: [{name: shop/web, newTag: '1.2'}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("base/secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: n3w-s3cret}\n",
+    )
+    .unwrap();
+    let logs = c.ok(&format!(
+        r#"info(k8s::kustomize("{}").diff());"#,
+        staging.display()
+    ));
+    let text = logs.join("\n");
+    assert!(text.contains("deployment/web (configured)"), "{text}");
+    assert!(text.contains("~ spec.replicas: 3 → 5"), "{text}");
+    assert!(
+        text.contains(
+            r#"~ spec.template.spec.containers[0].image: "shop/web:1.1" → "shop/web:1.2""#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("secret/db (configured)") && text.contains("~ data.password: (changed)"),
+        "{text}"
+    );
+    assert!(text.contains("service/web (unchanged)"), "{text}");
+    assert!(
+        !text.contains("n3w-s3cret") && !text.contains("bjN3LXMzY3JldA"),
+        "secret values never show: {text}"
+    );
+    // The dry run changed nothing.
+    let logs = c.ok(r#"info(k8s::list("deployment", "").len()); "#);
+    assert_eq!(logs, ["0"], "the default namespace is untouched");
+}
+
+#[test]
+fn an_invalid_manifest_names_its_file_and_field() {
+    let c = Cluster::start("");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("web.yaml");
+    std::fs::write(
+        &file,
+        BASE_DEPLOYMENT.replace("replicas: 2", "replicas: -1"),
+    )
+    .unwrap();
+    let e = c.fails(&format!(
+        r#"k8s::apply(k8s::manifests("{}"));"#,
+        file.display()
+    ));
+    assert!(e.contains("web.yaml, document 1"), "{e}");
+    assert!(e.contains("spec.replicas"), "{e}");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap();
+    let e = c.fails(&format!(r#"k8s::manifests("{}");"#, bad.display()));
+    assert!(
+        e.contains("bad.yaml, document 1: the ConfigMap has no metadata.name"),
+        "{e}"
+    );
+}

@@ -2,6 +2,7 @@
 //! "deployments.apps", "svc" — resolved through the cluster's discovery.
 
 use crate::k8s::error::K8sError;
+use crate::k8s::retry::retry;
 use kube::core::ApiResource;
 use kube::discovery::{Discovery, Scope};
 use kube::Client;
@@ -36,10 +37,10 @@ pub struct Kinds {
 
 impl Kinds {
     pub async fn discover(client: Client) -> Result<Kinds, K8sError> {
-        let discovery = Discovery::new(client)
-            .run()
-            .await
-            .map_err(|e| K8sError::from_kube("discovering the cluster's kinds", e))?;
+        let discovery = retry("discovering the cluster's kinds", || {
+            Discovery::new(client.clone()).run()
+        })
+        .await?;
         let mut all: Vec<Kind> = discovery
             .groups()
             .flat_map(|g| g.recommended_resources())

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod diagnose;
 pub mod error;
 pub mod kinds;
+pub mod manifests;
 pub mod objects;
 pub mod retry;
 pub mod rollout;

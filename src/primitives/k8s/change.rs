@@ -349,39 +349,3 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         },
     );
 }
-
-/// `k8s::apply(object)`: server-side apply of one object (field manager
-/// "orion"); returns #{kind, name, namespace, result: created|configured|unchanged}.
-pub fn register_apply(module: &mut Module, k8s: &Arc<K8s>) {
-    let k = k8s.clone();
-    doc(
-        "apply",
-        "Applies one object (a map with apiVersion, kind, metadata.name) server-side as field manager \"orion\"; returns #{kind, name, namespace, result}.",
-        &["object: map", "map"],
-    )
-    .set_into_module(module, move |ctx: NativeCallContext, object: Map| -> Result<Dynamic> {
-        let object = from_dynamic(&ctx, &Dynamic::from_map(object))?;
-        let (Some(kind_name), Some(name)) = (object["kind"].as_str(), object["metadata"]["name"].as_str()) else {
-            return Err(error_at(&ctx, "an object to apply needs kind and metadata.name"));
-        };
-        let cluster = k.cluster(&ctx)?;
-        let group = object["apiVersion"].as_str().and_then(|v| v.split_once('/')).map(|(g, _)| g).unwrap_or("");
-        let qualified = if group.is_empty() { kind_name.to_string() } else { format!("{kind_name}.{group}") };
-        let kind = k.kind(&ctx, &qualified)?;
-        let ns = object["metadata"]["namespace"].as_str().unwrap_or(cluster.namespace()).to_string();
-        let before = k.run(&ctx, objects::get(&cluster, &kind, &ns, name))?;
-        let after = mutate(&k, &ctx, Mutation {
-            kind: &kind,
-            namespace: &ns,
-            name,
-            change: Change::Apply(object.clone()),
-            summary: "apply".into(),
-        })?;
-        let result = match &before {
-            None => "created",
-            Some(b) if b["metadata"]["resourceVersion"] == after["metadata"]["resourceVersion"] => "unchanged",
-            Some(_) => "configured",
-        };
-        Ok(to_dynamic(&json!({"kind": kind.resource.kind, "name": name, "namespace": if kind.namespaced { ns } else { String::new() }, "result": result})))
-    });
-}

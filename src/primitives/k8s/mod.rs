@@ -2,11 +2,13 @@
 //! (kubeconfig, `--context`, `--namespace`, or `--sim`). It connects on first
 //! use; every write goes through `mutate`.
 
+mod apply;
 mod change;
 mod context;
 mod convert;
 mod inspect;
 mod mutate;
+mod plan;
 mod rollout;
 
 use crate::k8s::connect::connect;
@@ -22,6 +24,18 @@ pub struct K8s {
     host: Arc<Host>,
     cluster: Mutex<Option<Arc<Cluster>>>,
     kinds: Mutex<Option<Arc<Kinds>>>,
+    /// Each applied object as it was before (None: it did not exist), in
+    /// order, so a rollback can restore it.
+    applied: Mutex<Vec<Prior>>,
+}
+
+/// An object's state before orion applied to it.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+    pub before: Option<serde_json::Value>,
 }
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -89,12 +103,15 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         host: host.clone(),
         cluster: Mutex::new(None),
         kinds: Mutex::new(None),
+        applied: Mutex::new(Vec::new()),
     });
+    engine.register_type_with_name::<plan::Plan>("Plan");
     let mut module = Module::new();
     context::register(&mut module, &k8s);
     inspect::register(&mut module, &k8s);
     change::register(&mut module, &k8s);
-    change::register_apply(&mut module, &k8s);
+    apply::register(&mut module, &k8s);
+    plan::register(&mut module, &k8s);
     rollout::register(&mut module, &k8s);
     engine.register_static_module("k8s", module.into());
 }

@@ -1,0 +1,129 @@
+//! `k8s::apply`: server-side apply (field manager "orion") of one object or
+//! a plan, dependencies first; each object's result, and its prior state kept.
+
+use super::convert::{from_dynamic, to_dynamic};
+use super::mutate::{mutate, Mutation};
+use super::plan::Plan;
+use super::{K8s, Prior, Result};
+use crate::k8s::manifests::rank;
+use crate::k8s::objects::{self, Change};
+use crate::primitives::doc;
+use crate::primitives::error::{error_at, message};
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
+use serde_json::{json, Value};
+use std::sync::{Arc, PoisonError};
+
+/// "Deployment" in "apps/v1" → "Deployment.apps", as kind lookup takes it.
+pub(super) fn qualified(object: &Value) -> String {
+    let kind = object["kind"].as_str().unwrap_or_default();
+    match object["apiVersion"]
+        .as_str()
+        .and_then(|v| v.split_once('/'))
+    {
+        Some((group, _)) => format!("{kind}.{group}"),
+        None => kind.to_string(),
+    }
+}
+
+/// Equal but for what the server keeps for itself (field ownership, the
+/// version): an apply that only took ownership changed nothing that matters.
+fn same_content(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v["metadata"].as_object_mut() {
+            m.remove("managedFields");
+            m.remove("resourceVersion");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
+
+/// Applies one object; `source` names where it came from, for errors.
+fn apply_one(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    object: &Value,
+    source: Option<&str>,
+) -> Result<Value> {
+    let within = |e: Box<rhai::EvalAltResult>| match source {
+        Some(s) => error_at(ctx, format!("{s}: {}", message(&e))),
+        None => e,
+    };
+    let Some(name) = object["metadata"]["name"].as_str() else {
+        return Err(within(error_at(
+            ctx,
+            "an object to apply needs kind and metadata.name",
+        )));
+    };
+    let cluster = k.cluster(ctx)?;
+    let kind = k.kind(ctx, &qualified(object)).map_err(within)?;
+    let ns = if kind.namespaced {
+        object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or(cluster.namespace())
+            .to_string()
+    } else {
+        String::new()
+    };
+    let before = k
+        .run(ctx, objects::get(&cluster, &kind, &ns, name))
+        .map_err(within)?;
+    let after = mutate(
+        k,
+        ctx,
+        Mutation {
+            kind: &kind,
+            namespace: &ns,
+            name,
+            change: Change::Apply(object.clone()),
+            summary: "apply".into(),
+        },
+    )
+    .map_err(within)?;
+    let result = match &before {
+        None => "created",
+        Some(b) if same_content(b, &after) => "unchanged",
+        Some(_) => "configured",
+    };
+    if !k.host.target.dry_run {
+        k.applied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Prior {
+                kind: kind.clone(),
+                namespace: ns.clone(),
+                name: name.to_string(),
+                before,
+            });
+    }
+    Ok(json!({"kind": kind.resource.kind, "name": name, "namespace": ns, "result": result}))
+}
+
+pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
+    doc(
+        "apply",
+        "Applies one object (a map with apiVersion, kind, metadata.name) server-side as field manager \"orion\"; returns #{kind, name, namespace, result: created|configured|unchanged}.",
+        &["object: map", "map"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, object: Map| -> Result<Dynamic> {
+        let object = from_dynamic(&ctx, &Dynamic::from_map(object))?;
+        Ok(to_dynamic(&apply_one(&k, &ctx, &object, None)?))
+    });
+
+    let k = k8s.clone();
+    doc(
+        "apply",
+        "Applies every object of a plan, dependencies first (namespaces, CRDs, accounts and RBAC, config, Services, workloads); returns each object's result.",
+        &["plan: Plan", "array"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, plan: Plan| -> Result<Array> {
+        let mut ordered: Vec<_> = plan.manifests.iter().collect();
+        ordered.sort_by_key(|m| rank(m.kind()));
+        ordered
+            .iter()
+            .map(|m| apply_one(&k, &ctx, &m.object, Some(&m.source)).map(|r| to_dynamic(&r)))
+            .collect()
+    });
+}

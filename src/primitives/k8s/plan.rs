@@ -1,0 +1,162 @@
+//! Plans: the objects of manifests or a kustomize build, before they are
+//! applied — to count, list, filter, check the images of, and diff against
+//! the cluster with a server-side dry run.
+
+use super::convert::to_dynamic;
+use super::{K8s, Result};
+use crate::k8s::manifests::{self, Manifest};
+use crate::k8s::objects::{self, Change};
+use crate::primitives::doc;
+use crate::primitives::error::error_at;
+use rhai::{Array, Dynamic, FnNamespace, Module, NativeCallContext};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Objects to apply, each with where it came from.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub manifests: Vec<Manifest>,
+}
+
+/// A path from a playbook, relative to the playbook's directory.
+fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    let dir = ctx
+        .call_source()
+        .map(Path::new)
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join(p)
+}
+
+fn describe(plan: &Plan) -> String {
+    let names: Vec<String> = plan
+        .manifests
+        .iter()
+        .map(|m| format!("{}/{}", m.kind().to_ascii_lowercase(), m.name()))
+        .collect();
+    format!("Plan({} objects: {})", names.len(), names.join(", "))
+}
+
+pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    doc(
+        "manifests",
+        "The objects in a YAML file or a directory of them (documents split, paths relative to the playbook).",
+        &["path: &str", "Plan"],
+    )
+    .set_into_module(module, |ctx: NativeCallContext, path: &str| -> Result<Plan> {
+        manifests::load(&resolve(&ctx, path))
+            .map(|manifests| Plan { manifests })
+            .map_err(|e| error_at(&ctx, e.message))
+    });
+    doc(
+        "kustomize",
+        "The objects a kustomization renders (kustomize build, or kubectl kustomize).",
+        &["dir: &str", "Plan"],
+    )
+    .set_into_module(
+        module,
+        |ctx: NativeCallContext, dir: &str| -> Result<Plan> {
+            manifests::kustomize(&resolve(&ctx, dir))
+                .map(|manifests| Plan { manifests })
+                .map_err(|e| error_at(&ctx, e.message))
+        },
+    );
+
+    let global = |name: &str, what: &str, params: &[&str]| {
+        doc(name, what, params).with_namespace(FnNamespace::Global)
+    };
+    global(
+        "len",
+        "How many objects the plan holds.",
+        &["plan: Plan", "i64"],
+    )
+    .set_into_module(module, |plan: &mut Plan| plan.manifests.len() as i64);
+    global(
+        "images",
+        "The images the plan's workloads run, without repeats.",
+        &["plan: Plan", "array"],
+    )
+    .set_into_module(module, |plan: &mut Plan| -> Array {
+        let mut all: Vec<String> = vec![];
+        for m in &plan.manifests {
+            for i in manifests::images(&m.object) {
+                if !all.contains(&i) {
+                    all.push(i);
+                }
+            }
+        }
+        all.into_iter().map(Dynamic::from).collect()
+    });
+    global("objects", "The plan's objects: [#{kind, name, namespace, source}].", &["plan: Plan", "array"])
+        .set_into_module(module, |plan: &mut Plan| -> Array {
+            plan.manifests
+                .iter()
+                .map(|m| to_dynamic(&json!({"kind": m.kind(), "name": m.name(), "namespace": m.object["metadata"]["namespace"], "source": m.source})))
+                .collect()
+        });
+    global(
+        "filter",
+        "The plan's objects of one kind (\"Deployment\", case ignored).",
+        &["plan: Plan", "kind: &str", "Plan"],
+    )
+    .set_into_module(module, |plan: &mut Plan, kind: &str| Plan {
+        manifests: plan
+            .manifests
+            .iter()
+            .filter(|m| m.kind().eq_ignore_ascii_case(kind))
+            .cloned()
+            .collect(),
+    });
+    global(
+        "to_string",
+        "The plan in one line.",
+        &["plan: Plan", "String"],
+    )
+    .set_into_module(module, |plan: &mut Plan| describe(plan));
+    global(
+        "to_debug",
+        "The plan in one line.",
+        &["plan: Plan", "String"],
+    )
+    .set_into_module(module, |plan: &mut Plan| describe(plan));
+
+    let k = k8s.clone();
+    global(
+        "diff",
+        "What applying the plan would change, per object, from a server-side dry run (Secret values masked).",
+        &["plan: Plan", "String"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, plan: &mut Plan| -> Result<String> {
+        let cluster = k.cluster(&ctx)?;
+        let mut out = vec![];
+        for m in &plan.manifests {
+            let kind = k.kind(&ctx, &super::apply::qualified(&m.object))?;
+            let ns = if kind.namespaced {
+                m.object["metadata"]["namespace"].as_str().unwrap_or(cluster.namespace()).to_string()
+            } else {
+                String::new()
+            };
+            let live = k.run(&ctx, objects::get(&cluster, &kind, &ns, m.name()))?;
+            let next = k
+                .run(&ctx, objects::write(&cluster, &kind, &ns, m.name(), &Change::Apply(m.object.clone()), true))
+                .map_err(|e| error_at(&ctx, format!("{}: {}", m.source, super::super::error::message(&e))))?;
+            let lines = manifests::diff(live.as_ref(), &next);
+            let label = format!("{}/{}", m.kind().to_ascii_lowercase(), m.name());
+            match (&live, lines.is_empty()) {
+                (None, _) => out.push(format!("{label} (created)")),
+                (Some(_), true) => out.push(format!("{label} (unchanged)")),
+                (Some(_), false) => out.push(format!("{label} (configured)")),
+            }
+            if live.is_some() {
+                out.extend(lines.iter().map(|l| format!("  {l}")));
+            }
+        }
+        Ok(out.join("\n"))
+    });
+}
