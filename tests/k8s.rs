@@ -442,3 +442,52 @@ fn an_invalid_manifest_names_its_file_and_field() {
         "{e}"
     );
 }
+
+#[test]
+fn pre_checks_services_and_logs() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"50ms\"\n");
+    let logs = c.ok(&format!(
+        r#"{WEB}
+        k8s::require_tools(["sh"]);
+        deploy("web", "shop/web:1", 2);
+        deploy("api", "shop/web:1", 1);
+        k8s::apply(#{{ apiVersion: "v1", kind: "Service", metadata: #{{ name: "web" }},
+            spec: #{{ type: "LoadBalancer", selector: #{{ app: "web" }}, ports: [#{{ port: 80, targetPort: 8080 }}] }} }});
+        k8s::apply(#{{ apiVersion: "v1", kind: "Service", metadata: #{{ name: "api" }},
+            spec: #{{ selector: #{{ app: "api" }}, ports: [#{{ port: 8080 }}] }} }});
+        let all = k8s::wait_all(["web", "deployment/api"], #{{ timeout: "30s" }});
+        info(`waited for ${{all.map(|r| r.name)}}`);
+        k8s::require_healthy(["web", "api"]);
+        info(`web endpoints: ${{k8s::endpoints("web").ready.len()}}`);
+        info(`api url: ${{k8s::service_url("api", 8080)}}`);
+        info(`started lines: ${{k8s::count_log_matches("app=web", "started from image", "5m")}}`);
+        "#
+    ));
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has(r#"waited for ["web", "api"]"#), "{logs:?}");
+    assert!(has("web endpoints: 2"), "{logs:?}");
+    assert!(
+        has("api url: http://127."),
+        "a ClusterIP on loopback: {logs:?}"
+    );
+    assert!(has("started lines: 2"), "{logs:?}");
+    let lb = c.ok(r#"info(k8s::service_url("web", 80));"#);
+    assert!(
+        lb[0].starts_with("http://127.11"),
+        "the LoadBalancer address: {lb:?}"
+    );
+
+    let e = c.fails(r#"k8s::require_tools(["sh", "no-such-tool-here"]);"#);
+    assert!(
+        e.contains("not installed (or not on PATH): no-such-tool-here"),
+        "{e}"
+    );
+    let e = c.fails(r#"k8s::service_url("api", 81);"#);
+    assert!(e.contains("has no port 81") && e.contains("8080"), "{e}");
+    let e = c.fails(r#"k8s::set_image("api", "shop/web:broken"); sleep("1s"); k8s::require_healthy(["web", "api", "nope"]);"#);
+    assert!(
+        e.contains("api: pod") && e.contains("CrashLoopBackOff"),
+        "{e}"
+    );
+    assert!(e.contains("nope: not found"), "{e}");
+}

@@ -4,6 +4,7 @@
 
 mod apply;
 mod change;
+mod checks;
 mod context;
 mod convert;
 mod inspect;
@@ -112,6 +113,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     change::register(&mut module, &k8s);
     apply::register(&mut module, &k8s);
     plan::register(&mut module, &k8s);
+    checks::register(&mut module, &k8s);
     rollout::register(&mut module, &k8s);
     engine.register_static_module("k8s", module.into());
 }

@@ -7,19 +7,13 @@ use crate::k8s::rollout::{self, Options};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, error_at};
 use crate::report::event::Level;
-use rhai::{Dynamic, Map, Module, NativeCallContext};
+use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
 
 fn wait(k: &K8s, ctx: &NativeCallContext, target: &str, opts: &Map) -> Result<Dynamic> {
-    let mut options = Options::default();
-    if let Some(t) = opt_str(opts, "timeout") {
-        options.timeout = crate::duration::parse(&t).map_err(|e| error_at(ctx, e))?;
-    }
-    if let Some(n) = opt_int(opts, "max_restarts") {
-        options.max_restarts = n;
-    }
+    let options = options(ctx, opts)?;
     let (kind, name) = workload(target);
     let cluster = k.cluster(ctx)?;
     let kind = k.kind(ctx, kind)?;
@@ -60,7 +54,70 @@ fn wait(k: &K8s, ctx: &NativeCallContext, target: &str, opts: &Map) -> Result<Dy
     })))
 }
 
+/// Several rollouts at once; the first failure ends the wait and is reported.
+fn wait_all(k: &K8s, ctx: &NativeCallContext, targets: &Array, opts: &Map) -> Result<Array> {
+    let options = options(ctx, opts)?;
+    let cluster = k.cluster(ctx)?;
+    let mut jobs = vec![];
+    for t in targets {
+        let text = t
+            .clone()
+            .into_string()
+            .map_err(|t| error_at(ctx, format!("workload names must be strings, got {t}")))?;
+        let (kind, name) = workload(&text);
+        jobs.push((k.kind(ctx, kind)?, name.to_string()));
+    }
+    let at = call_site(ctx);
+    let host = k.host.clone();
+    let started = Instant::now();
+    let waits = jobs.iter().map(|(kind, name)| {
+        let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
+        let (host, at) = (host.clone(), at.clone());
+        let report = move |p: &rollout::Progress, what: &str| {
+            host.log(
+                Level::Info,
+                format!(
+                    "{label}: {what} (updated {}/{}, ready {}, available {})",
+                    p.updated, p.desired, p.ready, p.available
+                ),
+                at.clone(),
+            )
+        };
+        rollout::wait(&cluster, kind, cluster.namespace(), name, &options, report)
+    });
+    let done = k.run(ctx, futures::future::try_join_all(waits))?;
+    Ok(jobs
+        .iter()
+        .zip(done)
+        .map(|((kind, name), p)| {
+            to_dynamic(&json!({
+                "name": name, "kind": kind.resource.kind, "desired": p.desired, "updated": p.updated,
+                "ready": p.ready, "available": p.available, "seconds": started.elapsed().as_secs_f64(),
+            }))
+        })
+        .collect())
+}
+
+fn options(ctx: &NativeCallContext, opts: &Map) -> Result<Options> {
+    let mut options = Options::default();
+    if let Some(t) = opt_str(opts, "timeout") {
+        options.timeout = crate::duration::parse(&t).map_err(|e| error_at(ctx, e))?;
+    }
+    if let Some(n) = opt_int(opts, "max_restarts") {
+        options.max_restarts = n;
+    }
+    Ok(options)
+}
+
 pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
+    doc(
+        "wait_all",
+        "Waits for several rollouts at once ([\"web\", \"statefulset/db\"]), with wait_rollout's options; fails on the first failure.",
+        &["workloads: array", "options: map", "array"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, targets: Array, opts: Map| wait_all(&k, &ctx, &targets, &opts));
+
     let k = k8s.clone();
     doc(
         "wait_rollout",
