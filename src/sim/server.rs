@@ -73,6 +73,7 @@ impl Sim {
             allocation: Default::default(),
             network: Network::new(config.scrape_targets.clone()),
             addresses,
+            requests: Default::default(),
         });
         let controllers =
             controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());

@@ -41,6 +41,8 @@ pub struct Api {
     pub logs: Logs,
     /// Held while a Service's cluster IP and node ports are chosen and stored.
     pub allocation: std::sync::Mutex<()>,
+    /// Requests served so far (for benchmarks and tests of client behaviour).
+    pub requests: std::sync::atomic::AtomicU64,
     /// This simulator's loopback address blocks.
     pub addresses: crate::sim::addresses::Addresses,
     /// Pod listeners and Service forwarders.
@@ -94,6 +96,8 @@ async fn handle(
         body,
     };
     tracing::trace!(method = %req.method, uri = %uri, "simulated API request");
+    api.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let result = match route(uri.path()) {
         Route::Object(target) => match faults::inject(&api.faults).await {
             Some(fault) => return fault,
