@@ -182,3 +182,22 @@ fn at_end(input: &str, line: Option<usize>, column: Option<usize>) -> bool {
     let last = lines.len().max(1);
     line >= last && column > lines.last().map_or(0, |l| l.chars().count())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::runtime::Runtime;
+    use crate::session::Session;
+
+    #[test]
+    fn every_k8s_function_completes() {
+        let runtime = Runtime::builder().build().unwrap();
+        let session = Session::new(&runtime).unwrap();
+        let found = session.completions("k8s::wait");
+        assert!(found.contains(&"k8s::wait_rollout".to_string()), "{found:?}");
+        assert!(found.contains(&"k8s::wait_all".to_string()), "{found:?}");
+        assert!(session.completions("k8").contains(&"k8s::".to_string()));
+        for name in ["apply", "manifests", "kustomize", "rollout_undo", "require_healthy", "service_url"] {
+            assert!(session.completions("k8s::").contains(&format!("k8s::{name}")), "{name}");
+        }
+    }
+}
