@@ -193,11 +193,26 @@ mod tests {
         let runtime = Runtime::builder().build().unwrap();
         let session = Session::new(&runtime).unwrap();
         let found = session.completions("k8s::wait");
-        assert!(found.contains(&"k8s::wait_rollout".to_string()), "{found:?}");
+        assert!(
+            found.contains(&"k8s::wait_rollout".to_string()),
+            "{found:?}"
+        );
         assert!(found.contains(&"k8s::wait_all".to_string()), "{found:?}");
         assert!(session.completions("k8").contains(&"k8s::".to_string()));
-        for name in ["apply", "manifests", "kustomize", "rollout_undo", "require_healthy", "service_url"] {
-            assert!(session.completions("k8s::").contains(&format!("k8s::{name}")), "{name}");
+        for name in [
+            "apply",
+            "manifests",
+            "kustomize",
+            "rollout_undo",
+            "require_healthy",
+            "service_url",
+        ] {
+            assert!(
+                session
+                    .completions("k8s::")
+                    .contains(&format!("k8s::{name}")),
+                "{name}"
+            );
         }
     }
 }

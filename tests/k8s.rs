@@ -491,3 +491,40 @@ fn pre_checks_services_and_logs() {
     );
     assert!(e.contains("nope: not found"), "{e}");
 }
+
+#[test]
+fn run_pod_returns_the_exit_code_and_log_and_always_cleans_up() {
+    let c = Cluster::start(
+        "[[image]]\nmatch = \"shop/migrate:ok\"\nexit_after = \"300ms\"\n[[image]]\nmatch = \"shop/migrate:bad\"\nexit_after = \"300ms\"\nexit_code = 3\n",
+    );
+    let logs = c.ok(r#"
+        let ok = k8s::run_pod("shop/migrate:ok", ["migrate", "--up"], #{ timeout: "30s" });
+        info(`ok: ${ok.phase} ${ok.exit_code}`);
+        info(`log has start: ${ok.logs.contains("started from image shop/migrate:ok")}`);
+        let bad = k8s::run_pod("shop/migrate:bad", ["migrate"]);
+        info(`bad: ${bad.phase} ${bad.exit_code}`);
+        "#);
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has("ok: Succeeded 0"), "{logs:?}");
+    assert!(has("log has start: true"), "{logs:?}");
+    assert!(has("bad: Failed 3"), "{logs:?}");
+
+    // An image that never finishes: the wait times out and the pod is deleted.
+    let e = c.fails(r#"k8s::run_pod("shop/server:1", ["serve"], #{ timeout: "1s" });"#);
+    assert!(
+        e.contains("did not finish within 1s") && e.contains("it was deleted"),
+        "{e}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = c.ok(r#"info(`${k8s::pods("app.kubernetes.io/managed-by=orion").len()}`);"#);
+        if left == ["0"] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "one-off pods left behind: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -10,6 +10,7 @@ pub mod manifests;
 pub mod objects;
 pub mod retry;
 pub mod rollout;
+pub mod run_pod;
 
 pub use connect::{Cluster, ContextInfo};
 pub use error::K8sError;

@@ -69,6 +69,13 @@ impl Host {
         })
     }
 
+    /// Runs a future to completion even after the operator cancelled: for
+    /// cleanup that must happen (deleting a one-off pod). Bound it with its
+    /// own timeout. Never call from async code.
+    pub fn finish<F: Future>(&self, fut: F) -> F::Output {
+        self.tokio.block_on(fut)
+    }
+
     /// Turns SIGINT (Ctrl-C) and SIGTERM (a CI job cancelled) into a
     /// cancellation request for this host. The handlers are in place when this
     /// returns (the line editor saves and restores whatever handler it finds).

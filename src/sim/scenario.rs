@@ -21,6 +21,8 @@
 //! never_ready = false
 //! crash_after = "5s"         # the container exits with code 1 after this long
 //! oom = false                # ... exits OOMKilled (137) instead
+//! exit_after = "2s"          # the command finishes after this long ...
+//! exit_code = 0              # ... with this code; restartPolicy decides what next
 //! pull_error = false         # ErrImagePull, then ImagePullBackOff
 //!
 //! # How a container answers HTTP on its port (all optional). Health endpoints
@@ -108,6 +110,11 @@ pub struct ImageBehaviour {
     pub never_ready: bool,
     #[serde(deserialize_with = "duration_opt")]
     pub crash_after: Option<Duration>,
+    /// The container's command finishes after this long, with `exit_code`
+    /// (a one-off pod's job is done; a Deployment's pod restarts).
+    #[serde(deserialize_with = "duration_opt")]
+    pub exit_after: Option<Duration>,
+    pub exit_code: i64,
     pub oom: bool,
     pub pull_error: bool,
     /// Fraction of ordinary requests answered `error_status`.

@@ -11,6 +11,7 @@ mod inspect;
 mod mutate;
 mod plan;
 mod rollout;
+mod run_pod;
 
 use crate::k8s::connect::connect;
 use crate::k8s::kinds::{Kind, Kinds};
@@ -114,6 +115,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     apply::register(&mut module, &k8s);
     plan::register(&mut module, &k8s);
     checks::register(&mut module, &k8s);
+    run_pod::register(&mut module, &k8s);
     rollout::register(&mut module, &k8s);
     engine.register_static_module("k8s", module.into());
 }

@@ -22,6 +22,16 @@ pub struct Mutation<'a> {
 }
 
 pub fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Value> {
+    perform(k8s, ctx, m, true)
+}
+
+/// As `mutate`, but carried out even after Ctrl-C: for cleanup (a one-off
+/// pod's deletion), which must not be skipped.
+pub fn mutate_finally(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Value> {
+    perform(k8s, ctx, m, false)
+}
+
+fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -> Result<Value> {
     let cluster = k8s.cluster(ctx)?;
     let dry_run = k8s.host.target.dry_run;
     let target = format!("{}/{}", m.kind.resource.kind.to_ascii_lowercase(), m.name);
@@ -31,8 +41,12 @@ pub fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Value> 
         format!("{prefix}{target}: {}", m.summary),
         call_site(ctx),
     );
-    k8s.run(
-        ctx,
-        objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run),
-    )
+    let write = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
+    if cancellable {
+        k8s.run(ctx, write)
+    } else {
+        k8s.host
+            .finish(write)
+            .map_err(|e| crate::primitives::error::error_at(ctx, e.message))
+    }
 }

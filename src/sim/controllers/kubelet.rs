@@ -6,7 +6,7 @@
 use crate::sim::controllers::events;
 use crate::sim::controllers::object::set_condition;
 use crate::sim::controllers::object::{name, namespace, resource, uid};
-use crate::sim::controllers::pod_status::{containers, terminated, with_states, ContainerState};
+use crate::sim::controllers::pod_status::{containers, exited, with_states, ContainerState};
 use crate::sim::controllers::terminate::terminating;
 use crate::sim::controllers::Timing;
 use crate::sim::logs::Logs;
@@ -30,6 +30,8 @@ struct Container {
     last: Option<Value>,
     pull_failed_at: Option<Instant>,
     unhealthy_reported: bool,
+    /// Exited for good (restartPolicy Never, or OnFailure after exit 0).
+    finished: Option<Value>,
 }
 
 /// What the kubelet remembers between passes, per pod uid.
@@ -273,6 +275,9 @@ fn step(
     next: &mut Option<Instant>,
     crash_requested: bool,
 ) -> ContainerState {
+    if let Some(state) = &c.finished {
+        return ContainerState::Terminated(state.clone());
+    }
     let image = spec["image"].as_str().unwrap_or_default();
     let cname = spec["name"].as_str().unwrap_or_default();
     let start_at = timing.start + b.and_then(|b| b.start_delay).unwrap_or_default();
@@ -360,20 +365,29 @@ fn step(
         }
     };
     let timed = b.and_then(|b| b.crash_after);
-    if let Some(after) = timed {
-        due(next, since + after);
+    let finishes = b.and_then(|b| b.exit_after);
+    for at in [timed, finishes].into_iter().flatten() {
+        due(next, since + at);
     }
     let by_time = timed.is_some_and(|after| since.elapsed() >= after);
-    if by_time || crash_requested {
-        let oom = b.is_some_and(|b| b.oom);
-        c.last = Some(terminated(oom, &since_text, now));
-        c.restarts += 1;
+    let by_exit = finishes.is_some_and(|after| since.elapsed() >= after);
+    if by_time || crash_requested || by_exit {
+        let crashed = by_time || crash_requested;
+        let oom = crashed && b.is_some_and(|b| b.oom);
+        let code = match (crashed, oom) {
+            (_, true) => 137,
+            (true, false) => 1,
+            (false, _) => b.map_or(0, |b| b.exit_code),
+        };
+        let state = exited(code, oom, &since_text, now);
         let why = if oom {
-            "killed: out of memory (OOMKilled), exit code 137"
+            "killed: out of memory (OOMKilled), exit code 137".to_string()
         } else if by_time {
-            "exiting with code 1 (the scenario's crash_after)"
+            "exiting with code 1 (the scenario's crash_after)".to_string()
+        } else if crash_requested {
+            "exiting with code 1 (the scenario's crash_after_requests)".to_string()
         } else {
-            "exiting with code 1 (the scenario's crash_after_requests)"
+            format!("finished with exit code {code} (the scenario's exit_after)")
         };
         logs.append(
             namespace(pod),
@@ -381,6 +395,19 @@ fn step(
             cname,
             format!("{now} orion-sim: container {cname} {why}"),
         );
+        // restartPolicy decides whether the kubelet starts it again.
+        let restart = match pod["spec"]["restartPolicy"].as_str() {
+            Some("Never") => false,
+            Some("OnFailure") => code != 0,
+            _ => true,
+        };
+        if !restart {
+            c.running_since = None;
+            c.finished = Some(state.clone());
+            return ContainerState::Terminated(state);
+        }
+        c.last = Some(state);
+        c.restarts += 1;
         logs.restart(namespace(pod), name(pod), cname);
         let wait = back_off(timing, c.restarts);
         c.backoff_until = Some(Instant::now() + wait);

@@ -7,7 +7,13 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContainerState {
     Waiting(&'static str, String),
-    Running { since: String, ready: bool },
+    Running {
+        since: String,
+        ready: bool,
+    },
+    /// Exited and not restarted (restartPolicy Never, or OnFailure after exit 0):
+    /// the `state.terminated` it shows.
+    Terminated(Value),
 }
 
 pub fn containers(pod: &Value) -> Vec<Value> {
@@ -40,6 +46,7 @@ pub fn with_states(
                     (json!({ "waiting": { "reason": reason, "message": message } }), false, false)
                 }
                 Some(ContainerState::Waiting(reason, _)) => (json!({ "waiting": { "reason": reason } }), false, false),
+                Some(ContainerState::Terminated(t)) => (json!({ "terminated": t }), false, false),
                 None => (json!({ "waiting": { "reason": "ContainerCreating" } }), false, false),
             };
             let mut s = json!({
@@ -62,7 +69,19 @@ pub fn with_states(
             .iter()
             .all(|s| matches!(s, ContainerState::Running { ready: true, .. }));
     let was_running = pod["status"]["phase"] == "Running";
-    next["status"]["phase"] = json!(if any_running || was_running {
+    let exits: Vec<i64> = states
+        .iter()
+        .filter_map(|s| match s {
+            ContainerState::Terminated(t) => Some(t["exitCode"].as_i64().unwrap_or(1)),
+            _ => None,
+        })
+        .collect();
+    let finished = !states.is_empty() && exits.len() == states.len();
+    next["status"]["phase"] = json!(if finished && exits.iter().all(|c| *c == 0) {
+        "Succeeded"
+    } else if finished {
+        "Failed"
+    } else if any_running || was_running {
         "Running"
     } else {
         "Pending"
@@ -79,6 +98,8 @@ pub fn with_states(
     set_condition(&mut next, "Initialized", "True", "", "", now);
     let (status, reason, message) = if all_ready {
         ("True", "", "")
+    } else if finished {
+        ("False", "PodCompleted", "")
     } else {
         (
             "False",
@@ -91,11 +112,16 @@ pub fn with_states(
     next
 }
 
-/// The `lastState.terminated` of a container that exited.
+/// The `lastState.terminated` of a container that crashed.
 pub fn terminated(oom: bool, started: &str, finished: &str) -> Value {
+    exited(if oom { 137 } else { 1 }, oom, started, finished)
+}
+
+/// The `terminated` state of a container that ended with `code`.
+pub fn exited(code: i64, oom: bool, started: &str, finished: &str) -> Value {
     json!({
-        "exitCode": if oom { 137 } else { 1 },
-        "reason": if oom { "OOMKilled" } else { "Error" },
+        "exitCode": code,
+        "reason": if oom { "OOMKilled" } else if code == 0 { "Completed" } else { "Error" },
         "startedAt": started,
         "finishedAt": finished,
         "containerID": "",

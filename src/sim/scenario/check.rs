@@ -15,6 +15,12 @@ impl ImageBehaviour {
                     .into(),
             );
         }
+        if !(0..=255).contains(&self.exit_code) {
+            return Err(format!(
+                "exit_code is {}; a process exits with 0 to 255, e.g. exit_code = 1",
+                self.exit_code
+            ));
+        }
         if let Some(upstream) = &self.upstream {
             host_port(upstream)?;
         }
