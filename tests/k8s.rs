@@ -528,3 +528,31 @@ fn run_pod_returns_the_exit_code_and_log_and_always_cleans_up() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn statefulsets_roll_out_and_go_back_through_controller_revisions() {
+    let c = Cluster::start("");
+    let logs = c.ok(r#"
+        fn db(image) {
+            #{ apiVersion: "apps/v1", kind: "StatefulSet", metadata: #{ name: "db" },
+               spec: #{ replicas: 2, serviceName: "db", selector: #{ matchLabels: #{ app: "db" } },
+                 template: #{ metadata: #{ labels: #{ app: "db" } },
+                   spec: #{ containers: [#{ name: "db", image: image }] } } } }
+        }
+        k8s::apply(db("shop/db:1"));
+        k8s::wait_rollout("statefulset/db", #{ timeout: "30s" });
+        k8s::set_image("statefulset/db", "shop/db:2");
+        let r = k8s::wait_rollout("statefulset/db", #{ timeout: "30s" });
+        info(`rolled: ${r.ready}/${r.desired}`);
+        info(`history: ${k8s::history("statefulset/db").map(|h| h.images[0])}`);
+        let back = k8s::rollout_undo("statefulset/db");
+        info(`undo to ${back.revision}`);
+        k8s::wait_rollout("statefulset/db", #{ timeout: "30s" });
+        info(`image now ${k8s::get("statefulset", "db").spec.template.spec.containers[0].image}`);
+        "#);
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has("rolled: 2/2"), "{logs:?}");
+    assert!(has(r#"history: ["shop/db:1", "shop/db:2"]"#), "{logs:?}");
+    assert!(has("undo to 1"), "{logs:?}");
+    assert!(has("image now shop/db:1"), "{logs:?}");
+}

@@ -82,16 +82,40 @@ fn set_image(
     Ok(to_dynamic(&out))
 }
 
-/// A Deployment's ReplicaSets with their revision numbers, oldest first.
-fn revisions(k: &K8s, ctx: &NativeCallContext, deployment: &Value) -> Result<Vec<(i64, Value)>> {
+/// A workload's revisions, oldest first: (number, pod template, change cause).
+/// A Deployment keeps them in its ReplicaSets; a StatefulSet or DaemonSet in
+/// ControllerRevisions.
+fn revisions(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    kind: &Kind,
+    workload: &Value,
+) -> Result<Vec<(i64, Value, Value)>> {
     let cluster = k.cluster(ctx)?;
-    let rs = k.kind(ctx, "replicasets.apps")?;
-    let uid = deployment["metadata"]["uid"].clone();
+    let deployment = kind.resource.kind == "Deployment";
+    if !deployment && !matches!(kind.resource.kind.as_str(), "StatefulSet" | "DaemonSet") {
+        return Err(error_at(
+            ctx,
+            format!(
+                "{} has no revisions; Deployments, StatefulSets and DaemonSets do",
+                kind.resource.kind
+            ),
+        ));
+    }
+    let holder = k.kind(
+        ctx,
+        if deployment {
+            "replicasets.apps"
+        } else {
+            "controllerrevisions.apps"
+        },
+    )?;
+    let uid = workload["metadata"]["uid"].clone();
     let all = k.run(
         ctx,
-        objects::list(&cluster, &rs, Some(cluster.namespace()), ""),
+        objects::list(&cluster, &holder, Some(cluster.namespace()), ""),
     )?;
-    let mut mine: Vec<(i64, Value)> = all
+    let mut mine: Vec<(i64, Value, Value)> = all
         .into_iter()
         .filter(|r| {
             r["metadata"]["ownerReferences"]
@@ -101,27 +125,28 @@ fn revisions(k: &K8s, ctx: &NativeCallContext, deployment: &Value) -> Result<Vec
                 .any(|o| o["uid"] == uid)
         })
         .filter_map(|r| {
-            let rev = r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
-                .as_str()?
-                .parse()
-                .ok()?;
-            Some((rev, r))
+            let cause = r["metadata"]["annotations"]["kubernetes.io/change-cause"].clone();
+            if deployment {
+                let rev = r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                    .as_str()?
+                    .parse()
+                    .ok()?;
+                Some((rev, template_without_hash(&r["spec"]["template"]), cause))
+            } else {
+                let mut template = r["data"]["spec"]["template"].clone();
+                if let Some(t) = template.as_object_mut() {
+                    t.remove("$patch");
+                }
+                Some((r["revision"].as_i64()?, template, cause))
+            }
         })
         .collect();
-    mine.sort_by_key(|(rev, _)| *rev);
+    mine.sort_by_key(|(rev, _, _)| *rev);
     Ok(mine)
 }
 
-fn require_deployment(ctx: &NativeCallContext, kind: &Kind, what: &str) -> Result<()> {
-    if kind.resource.kind == "Deployment" {
-        Ok(())
-    } else {
-        Err(error_at(ctx, format!("{what} works on Deployments; {} is not one\nhint: kubectl rollout undo handles StatefulSets and DaemonSets", kind.resource.kind)))
-    }
-}
-
-fn template_without_hash(rs: &Value) -> Value {
-    let mut t = rs["spec"]["template"].clone();
+fn template_without_hash(template: &Value) -> Value {
+    let mut t = template.clone();
     if let Some(labels) = t["metadata"]["labels"].as_object_mut() {
         labels.remove("pod-template-hash");
     }
@@ -130,18 +155,18 @@ fn template_without_hash(rs: &Value) -> Value {
 
 fn undo(k: &K8s, ctx: &NativeCallContext, target: &str, to: Option<i64>) -> Result<Dynamic> {
     let (kind, name, object) = existing(k, ctx, target)?;
-    require_deployment(ctx, &kind, "rollout_undo")?;
-    let revs = revisions(k, ctx, &object)?;
+    let revs = revisions(k, ctx, &kind, &object)?;
+    let newest = revs.last().map_or(0, |(r, _, _)| *r);
     let current: i64 = object["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
         .as_str()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(0);
+        .unwrap_or(newest);
     let chosen = match to {
-        Some(0) | None => revs.iter().rev().find(|(r, _)| *r < current),
-        Some(n) => revs.iter().find(|(r, _)| *r == n),
+        Some(0) | None => revs.iter().rev().find(|(r, _, _)| *r < current),
+        Some(n) => revs.iter().find(|(r, _, _)| *r == n),
     };
-    let Some((revision, rs)) = chosen else {
-        let known: Vec<String> = revs.iter().map(|(r, _)| r.to_string()).collect();
+    let Some((revision, template, _)) = chosen else {
+        let known: Vec<String> = revs.iter().map(|(r, _, _)| r.to_string()).collect();
         return Err(error_at(
             ctx,
             match to {
@@ -153,9 +178,8 @@ fn undo(k: &K8s, ctx: &NativeCallContext, target: &str, to: Option<i64>) -> Resu
             },
         ));
     };
-    let template = template_without_hash(rs);
     let ns = k.cluster(ctx)?.info.namespace.clone();
-    if template == object["spec"]["template"] {
+    if *template == object["spec"]["template"] {
         return Ok(to_dynamic(&json!({"revision": revision, "skipped": true})));
     }
     mutate(
@@ -305,41 +329,35 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "history",
-        "A Deployment's revisions, oldest first: [#{revision, images, change_cause, created}].",
+        "A Deployment's, StatefulSet's or DaemonSet's revisions, oldest first: [#{revision, images, change_cause}].",
         &["workload: &str", "array"],
     )
     .set_into_module(
         module,
         move |ctx: NativeCallContext, target: &str| -> Result<Array> {
             let (kind, _, object) = existing(&k, &ctx, target)?;
-            require_deployment(&ctx, &kind, "history")?;
-            Ok(revisions(&k, &ctx, &object)?
+            Ok(revisions(&k, &ctx, &kind, &object)?
                 .iter()
-                .map(|(rev, rs)| {
-                    let images: Vec<Value> = rs["spec"]["template"]["spec"]["containers"]
+                .map(|(rev, template, cause)| {
+                    let images: Vec<Value> = template["spec"]["containers"]
                         .as_array()
                         .into_iter()
                         .flatten()
                         .map(|c| c["image"].clone())
                         .collect();
-                    to_dynamic(&json!({
-                        "revision": rev,
-                        "images": images,
-                        "change_cause": rs["metadata"]["annotations"]["kubernetes.io/change-cause"],
-                        "created": rs["metadata"]["creationTimestamp"],
-                    }))
+                    to_dynamic(&json!({"revision": rev, "images": images, "change_cause": cause}))
                 })
                 .collect())
         },
     );
 
     let k = k8s.clone();
-    doc("rollout_undo", "Rolls a Deployment back to its previous revision (as kubectl rollout undo); returns #{revision, skipped}.", &["workload: &str", "map"])
+    doc("rollout_undo", "Rolls a Deployment, StatefulSet or DaemonSet back to its previous revision (as kubectl rollout undo); returns #{revision, skipped}.", &["workload: &str", "map"])
         .set_into_module(module, move |ctx: NativeCallContext, target: &str| undo(&k, &ctx, target, None));
     let k = k8s.clone();
     doc(
         "rollout_undo",
-        "Rolls a Deployment back to a revision: #{to_revision: 3}.",
+        "Rolls a workload back to a revision: #{to_revision: 3}.",
         &["workload: &str", "options: map", "map"],
     )
     .set_into_module(
