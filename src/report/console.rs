@@ -8,26 +8,84 @@ use crate::report::sink::{Sink, Verbosity};
 use crate::report::step::StepStatus;
 use crate::report::style::Style;
 use crate::report::summary;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 
 pub struct Console {
     style: Style,
     verbosity: Verbosity,
+    /// Whether progress may redraw one line in place (a terminal).
+    live: bool,
     out: Mutex<Box<dyn Write + Send>>,
+    /// Progress shown on the live line, by id.
+    progress: Mutex<BTreeMap<String, String>>,
 }
 
 impl Console {
     pub fn stderr(verbosity: Verbosity) -> Console {
+        use std::io::IsTerminal;
         Console::new(Style::for_stderr(), verbosity, Box::new(std::io::stderr()))
+            .live(std::io::stderr().is_terminal())
     }
 
     pub fn new(style: Style, verbosity: Verbosity, out: Box<dyn Write + Send>) -> Console {
         Console {
             style,
             verbosity,
+            live: false,
             out: Mutex::new(out),
+            progress: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Draw progress as one line redrawn in place (for a terminal).
+    pub fn live(mut self, on: bool) -> Console {
+        self.live = on;
+        self
+    }
+
+    /// A bar of `width` cells, `done` of `total` filled.
+    fn bar(done: u64, total: u64, width: usize) -> String {
+        let filled = if total == 0 {
+            width
+        } else {
+            (done.min(total) as usize * width) / total as usize
+        };
+        format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
+    }
+
+    fn progress(&self, id: &str, done: u64, total: u64, message: &str, finished: bool) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        if !self.live {
+            if !finished {
+                self.line(&format!(
+                    "{} {id}: {message} ({done}/{total})",
+                    self.style.accent("…    ")
+                ));
+            }
+            return;
+        }
+        {
+            let mut shown = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            if finished {
+                shown.remove(id);
+            } else {
+                shown.insert(
+                    id.to_string(),
+                    format!(
+                        "{id} {} {done}/{total} {message}",
+                        Console::bar(done, total, 20)
+                    ),
+                );
+            }
+        }
+        let text = self.live_text();
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = write!(out, "\r\x1b[2K{text}");
+        let _ = out.flush();
     }
 
     fn line(&self, text: &str) {
@@ -35,9 +93,27 @@ impl Console {
         self.raw(&format!("{stamp} {text}\n"));
     }
 
+    /// The live line's text: every progress in flight.
+    fn live_text(&self) -> String {
+        let shown = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        shown.values().cloned().collect::<Vec<_>>().join("  |  ")
+    }
+
     fn raw(&self, text: &str) {
+        let live = if self.live {
+            self.live_text()
+        } else {
+            String::new()
+        };
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        if !live.is_empty() {
+            // Clear the progress line, print, then draw it again below.
+            let _ = out.write_all(b"\r\x1b[2K");
+        }
         let _ = out.write_all(text.as_bytes());
+        if !live.is_empty() {
+            let _ = out.write_all(live.as_bytes());
+        }
         let _ = out.flush();
     }
 
@@ -125,6 +201,13 @@ impl Sink for Console {
                 }
             }
             Event::Log { level, message, at } => self.log(*level, message, at.as_deref()),
+            Event::Progress {
+                id,
+                done,
+                total,
+                message,
+                finished,
+            } => self.progress(id, *done, *total, message, *finished),
             Event::Error { diagnostic } => self.raw(&diagnostic.render(s)),
             Event::RunFinished {
                 exit_code,
@@ -145,5 +228,85 @@ impl Sink for Console {
                 self.line(&text);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A writer whose text the test reads back.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn progress(done: u64, finished: bool) -> Event {
+        Event::Progress {
+            id: "deployment/web".into(),
+            done,
+            total: 4,
+            message: "waiting".into(),
+            finished,
+        }
+    }
+
+    fn log(message: &str) -> Event {
+        Event::Log {
+            level: Level::Info,
+            message: message.into(),
+            at: None,
+        }
+    }
+
+    #[test]
+    fn on_a_terminal_progress_is_one_line_redrawn_in_place() {
+        let buf = Buffer::default();
+        let c = Console::new(Style::plain(), Verbosity::Normal, Box::new(buf.clone())).live(true);
+        c.emit(&progress(1, false));
+        c.emit(&progress(2, false));
+        c.emit(&log("note"));
+        c.emit(&progress(4, true));
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.starts_with("\r\x1b[2Kdeployment/web [#####---------------] 1/4 waiting"),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("\r\x1b[2Kdeployment/web [##########----------] 2/4 waiting"),
+            "{text:?}"
+        );
+        // A log line clears the live line, prints, and draws it again.
+        assert!(
+            text.contains("info  note\ndeployment/web [##########"),
+            "{text:?}"
+        );
+        assert!(
+            text.ends_with("\r\x1b[2K"),
+            "finished: the line is cleared: {text:?}"
+        );
+    }
+
+    #[test]
+    fn elsewhere_progress_is_a_line_per_change() {
+        let buf = Buffer::default();
+        let c = Console::new(Style::plain(), Verbosity::Normal, Box::new(buf.clone()));
+        c.emit(&progress(1, false));
+        c.emit(&progress(4, true));
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text:?}");
+        assert!(
+            text.contains("deployment/web: waiting (1/4)") && !text.contains('\r'),
+            "{text:?}"
+        );
     }
 }

@@ -58,6 +58,18 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         at: Option<String>,
     },
+    /// How far a long wait has got (a rollout: updated of desired). On a
+    /// terminal it is one live line; elsewhere a line when it changes.
+    Progress {
+        /// What is progressing, e.g. "deployment/web".
+        id: String,
+        done: u64,
+        total: u64,
+        /// What it is waiting for now.
+        message: String,
+        /// The wait is over (the live line goes away).
+        finished: bool,
+    },
     Error {
         #[serde(flatten)]
         diagnostic: Diagnostic,

@@ -6,35 +6,48 @@ use super::{workload, K8s, Result};
 use crate::k8s::rollout::{self, Options};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, error_at};
-use crate::report::event::Level;
+use crate::report::event::{Event, Level};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Reports a rollout's progress: updated of desired, and what it waits for.
+fn progress(
+    host: &crate::primitives::host::Host,
+    label: &str,
+    p: &rollout::Progress,
+    what: &str,
+    finished: bool,
+) {
+    host.emit(Event::Progress {
+        id: label.to_string(),
+        done: p.updated.max(0) as u64,
+        total: p.desired.max(0) as u64,
+        message: if finished {
+            String::new()
+        } else {
+            format!("{what} (ready {}, available {})", p.ready, p.available)
+        },
+        finished,
+    });
+}
 
 fn wait(k: &K8s, ctx: &NativeCallContext, target: &str, opts: &Map) -> Result<Dynamic> {
     let options = options(ctx, opts)?;
     let (kind, name) = workload(target);
     let cluster = k.cluster(ctx)?;
     let kind = k.kind(ctx, kind)?;
-    let at = call_site(ctx);
     let started = Instant::now();
     let host = k.host.clone();
     let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
-    let report = |p: &rollout::Progress, what: &str| {
-        host.log(
-            Level::Info,
-            format!(
-                "{label}: {what} (updated {}/{}, ready {}, available {})",
-                p.updated, p.desired, p.ready, p.available
-            ),
-            at.clone(),
-        );
-    };
-    let p = k.run(
+    let report = |p: &rollout::Progress, what: &str| progress(&host, &label, p, what, false);
+    let outcome = k.run(
         ctx,
         rollout::wait(&cluster, &kind, cluster.namespace(), name, &options, report),
-    )?;
+    );
+    progress(&k.host, &label, &Default::default(), "", true);
+    let p = outcome?;
     k.host.log(
         Level::Info,
         format!(
@@ -67,25 +80,21 @@ fn wait_all(k: &K8s, ctx: &NativeCallContext, targets: &Array, opts: &Map) -> Re
         let (kind, name) = workload(&text);
         jobs.push((k.kind(ctx, kind)?, name.to_string()));
     }
-    let at = call_site(ctx);
     let host = k.host.clone();
     let started = Instant::now();
     let waits = jobs.iter().map(|(kind, name)| {
         let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
-        let (host, at) = (host.clone(), at.clone());
-        let report = move |p: &rollout::Progress, what: &str| {
-            host.log(
-                Level::Info,
-                format!(
-                    "{label}: {what} (updated {}/{}, ready {}, available {})",
-                    p.updated, p.desired, p.ready, p.available
-                ),
-                at.clone(),
-            )
-        };
+        let host = host.clone();
+        let report =
+            move |p: &rollout::Progress, what: &str| progress(&host, &label, p, what, false);
         rollout::wait(&cluster, kind, cluster.namespace(), name, &options, report)
     });
-    let done = k.run(ctx, futures::future::try_join_all(waits))?;
+    let outcome = k.run(ctx, futures::future::try_join_all(waits));
+    for (kind, name) in &jobs {
+        let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
+        progress(&k.host, &label, &Default::default(), "", true);
+    }
+    let done = outcome?;
     Ok(jobs
         .iter()
         .zip(done)
