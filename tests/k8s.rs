@@ -556,3 +556,56 @@ fn statefulsets_roll_out_and_go_back_through_controller_revisions() {
     assert!(has("undo to 1"), "{logs:?}");
     assert!(has("image now shop/db:1"), "{logs:?}");
 }
+
+#[test]
+fn restart_patch_delete_events_logs_and_daemonsets() {
+    let c = Cluster::start("");
+    let logs = c.ok(&format!(
+        r#"{WEB}
+        deploy("web", "shop/web:1", 1);
+        k8s::wait_rollout("web");
+        let before = k8s::pods("app=web")[0].name;
+        k8s::restart("web");
+        k8s::wait_rollout("web");
+        let after = k8s::pods("app=web").filter(|p| !p.terminating)[0].name;
+        info(`restarted: ${{before != after}}`);
+        k8s::patch("deployment", "web", #{{ metadata: #{{ labels: #{{ tier: "front" }} }} }});
+        info(`label: ${{k8s::get("deployment", "web").metadata.labels.tier}}`);
+        info(`reasons: ${{k8s::events("pod", after).map(|e| e.reason)}}`);
+        info(`log: ${{k8s::logs(after, #{{ tail: 1 }})}}`);
+        k8s::apply(#{{ apiVersion: "apps/v1", kind: "DaemonSet", metadata: #{{ name: "agent" }},
+            spec: #{{ selector: #{{ matchLabels: #{{ app: "agent" }} }},
+              template: #{{ metadata: #{{ labels: #{{ app: "agent" }} }}, spec: #{{ containers: [#{{ name: "a", image: "shop/agent:1" }}] }} }} }} }});
+        let ds = k8s::wait_rollout("daemonset/agent", #{{ timeout: "30s" }});
+        info(`agents: ${{ds.available}}/${{ds.desired}}`);
+        info(`deleted: ${{k8s::delete("deployment", "web") != ()}} again: ${{k8s::delete("deployment", "web") == ()}}`);
+        "#
+    ));
+    let has = |s: &str| logs.iter().any(|l| l.contains(s));
+    assert!(has("restarted: true"), "{logs:?}");
+    assert!(has("label: front"), "{logs:?}");
+    assert!(
+        has(r#"reasons: ["Scheduled", "Pulled", "Created", "Started"]"#),
+        "{logs:?}"
+    );
+    assert!(
+        has("log: ") && has("started from image shop/web:1"),
+        "{logs:?}"
+    );
+    assert!(has("agents: 3/3"), "{logs:?}");
+    assert!(has("deleted: true again: true"), "{logs:?}");
+}
+
+#[test]
+fn a_progress_deadline_fails_the_rollout() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:stuck\"\nnever_ready = true\n");
+    c.ok(&format!(
+        "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
+    ));
+    let e = c.fails(
+        r#"k8s::patch("deployment", "web", #{ spec: #{ progressDeadlineSeconds: 1 } });
+           k8s::set_image("web", "shop/web:stuck");
+           k8s::wait_rollout("web", #{ timeout: "1m" });"#,
+    );
+    assert!(e.contains("progress deadline exceeded"), "{e}");
+}

@@ -118,7 +118,17 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
                         && e["involvedObject"]["kind"] == of.resource.kind.as_str()
                 })
                 .collect();
-            mine.sort_by_key(|e| e["lastTimestamp"].as_str().unwrap_or_default().to_string());
+            // Seconds tie often; the resource version orders events written in the same one.
+            mine.sort_by_key(|e| {
+                let rv: u64 = e["metadata"]["resourceVersion"]
+                    .as_str()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                (
+                    e["lastTimestamp"].as_str().unwrap_or_default().to_string(),
+                    rv,
+                )
+            });
             Ok(mine
                 .iter()
                 .map(|e| {
