@@ -354,6 +354,7 @@ fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
         let again = k8s::apply(plan);
         info(`again: ${{again.map(|r| r.result)}}`);
         info(`deployments: ${{plan.filter("deployment").len()}}`);
+        info(`sources: ${{plan.objects().map(|o| o.kind + "@" + o.source.contains("kustomize"))}}`);
         "#,
         dir = staging.display()
     ));
@@ -370,6 +371,10 @@ fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
         "{logs:?}"
     );
     assert!(has("deployments: 1"), "{logs:?}");
+    assert!(
+        has(r#"sources: ["Namespace@true", "Secret@true", "Service@true", "Deployment@true"]"#),
+        "kustomize's order: {logs:?}"
+    );
 }
 
 #[test]
@@ -549,12 +554,16 @@ fn statefulsets_roll_out_and_go_back_through_controller_revisions() {
         info(`undo to ${back.revision}`);
         k8s::wait_rollout("statefulset/db", #{ timeout: "30s" });
         info(`image now ${k8s::get("statefulset", "db").spec.template.spec.containers[0].image}`);
+        k8s::rollout_undo("statefulset/db", #{ to_revision: 2 });
+        k8s::wait_rollout("statefulset/db", #{ timeout: "30s" });
+        info(`to revision 2: ${k8s::get("statefulset", "db").spec.template.spec.containers[0].image}`);
         "#);
     let has = |s: &str| logs.iter().any(|l| l.contains(s));
     assert!(has("rolled: 2/2"), "{logs:?}");
     assert!(has(r#"history: ["shop/db:1", "shop/db:2"]"#), "{logs:?}");
     assert!(has("undo to 1"), "{logs:?}");
     assert!(has("image now shop/db:1"), "{logs:?}");
+    assert!(has("to revision 2: shop/db:2"), "{logs:?}");
 }
 
 #[test]
