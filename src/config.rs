@@ -2,7 +2,9 @@
 //! `--config`. Every key has a documented default; unknown keys are errors.
 
 use crate::engine::limits::Limits;
+use crate::guard::Environment;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "orion.toml";
@@ -12,6 +14,8 @@ pub const FILE_NAME: &str = "orion.toml";
 pub struct Config {
     /// Sandbox limits for playbooks (see `Limits` for each default).
     pub limits: Limits,
+    /// `[environments.NAME]`, chosen with `--env NAME` (see `Environment`).
+    pub environments: BTreeMap<String, Environment>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,21 @@ impl Config {
         toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: shown,
             message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// The environment `name` picks (the defaults when no name is given).
+    pub fn environment(&self, name: Option<&str>) -> Result<Environment, String> {
+        let Some(name) = name else {
+            return Ok(Environment::default());
+        };
+        self.environments.get(name).cloned().ok_or_else(|| {
+            if self.environments.is_empty() {
+                format!("unknown environment \"{name}\": orion.toml defines none\nhint: add [environments.{name}] to orion.toml")
+            } else {
+                let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
+                format!("unknown environment \"{name}\"\nhint: orion.toml defines: {}", known.join(", "))
+            }
         })
     }
 
@@ -84,6 +103,29 @@ mod tests {
             c.limits.max_call_levels,
             Config::default().limits.max_call_levels
         );
+    }
+
+    #[test]
+    fn the_readme_example_is_a_valid_config_of_defaults() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## orion.toml").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").unwrap()];
+        let c: Config = toml::from_str(block).unwrap();
+        assert_eq!(
+            c.limits,
+            Config::default().limits,
+            "the README shows the defaults"
+        );
+        let prod = c.environment(Some("production")).unwrap();
+        assert_eq!(prod.context.as_deref(), Some("prod-*"));
+        let defaults = crate::guard::Environment::default();
+        assert_eq!(prod.protected_namespaces, defaults.protected_namespaces);
+        assert_eq!(prod.min_nodes, defaults.min_nodes);
+        assert!(c
+            .environment(Some("staging"))
+            .unwrap_err()
+            .contains("defines: production"));
     }
 
     #[test]

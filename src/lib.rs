@@ -13,6 +13,7 @@ pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod exit_code;
+pub mod guard;
 pub mod k8s;
 pub mod outcome;
 pub mod primitives;

@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod docs;
 mod errors;
+mod guard;
 mod json;
 mod k8s;
 mod kubectl_cluster;

@@ -5,6 +5,7 @@ use crate::support::Test;
 #[test]
 fn set_values_and_target_reach_the_script() {
     Test::new()
+        .file("orion.toml", "[environments.staging]\n")
         .playbook(
             "fn where_to() { `${target::environment()}/${target::context()}/${target::namespace()}` }\ninfo(`${args.image} ${args.replicas} -> ${where_to()} dry=${target::dry_run()}`);\n",
         )
@@ -20,6 +21,22 @@ info  web:1.4 3 -> staging/kind-staging/shop dry=true
 run succeeded in <t> (exit 0)
 ",
         );
+}
+
+#[test]
+fn an_unknown_environment_exits_1_naming_the_known_ones() {
+    let out = Test::new()
+        .file(
+            "orion.toml",
+            "[environments.staging]\n[environments.production]\n",
+        )
+        .playbook("info(1);\n")
+        .args(["play", "playbook.rhai", "--env", "prod"])
+        .run()
+        .status(1);
+    let err = out.stderr;
+    assert!(err.contains("unknown environment \"prod\""), "{err}");
+    assert!(err.contains("production, staging"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! What every primitive gets from the engine: the target, the event sink, the
 //! sync→async bridge with cancellation, and the record of steps.
 
+use crate::guard::Gate;
 use crate::primitives::cancel::Cancel;
 use crate::primitives::target::Target;
 use crate::report::event::{Event, Level};
@@ -21,6 +22,8 @@ pub struct Host {
     tokio: tokio::runtime::Runtime,
     steps: Mutex<Vec<StepRecord>>,
     depth: AtomicUsize,
+    /// The guard every change passes, set for each run from orion.toml.
+    gate: Mutex<Arc<Gate>>,
 }
 
 impl Host {
@@ -37,7 +40,17 @@ impl Host {
             tokio,
             steps: Mutex::new(Vec::new()),
             depth: AtomicUsize::new(0),
+            gate: Mutex::new(Arc::new(Gate::default())),
         })
+    }
+
+    /// The gate of the current run.
+    pub fn gate(&self) -> Arc<Gate> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_gate(&self, gate: Gate) {
+        *self.gate.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(gate);
     }
 
     pub fn emit(&self, event: Event) {

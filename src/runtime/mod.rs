@@ -7,6 +7,7 @@ use crate::engine::diagnose::Diagnoser;
 use crate::engine::limits::Limits;
 use crate::engine::sources::Sources;
 use crate::exit_code::ExitCode;
+use crate::guard::Gate;
 use crate::outcome::Outcome;
 use crate::primitives::host::Host;
 use crate::report::diagnostic::{Diagnostic, Kind};
@@ -124,7 +125,21 @@ impl Runtime {
         self.finish(started, result)
     }
 
+    /// Arms the gate with the environment `--env` names, from orion.toml.
+    fn select_environment(&self, dir: &Path) -> Result<(), Diagnostic> {
+        let config = Config::for_dir(self.config_file.as_deref(), dir)
+            .map_err(|e| Diagnostic::new(Kind::Config, e.to_string()))?;
+        let name = self.host.target.environment.clone();
+        let environment = config
+            .environment(name.as_deref())
+            .map_err(|e| Diagnostic::new(Kind::Config, e))?;
+        self.host.set_gate(Gate::new(name, environment));
+        Ok(())
+    }
+
     fn execute(&self, name: &str, text: &str, dir: &Path) -> Result<(), (Diagnostic, ExitCode)> {
+        self.select_environment(dir)
+            .map_err(|d| (d, ExitCode::PreFlight))?;
         let (engine, limits) = self.engine_for(dir).map_err(|d| (d, ExitCode::PreFlight))?;
         let diagnoser = Diagnoser {
             engine: &engine,

@@ -50,13 +50,15 @@ impl K8s {
             return Ok(c.clone());
         }
         let t = &self.host.target;
+        // The environment's exact context and namespace stand in for missing flags.
+        let gate = self.host.gate();
+        let context = t.context.as_deref().or(gate.environment.exact_context());
+        let namespace = t
+            .namespace
+            .as_deref()
+            .or(gate.environment.namespace.as_deref());
         let connected = self.run(ctx, async {
-            connect(
-                t.kubeconfig.as_deref(),
-                t.context.as_deref(),
-                t.namespace.as_deref(),
-            )
-            .await
+            connect(t.kubeconfig.as_deref(), context, namespace).await
         })?;
         let c = Arc::new(connected);
         *slot = Some(c.clone());

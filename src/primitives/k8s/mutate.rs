@@ -41,6 +41,10 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
         format!("{prefix}{target}: {}", m.summary),
         call_site(ctx),
     );
+    if cancellable {
+        let gate = k8s.host.gate();
+        k8s.run(ctx, async { gate.check(&cluster, m.namespace).await })?;
+    }
     let write = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
     if cancellable {
         k8s.run(ctx, write)

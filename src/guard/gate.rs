@@ -1,0 +1,122 @@
+//! The one gate every change passes. Before the run's first change it checks
+//! that the live cluster is the environment's (context, node count); before
+//! each change, that the namespace is not protected and, when the environment
+//! asks, already exists. A refusal names the rule and how to satisfy it.
+
+use crate::guard::Environment;
+use crate::k8s::error::K8sError;
+use crate::k8s::Cluster;
+use crate::sim::scenario::glob;
+use k8s_openapi::api::core::v1::{Namespace, Node};
+use kube::api::{Api, ListParams};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub struct Gate {
+    /// The environment's name (`--env`), if one was chosen.
+    pub name: Option<String>,
+    pub environment: Environment,
+    /// Checks already passed this run: "cluster", "ns:NAME".
+    passed: Mutex<HashSet<String>>,
+}
+
+impl Gate {
+    pub fn new(name: Option<String>, environment: Environment) -> Gate {
+        Gate {
+            name,
+            environment,
+            passed: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn env_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("(none)")
+    }
+
+    fn passed(&self, key: &str) -> bool {
+        self.passed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
+    }
+
+    fn pass(&self, key: String) {
+        self.passed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key);
+    }
+
+    /// May the run change an object in `namespace` ("" for cluster-wide ones)?
+    pub async fn check(&self, cluster: &Cluster, namespace: &str) -> Result<(), K8sError> {
+        let env = &self.environment;
+        if !namespace.is_empty() && env.protected_namespaces.iter().any(|p| p == namespace) {
+            return Err(K8sError::new(format!(
+                "refusing to change namespace {namespace}: it is protected in environment {}\nhint: protected_namespaces in orion.toml lists it",
+                self.env_name()
+            )));
+        }
+        if !self.passed("cluster") {
+            if let Some(want) = &env.context {
+                if !glob(want, &cluster.info.name) {
+                    return Err(K8sError::new(format!(
+                        "refusing to change anything: the run targets context \"{}\", but environment {} is context \"{want}\"\nhint: pass --context with the right cluster, or --env for this one",
+                        cluster.info.name,
+                        self.env_name()
+                    )));
+                }
+            }
+            if env.min_nodes > 0 {
+                let nodes: Api<Node> = Api::all(cluster.client.clone());
+                let list = nodes
+                    .list(&ListParams::default())
+                    .await
+                    .map_err(|e| K8sError::from_kube("counting nodes", e))?;
+                let ready = list
+                    .items
+                    .iter()
+                    .filter(|n| {
+                        let schedulable = !n
+                            .spec
+                            .as_ref()
+                            .and_then(|s| s.unschedulable)
+                            .unwrap_or(false);
+                        let ready = n
+                            .status
+                            .as_ref()
+                            .and_then(|s| s.conditions.as_ref())
+                            .is_some_and(|cs| {
+                                cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+                            });
+                        schedulable && ready
+                    })
+                    .count();
+                if (ready as u32) < env.min_nodes {
+                    return Err(K8sError::new(format!(
+                        "refusing to change anything: {ready} nodes are ready and schedulable, environment {} needs {}\nhint: min_nodes in orion.toml",
+                        self.env_name(),
+                        env.min_nodes
+                    )));
+                }
+            }
+            self.pass("cluster".into());
+        }
+        let key = format!("ns:{namespace}");
+        if env.require_existing_namespace && !namespace.is_empty() && !self.passed(&key) {
+            let namespaces: Api<Namespace> = Api::all(cluster.client.clone());
+            let found = namespaces
+                .get_opt(namespace)
+                .await
+                .map_err(|e| K8sError::from_kube(&format!("reading namespace {namespace}"), e))?;
+            if found.is_none() {
+                return Err(K8sError::new(format!(
+                    "refusing to change namespace {namespace}: it does not exist, and environment {} requires it to\nhint: create it first, or set require_existing_namespace = false",
+                    self.env_name()
+                )));
+            }
+            self.pass(key);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! The host's safety guards, which no playbook can skip: every change the
+//! primitives make passes `Gate::check` first.
+
+pub mod environment;
+pub mod gate;
+
+pub use environment::Environment;
+pub use gate::Gate;

@@ -1,0 +1,102 @@
+//! The guards every change passes, from orion.toml's environments.
+
+use crate::k8s::Cluster;
+
+const CONFIG: &str = r#"
+[environments.sim]
+context = "orion-sim"
+namespace = "shop"
+
+[environments.production]
+context = "prod-*"
+
+[environments.big]
+min_nodes = 5
+
+[environments.strict]
+require_existing_namespace = true
+namespace = "missing"
+
+[environments.open]
+protected_namespaces = []
+"#;
+
+fn with_env(c: &Cluster, env: &str, script: &str) -> Result<Vec<String>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let env = env.to_string();
+    let (outcome, logs) = c.play_with(script, move |b| b.config_file(&config).environment(env));
+    match outcome.error {
+        None => Ok(logs),
+        Some(e) => Err(format!(
+            "{} [{}]\n{}",
+            e.message,
+            outcome.exit_code.code(),
+            e.hint.unwrap_or_default()
+        )),
+    }
+}
+
+const CHANGE: &str = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "c" }, data: #{ a: "1" } });"#;
+
+#[test]
+fn an_environment_picks_the_namespace_and_lets_changes_through() {
+    let c = Cluster::start("");
+    let logs = with_env(
+        &c,
+        "sim",
+        &format!(r#"k8s::ensure_namespace("shop"); {CHANGE} info(k8s::context().namespace);"#),
+    )
+    .unwrap();
+    assert!(logs.contains(&"shop".to_string()), "{logs:?}");
+}
+
+#[test]
+fn unknown_environments_are_named_with_the_known_ones() {
+    let c = Cluster::start("");
+    let e = with_env(&c, "staging", "info(1);").unwrap_err();
+    assert!(
+        e.contains("unknown environment \"staging\" [1]"),
+        "exit 1: {e}"
+    );
+    assert!(e.contains("big, open, production, sim, strict"), "{e}");
+}
+
+#[test]
+fn the_wrong_cluster_is_refused_before_any_change_but_reads_work() {
+    let c = Cluster::start("");
+    let logs = with_env(&c, "production", "info(k8s::nodes().len());").unwrap();
+    assert_eq!(logs, ["3"]);
+    let e = with_env(&c, "production", CHANGE).unwrap_err();
+    assert!(e.contains("the run targets context \"orion-sim\", but environment production is context \"prod-*\""), "{e}");
+    let after = with_env(
+        &c,
+        "open",
+        r#"info(`${k8s::get("configmap", "c") == ()}`);"#,
+    )
+    .unwrap();
+    assert_eq!(after, ["true"], "nothing was changed");
+}
+
+#[test]
+fn protected_namespaces_node_counts_and_missing_namespaces_are_refused() {
+    let c = Cluster::start("");
+    let in_kube_system = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "c", namespace: "kube-system" } });"#;
+    let e = with_env(&c, "sim", in_kube_system).unwrap_err();
+    assert!(
+        e.contains("refusing to change namespace kube-system: it is protected"),
+        "{e}"
+    );
+    with_env(&c, "open", in_kube_system).expect("an environment may unprotect it");
+    let e = with_env(&c, "big", CHANGE).unwrap_err();
+    assert!(
+        e.contains("3 nodes are ready and schedulable, environment big needs 5"),
+        "{e}"
+    );
+    let e = with_env(&c, "strict", CHANGE).unwrap_err();
+    assert!(
+        e.contains("refusing to change namespace missing: it does not exist"),
+        "{e}"
+    );
+}
