@@ -70,6 +70,18 @@ fn the_wrong_cluster_is_refused_before_any_change_but_reads_work() {
     assert_eq!(logs, ["3"]);
     let e = with_env(&c, "production", CHANGE).unwrap_err();
     assert!(e.contains("the run targets context \"orion-sim\", but environment production is context \"prod-*\""), "{e}");
+    assert!(e.contains("[1]"), "a refusal exits 1: {e}");
+    // A script cannot catch a refusal and carry on.
+    let e = with_env(
+        &c,
+        "production",
+        &format!("try {{ {CHANGE} }} catch {{ info(\"caught\"); }} info(\"went on\");"),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("refusing to change anything") && e.contains("[1]"),
+        "{e}"
+    );
     let after = with_env(
         &c,
         "open",
@@ -99,4 +111,53 @@ fn protected_namespaces_node_counts_and_missing_namespaces_are_refused() {
         e.contains("refusing to change namespace missing: it does not exist"),
         "{e}"
     );
+}
+
+#[test]
+fn dry_run_shows_what_would_change_and_leaves_every_object_as_it_was() {
+    let c = Cluster::start("");
+    c.ok(r#"
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "fast" } });
+        k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: "web" },
+            spec: #{ replicas: 2, selector: #{ matchLabels: #{ app: "web" } },
+              template: #{ metadata: #{ labels: #{ app: "web" } }, spec: #{ containers: [#{ name: "web", image: "shop/web:1" }] } } } });
+        k8s::wait_rollout("web");
+    "#);
+    let snapshot = r#"
+        for kind in ["deployments", "replicasets", "configmaps", "services", "namespaces", "secrets"] {
+            print(`${kind}: ${k8s::list(kind, "")}`);
+        }
+    "#;
+    let before = c.ok(snapshot);
+    let (outcome, logs) = c.play_with(
+        r#"
+        k8s::set_image("web", "shop/web:2");
+        k8s::scale("web", 5);
+        k8s::restart("web");
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "safe" } });
+        k8s::apply(#{ apiVersion: "v1", kind: "Secret", metadata: #{ name: "db" }, stringData: #{ password: "hunter2" } });
+        k8s::ensure_namespace("shop");
+        k8s::delete("configmap", "settings");
+        "#,
+        |b| b.dry_run(true),
+    );
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    let text = logs.join("\n");
+    assert!(
+        text.contains("~ spec.template.spec.containers[0].image: \"shop/web:1\" → \"shop/web:2\""),
+        "{text}"
+    );
+    assert!(text.contains("~ spec.replicas: 2 → 5"), "{text}");
+    assert!(text.contains("~ data.mode: \"fast\" → \"safe\""), "{text}");
+    assert!(
+        text.contains("(dry run) configmap/settings:\n  would be deleted"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("aHVudGVyMg"),
+        "no secret value shows: {text}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let after = c.ok(snapshot);
+    assert_eq!(before, after, "a dry run changes nothing");
 }

@@ -173,6 +173,9 @@ fn is_identifier(name: &str) -> bool {
 
 fn kind_of(err: &EvalAltResult) -> Kind {
     match err {
+        e @ EvalAltResult::ErrorTerminated(..) if crate::primitives::error::is_refusal(e) => {
+            Kind::Guard
+        }
         EvalAltResult::ErrorTerminated(..) => Kind::Cancelled,
         EvalAltResult::ErrorTooManyOperations(_)
         | EvalAltResult::ErrorStackOverflow(_)

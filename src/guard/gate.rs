@@ -12,6 +12,21 @@ use kube::api::{Api, ListParams};
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+/// Why a change may not go ahead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// A guard said no: the run stops, exit 1, and a script cannot catch it.
+    Refused(String),
+    /// The check itself could not be made (the API failed).
+    Failed(K8sError),
+}
+
+impl From<K8sError> for Refusal {
+    fn from(e: K8sError) -> Refusal {
+        Refusal::Failed(e)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Gate {
     /// The environment's name (`--env`), if one was chosen.
@@ -49,10 +64,10 @@ impl Gate {
     }
 
     /// May the run change an object in `namespace` ("" for cluster-wide ones)?
-    pub async fn check(&self, cluster: &Cluster, namespace: &str) -> Result<(), K8sError> {
+    pub async fn check(&self, cluster: &Cluster, namespace: &str) -> Result<(), Refusal> {
         let env = &self.environment;
         if !namespace.is_empty() && env.protected_namespaces.iter().any(|p| p == namespace) {
-            return Err(K8sError::new(format!(
+            return Err(Refusal::Refused(format!(
                 "refusing to change namespace {namespace}: it is protected in environment {}\nhint: protected_namespaces in orion.toml lists it",
                 self.env_name()
             )));
@@ -60,7 +75,7 @@ impl Gate {
         if !self.passed("cluster") {
             if let Some(want) = &env.context {
                 if !glob(want, &cluster.info.name) {
-                    return Err(K8sError::new(format!(
+                    return Err(Refusal::Refused(format!(
                         "refusing to change anything: the run targets context \"{}\", but environment {} is context \"{want}\"\nhint: pass --context with the right cluster, or --env for this one",
                         cluster.info.name,
                         self.env_name()
@@ -93,7 +108,7 @@ impl Gate {
                     })
                     .count();
                 if (ready as u32) < env.min_nodes {
-                    return Err(K8sError::new(format!(
+                    return Err(Refusal::Refused(format!(
                         "refusing to change anything: {ready} nodes are ready and schedulable, environment {} needs {}\nhint: min_nodes in orion.toml",
                         self.env_name(),
                         env.min_nodes
@@ -110,7 +125,7 @@ impl Gate {
                 .await
                 .map_err(|e| K8sError::from_kube(&format!("reading namespace {namespace}"), e))?;
             if found.is_none() {
-                return Err(K8sError::new(format!(
+                return Err(Refusal::Refused(format!(
                     "refusing to change namespace {namespace}: it does not exist, and environment {} requires it to\nhint: create it first, or set require_existing_namespace = false",
                     self.env_name()
                 )));

@@ -5,4 +5,4 @@ pub mod environment;
 pub mod gate;
 
 pub use environment::Environment;
-pub use gate::Gate;
+pub use gate::{Gate, Refusal};

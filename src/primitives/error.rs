@@ -20,6 +20,20 @@ pub fn cancelled(pos: Position) -> Box<EvalAltResult> {
 
 pub const CANCELLED: &str = "cancelled by the operator (Ctrl-C)";
 
+/// Marks a guard's refusal among the errors that end a run.
+pub const REFUSED: &str = "\u{1}refused\u{1}";
+
+/// A guard's refusal at the script call: it ends the run (exit 1) and, unlike
+/// a runtime error, a script cannot catch it.
+pub fn refused_at(ctx: &NativeCallContext, message: &str) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(format!("{REFUSED}{message}").into(), ctx.call_position()).into()
+}
+
+/// Whether `err` is a guard's refusal.
+pub fn is_refusal(err: &EvalAltResult) -> bool {
+    matches!(innermost(err), EvalAltResult::ErrorTerminated(v, _) if v.to_string().starts_with(REFUSED))
+}
+
 /// "file:line:col" of the script call, for log lines.
 pub fn call_site(ctx: &NativeCallContext) -> Option<String> {
     let pos = ctx.call_position();
@@ -42,7 +56,7 @@ pub fn message(err: &EvalAltResult) -> String {
     use EvalAltResult as E;
     match innermost(err) {
         E::ErrorRuntime(value, _) => value.to_string(),
-        E::ErrorTerminated(value, _) => value.to_string(),
+        E::ErrorTerminated(value, _) => value.to_string().trim_start_matches(REFUSED).to_string(),
         E::ErrorFunctionNotFound(sig, _) => match readable_call(sig) {
             call if call.starts_with(|c: char| c.is_alphabetic() || c == '_') => {
                 format!("unknown function `{call}`")

@@ -39,6 +39,8 @@ pub enum Kind {
     Import,
     /// The operator interrupted the run.
     Cancelled,
+    /// A safety guard refused a change; nothing was changed by it.
+    Guard,
     /// orion.toml, flags, or a file that could not be read.
     Config,
 }

@@ -170,7 +170,9 @@ impl Runtime {
         tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
         result.map_err(|e| {
             let d = diagnoser.eval_error(&e, name, Some(&ast));
-            let code = if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
+            let code = if d.kind == Kind::Guard {
+                ExitCode::PreFlight
+            } else if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
                 ExitCode::Cancelled
             } else {
                 ExitCode::DeployFailed

@@ -4,9 +4,10 @@
 //! journal attach.
 
 use super::{K8s, Result};
+use crate::guard::Refusal;
 use crate::k8s::kinds::Kind;
 use crate::k8s::objects::{self, Change};
-use crate::primitives::error::call_site;
+use crate::primitives::error::{call_site, cancelled_at, error_at, refused_at};
 use crate::report::event::Level;
 use rhai::NativeCallContext;
 use serde_json::Value;
@@ -43,14 +44,64 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
     );
     if cancellable {
         let gate = k8s.host.gate();
-        k8s.run(ctx, async { gate.check(&cluster, m.namespace).await })?;
+        match k8s.host.block_on(gate.check(&cluster, m.namespace)) {
+            Ok(Ok(())) => {}
+            Ok(Err(Refusal::Refused(why))) => return Err(refused_at(ctx, &why)),
+            Ok(Err(Refusal::Failed(e))) => return Err(error_at(ctx, e.message)),
+            Err(_) => return Err(cancelled_at(ctx)),
+        }
     }
+    let live = if dry_run {
+        k8s.run(ctx, objects::get(&cluster, m.kind, m.namespace, m.name))?
+    } else {
+        None
+    };
     let write = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
-    if cancellable {
-        k8s.run(ctx, write)
+    let result = if cancellable {
+        k8s.run(ctx, write)?
     } else {
         k8s.host
             .finish(write)
-            .map_err(|e| crate::primitives::error::error_at(ctx, e.message))
+            .map_err(|e| error_at(ctx, e.message))?
+    };
+    if dry_run {
+        show_would_change(k8s, ctx, &target, live.as_ref(), &result, &m.change);
     }
+    Ok(result)
+}
+
+/// Most changed fields shown per object in a dry run.
+const SHOWN: usize = 20;
+
+/// In a dry run: what the change would do to the live object, field by field
+/// (Secret values masked).
+fn show_would_change(
+    k8s: &K8s,
+    ctx: &NativeCallContext,
+    target: &str,
+    live: Option<&Value>,
+    result: &Value,
+    change: &Change,
+) {
+    let lines = match change {
+        Change::Delete => vec!["would be deleted".to_string()],
+        _ => crate::k8s::manifests::diff(live, result),
+    };
+    let mut text = if lines.is_empty() {
+        format!("(dry run) {target}: would not change")
+    } else {
+        format!(
+            "(dry run) {target}:\n  {}",
+            lines
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        )
+    };
+    if lines.len() > SHOWN {
+        text.push_str(&format!("\n  ... and {} more fields", lines.len() - SHOWN));
+    }
+    k8s.host.log(Level::Info, text, call_site(ctx));
 }

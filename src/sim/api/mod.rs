@@ -65,8 +65,17 @@ impl Request {
             .filter(|v| !v.is_empty())
     }
 
+    /// `?dryRun=All`, or (on a delete) `dryRun: ["All"]` in the DeleteOptions body.
     pub fn dry_run(&self) -> bool {
-        self.param("dryRun") == Some("All")
+        if self.param("dryRun") == Some("All") {
+            return true;
+        }
+        self.method == Method::DELETE
+            && serde_json::from_slice::<Value>(&self.body).is_ok_and(|b| {
+                b["dryRun"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|v| v == "All"))
+            })
     }
 
     pub fn header(&self, name: header::HeaderName) -> &str {
