@@ -161,3 +161,106 @@ fn dry_run_shows_what_would_change_and_leaves_every_object_as_it_was() {
     let after = c.ok(snapshot);
     assert_eq!(before, after, "a dry run changes nothing");
 }
+
+const APPROVAL: &str = "[environments.prod]\ncontext = \"orion-sim\"\napproval = \"required\"\n";
+
+fn in_prod(
+    c: &Cluster,
+    script: &str,
+    flags: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
+) -> (orion::Outcome, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, APPROVAL).unwrap();
+    c.play_with(script, move |b| {
+        flags(b.config_file(&config).environment("prod"))
+    })
+}
+
+#[test]
+fn approval_is_asked_once_before_the_first_change() {
+    let c = Cluster::start("");
+    let two_changes = format!("{CHANGE} k8s::apply(#{{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: #{{ name: \"d\" }} }});");
+    // No terminal and no --yes: the run stops before changing anything (exit 5).
+    let (outcome, _) = in_prod(&c, &two_changes, |b| b);
+    let e = outcome.error.unwrap();
+    assert_eq!(outcome.exit_code.code(), 5);
+    assert!(
+        e.message
+            .contains("needs approval and there is no terminal"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        c.ok(r#"info(`${k8s::get("configmap", "c") == ()}`);"#),
+        ["true"]
+    );
+    // --yes needs a name for the record.
+    let (outcome, _) = in_prod(&c, &two_changes, |b| b.assume_yes(true));
+    assert_eq!(outcome.exit_code.code(), 5);
+    assert!(outcome
+        .error
+        .unwrap()
+        .hint
+        .unwrap_or_default()
+        .contains("--approver NAME"));
+    // --yes --approver: approved once, for the whole run.
+    let (outcome, logs) = in_prod(&c, &two_changes, |b| b.assume_yes(true).approver("alice"));
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    let approvals: Vec<&String> = logs
+        .iter()
+        .filter(|l| l.starts_with("approved by alice (--yes)"))
+        .collect();
+    assert_eq!(approvals.len(), 1, "{logs:?}");
+    // A dry run changes nothing, so it needs no approval.
+    let (outcome, _) = in_prod(&c, CHANGE, |b| b.dry_run(true));
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+}
+
+#[test]
+fn a_script_can_ask_for_approval_anywhere() {
+    let c = Cluster::start("");
+    let (outcome, _) = c.play_with(
+        r#"approve("migrate the orders table?"); info("migrating");"#,
+        |b| b,
+    );
+    assert_eq!(outcome.exit_code.code(), 5, "{:?}", outcome.error);
+    let (outcome, logs) = c.play_with(
+        r#"approve("migrate the orders table?"); info("migrating");"#,
+        |b| b.assume_yes(true).approver("bob"),
+    );
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    assert!(
+        logs.iter().any(|l| l.starts_with("approved by bob")),
+        "{logs:?}"
+    );
+    assert!(logs.contains(&"migrating".to_string()));
+}
+
+#[test]
+fn at_a_terminal_the_operator_types_the_environment_name() {
+    let t = crate::support::Test::new()
+        .file("orion.toml", APPROVAL)
+        .playbook(&format!("{CHANGE}\ninfo(\"changed\");\n"));
+    for (typed, succeeds) in [("prod", true), ("yes", false)] {
+        let mut cmd = std::process::Command::new(crate::support::ORION);
+        cmd.args(["play", "playbook.rhai", "--sim", "--env", "prod"])
+            .current_dir(t.path())
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm");
+        let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn orion play");
+        p.exp_string("Approval needed for environment prod:")
+            .unwrap();
+        p.exp_string("first change: configmap/c: apply").unwrap();
+        p.exp_string("Type \"prod\" to approve").unwrap();
+        p.send_line(typed).unwrap();
+        p.flush().unwrap();
+        if succeeds {
+            p.exp_string("changed").unwrap();
+            p.exp_string("(exit 0)").unwrap();
+        } else {
+            p.exp_string("was not given; nothing was changed").unwrap();
+            p.exp_string("(exit 5)").unwrap();
+        }
+    }
+}

@@ -19,9 +19,12 @@ pub struct TargetArgs {
     /// Change nothing; the playbook reads it as target::dry_run().
     #[arg(long)]
     dry_run: bool,
-    /// Pre-approve the run (for CI, where no one can answer a prompt).
+    /// Pre-approve the run (for CI, where no one can answer a prompt); needs --approver.
     #[arg(long, short = 'y')]
     yes: bool,
+    /// Who approves with --yes, for the run's record.
+    #[arg(long, value_name = "NAME")]
+    approver: Option<String>,
     /// A value for the playbook, read as `args.KEY` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     set: Vec<(String, String)>,
@@ -88,6 +91,9 @@ impl TargetArgs {
         }
         for (k, v) in &self.set {
             builder = builder.set(k, v);
+        }
+        if let Some(a) = &self.approver {
+            builder = builder.approver(a);
         }
         builder.dry_run(self.dry_run).assume_yes(self.yes)
     }

@@ -3,6 +3,8 @@
 //! each change, that the namespace is not protected and, when the environment
 //! asks, already exists. A refusal names the rule and how to satisfy it.
 
+use crate::guard::approval::{ask, at_terminal, Approved, Denied};
+use crate::guard::environment::Approval;
 use crate::guard::Environment;
 use crate::k8s::error::K8sError;
 use crate::k8s::Cluster;
@@ -34,6 +36,8 @@ pub struct Gate {
     pub environment: Environment,
     /// Checks already passed this run: "cluster", "ns:NAME".
     passed: Mutex<HashSet<String>>,
+    /// Approvals given this run, in order.
+    approvals: Mutex<Vec<Approved>>,
 }
 
 impl Gate {
@@ -42,6 +46,7 @@ impl Gate {
             name,
             environment,
             passed: Mutex::new(HashSet::new()),
+            approvals: Mutex::new(Vec::new()),
         }
     }
 
@@ -61,6 +66,44 @@ impl Gate {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key);
+    }
+
+    /// Approvals given so far this run.
+    pub fn approvals(&self) -> Vec<Approved> {
+        self.approvals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the next change needs an operator's approval first.
+    pub fn needs_approval(&self) -> bool {
+        self.environment.approval == Approval::Required && self.approvals().is_empty()
+    }
+
+    /// Asks an operator (or takes --yes --approver) to approve `shown`.
+    pub fn approve(
+        &self,
+        shown: &str,
+        yes: bool,
+        approver: Option<&str>,
+    ) -> Result<Approved, Denied> {
+        let env = self.name.as_deref().unwrap_or("(no environment)");
+        let stdin = std::io::stdin();
+        let approved = ask(
+            env,
+            shown,
+            yes,
+            approver,
+            at_terminal(),
+            &mut stdin.lock(),
+            &mut std::io::stderr(),
+        )?;
+        self.approvals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(approved.clone());
+        Ok(approved)
     }
 
     /// May the run change an object in `namespace` ("" for cluster-wide ones)?

@@ -1,6 +1,7 @@
 //! The host's safety guards, which no playbook can skip: every change the
 //! primitives make passes `Gate::check` first.
 
+pub mod approval;
 pub mod environment;
 pub mod gate;
 

@@ -29,6 +29,11 @@ pub fn refused_at(ctx: &NativeCallContext, message: &str) -> Box<EvalAltResult> 
     EvalAltResult::ErrorTerminated(format!("{REFUSED}{message}").into(), ctx.call_position()).into()
 }
 
+/// The run ends as cancelled (exit 5) for `message`: approval not given.
+pub fn stopped_at(ctx: &NativeCallContext, message: &str) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated(message.into(), ctx.call_position()).into()
+}
+
 /// Whether `err` is a guard's refusal.
 pub fn is_refusal(err: &EvalAltResult) -> bool {
     matches!(innermost(err), EvalAltResult::ErrorTerminated(v, _) if v.to_string().starts_with(REFUSED))

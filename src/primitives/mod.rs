@@ -1,6 +1,7 @@
 //! The Rhai-facing API. `register` is the one list of everything playbooks can
 //! call: each namespace registers itself here, once.
 
+pub mod approve;
 pub mod cancel;
 pub mod error;
 pub mod exit;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 /// Registers every primitive and namespace into `engine`.
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+    approve::register(engine, host);
     exit::register(engine, host);
     k8s::register(engine, host);
     log::register(engine, host);

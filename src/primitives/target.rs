@@ -16,6 +16,8 @@ pub struct Target {
     pub dry_run: bool,
     /// `--yes`: the operator pre-approved the run.
     pub assume_yes: bool,
+    /// `--approver NAME`: who pre-approved it (recorded with the approval).
+    pub approver: Option<String>,
     /// `--set key=value` pairs, seen by the script as `args`.
     pub args: BTreeMap<String, String>,
 }

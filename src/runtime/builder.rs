@@ -48,6 +48,11 @@ impl RuntimeBuilder {
         self.target.dry_run = on;
         self
     }
+    /// Who approves with --yes (recorded with the approval).
+    pub fn approver(mut self, name: impl Into<String>) -> Self {
+        self.target.approver = Some(name.into());
+        self
+    }
     pub fn assume_yes(mut self, on: bool) -> Self {
         self.target.assume_yes = on;
         self

@@ -37,11 +37,6 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
     let dry_run = k8s.host.target.dry_run;
     let target = format!("{}/{}", m.kind.resource.kind.to_ascii_lowercase(), m.name);
     let prefix = if dry_run { "(dry run) " } else { "" };
-    k8s.host.log(
-        Level::Info,
-        format!("{prefix}{target}: {}", m.summary),
-        call_site(ctx),
-    );
     if cancellable {
         let gate = k8s.host.gate();
         match k8s.host.block_on(gate.check(&cluster, m.namespace)) {
@@ -50,7 +45,19 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
             Ok(Err(Refusal::Failed(e))) => return Err(error_at(ctx, e.message)),
             Err(_) => return Err(cancelled_at(ctx)),
         }
+        if !dry_run && gate.needs_approval() {
+            let shown = format!(
+                "  context {}, namespace {}\n  first change: {target}: {}",
+                cluster.info.name, cluster.info.namespace, m.summary
+            );
+            crate::primitives::approve::approve(&k8s.host, ctx, &shown)?;
+        }
     }
+    k8s.host.log(
+        Level::Info,
+        format!("{prefix}{target}: {}", m.summary),
+        call_site(ctx),
+    );
     let live = if dry_run {
         k8s.run(ctx, objects::get(&cluster, m.kind, m.namespace, m.name))?
     } else {
