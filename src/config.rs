@@ -37,10 +37,19 @@ impl Config {
             path: shown.clone(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: shown,
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown.clone(),
             message: e.to_string().trim_end().to_string(),
-        })
+        })?;
+        for (name, env) in &config.environments {
+            for (i, w) in env.windows.iter().enumerate() {
+                w.check().map_err(|message| ConfigError::Parse {
+                    path: shown.clone(),
+                    message: format!("environments.{name}.windows[{i}]: {message}"),
+                })?;
+            }
+        }
+        Ok(config)
     }
 
     /// The environment `name` picks (the defaults when no name is given).

@@ -264,3 +264,61 @@ fn at_a_terminal_the_operator_types_the_environment_name() {
         }
     }
 }
+
+#[test]
+fn freezes_and_closed_windows_refuse_and_say_when_changes_can_go() {
+    let c = Cluster::start("");
+    let tomorrow = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .tomorrow()
+        .unwrap()
+        .strftime("%a")
+        .to_string()
+        .to_lowercase();
+    let config = format!(
+        "[environments.frozen]\nfreeze = true\nfreeze_reason = \"end of year\"\n\
+         [environments.closed]\nwindows = [{{ days = [\"{tomorrow}\"], hours = \"00:00-24:00\", timezone = \"UTC\" }}]\n\
+         [environments.open]\nwindows = [{{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"], hours = \"00:00-24:00\" }}]\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orion.toml");
+    std::fs::write(&path, config).unwrap();
+    let run = |env: &str| {
+        let (p, e) = (path.clone(), env.to_string());
+        c.play_with(CHANGE, move |b| b.config_file(&p).environment(e))
+    };
+    let (outcome, _) = run("frozen");
+    let e = outcome.error.unwrap();
+    assert_eq!(outcome.exit_code.code(), 1);
+    assert!(
+        e.message
+            .contains("environment frozen is frozen (end of year)"),
+        "{}",
+        e.message
+    );
+    let (outcome, _) = run("closed");
+    let e = outcome.error.unwrap();
+    assert!(
+        e.message
+            .contains("outside the deploy windows; the next opens"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("00:00 UTC"), "{}", e.message);
+    let (outcome, _) = run("open");
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    // A mistaken window is caught when orion.toml is read.
+    std::fs::write(
+        &path,
+        "[environments.bad]\nwindows = [{ days = [\"monday\"], hours = \"09:00-17:00\" }]\n",
+    )
+    .unwrap();
+    let (outcome, _) = run("bad");
+    let e = outcome.error.unwrap();
+    assert!(
+        e.message
+            .contains("environments.bad.windows[0]: \"monday\" is not a day"),
+        "{}",
+        e.message
+    );
+}

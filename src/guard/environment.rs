@@ -1,6 +1,7 @@
 //! An environment from orion.toml's `[environments.NAME]`: which cluster and
 //! namespace it is, and the checks every change in it must pass.
 
+use crate::guard::window::Window;
 use serde::Deserialize;
 
 /// Namespaces no playbook changes unless an environment lists others.
@@ -50,6 +51,14 @@ pub struct Environment {
     /// Undo a failed run's changes (default true).
     #[serde(default = "yes")]
     pub auto_rollback: bool,
+    /// When changes are allowed (default: always).
+    #[serde(default)]
+    pub windows: Vec<Window>,
+    /// No changes at all while true (default false), with `freeze_reason` said.
+    #[serde(default)]
+    pub freeze: bool,
+    #[serde(default)]
+    pub freeze_reason: Option<String>,
 }
 
 impl Default for Environment {
@@ -62,6 +71,9 @@ impl Default for Environment {
             require_existing_namespace: false,
             protected_namespaces: default_protected(),
             auto_rollback: true,
+            windows: Vec::new(),
+            freeze: false,
+            freeze_reason: None,
         }
     }
 }

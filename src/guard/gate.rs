@@ -5,6 +5,7 @@
 
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
+use crate::guard::window;
 use crate::guard::Environment;
 use crate::k8s::error::K8sError;
 use crate::k8s::Cluster;
@@ -116,6 +117,19 @@ impl Gate {
             )));
         }
         if !self.passed("cluster") {
+            if env.freeze {
+                return Err(Refusal::Refused(format!(
+                    "refusing to change anything: environment {} is frozen{}\nhint: freeze = false in orion.toml lifts it",
+                    self.env_name(),
+                    env.freeze_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                )));
+            }
+            if let Err(why) = window::allowed(&env.windows, jiff::Timestamp::now()) {
+                return Err(Refusal::Refused(format!(
+                    "refusing to change anything in environment {}: {why}\nhint: windows in orion.toml",
+                    self.env_name()
+                )));
+            }
             if let Some(want) = &env.context {
                 if !glob(want, &cluster.info.name) {
                     return Err(Refusal::Refused(format!(

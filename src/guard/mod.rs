@@ -4,6 +4,7 @@
 pub mod approval;
 pub mod environment;
 pub mod gate;
+pub mod window;
 
 pub use environment::Environment;
 pub use gate::{Gate, Refusal};
