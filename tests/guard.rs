@@ -322,3 +322,73 @@ fn freezes_and_closed_windows_refuse_and_say_when_changes_can_go() {
         e.message
     );
 }
+
+#[test]
+fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
+    let c = std::sync::Arc::new(Cluster::start(""));
+    let first = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            c.play(&format!(
+                r#"{CHANGE} info("holding"); sleep("2s"); info("done");"#
+            ))
+        })
+    };
+    // Wait until the first run holds the lock.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy-default") != ()}`);"#);
+        if logs == ["true"] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (outcome, _) = c.play_with(CHANGE, |b| {
+        b.lock_timeout(std::time::Duration::from_millis(500))
+    });
+    let e = outcome.error.unwrap();
+    assert_eq!(outcome.exit_code.code(), 1, "{}", e.message);
+    assert!(
+        e.message
+            .contains("the deploy lock default/orion-deploy-default is held by"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains(" pid ") && e.message.contains(" run "),
+        "names the holder: {}",
+        e.message
+    );
+    let (outcome, logs) = first.join().unwrap();
+    assert!(
+        outcome.succeeded() && logs.contains(&"done".to_string()),
+        "{:?}",
+        outcome.error
+    );
+    // Released at the end: the next run takes it at once.
+    let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy-default") == ()}`);"#);
+    assert_eq!(logs, ["true"], "released");
+    c.ok(CHANGE);
+}
+
+#[test]
+fn a_lock_whose_holder_died_is_taken_over_once_expired() {
+    let c = Cluster::start("");
+    // A lease left by a run of environment "open" that was killed long ago.
+    c.ok(r#"k8s::apply(#{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: #{ name: "orion-deploy-open" },
+        spec: #{ holderIdentity: "ghost@gone pid 1 run dead", leaseDurationSeconds: 15,
+                 acquireTime: "2026-01-01T00:00:00.000000Z", renewTime: "2026-01-01T00:00:00.000000Z" } });"#);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let (outcome, _) = c.play_with(CHANGE, move |b| {
+        b.config_file(&config)
+            .environment("open")
+            .lock_timeout(std::time::Duration::from_secs(2))
+    });
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+}

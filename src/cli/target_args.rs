@@ -25,6 +25,9 @@ pub struct TargetArgs {
     /// Who approves with --yes, for the run's record.
     #[arg(long, value_name = "NAME")]
     approver: Option<String>,
+    /// How long to wait for another run's deploy lock before giving up (e.g. 30s, 10m).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse)]
+    lock_timeout: std::time::Duration,
     /// A value for the playbook, read as `args.KEY` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     set: Vec<(String, String)>,
@@ -92,6 +95,7 @@ impl TargetArgs {
         for (k, v) in &self.set {
             builder = builder.set(k, v);
         }
+        builder = builder.lock_timeout(self.lock_timeout);
         if let Some(a) = &self.approver {
             builder = builder.approver(a);
         }

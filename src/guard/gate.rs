@@ -5,6 +5,7 @@
 
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
+use crate::guard::lock::{acquire, lease_name, Held};
 use crate::guard::window;
 use crate::guard::Environment;
 use crate::k8s::error::K8sError;
@@ -14,6 +15,7 @@ use k8s_openapi::api::core::v1::{Namespace, Node};
 use kube::api::{Api, ListParams};
 use std::collections::HashSet;
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// Why a change may not go ahead.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +32,22 @@ impl From<K8sError> for Refusal {
     }
 }
 
-#[derive(Debug, Default)]
+/// "alice@build-7 pid 4242 run 1f3a9c": who holds a deploy lock.
+fn holder_identity() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown-host".into());
+    let run: String = uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(6)
+        .collect();
+    format!("{user}@{host} pid {} run {run}", std::process::id())
+}
+
+#[derive(Default)]
 pub struct Gate {
     /// The environment's name (`--env`), if one was chosen.
     pub name: Option<String>,
@@ -39,15 +56,61 @@ pub struct Gate {
     passed: Mutex<HashSet<String>>,
     /// Approvals given this run, in order.
     approvals: Mutex<Vec<Approved>>,
+    /// Who this run is, as the deploy lock names it.
+    pub holder: String,
+    /// How long to wait for another run's deploy lock.
+    pub lock_wait: Duration,
+    /// Deploy locks this run holds, one per namespace it changed.
+    locks: tokio::sync::Mutex<Vec<Held>>,
 }
 
 impl Gate {
-    pub fn new(name: Option<String>, environment: Environment) -> Gate {
+    pub fn new(name: Option<String>, environment: Environment, lock_wait: Duration) -> Gate {
         Gate {
             name,
             environment,
-            passed: Mutex::new(HashSet::new()),
-            approvals: Mutex::new(Vec::new()),
+            lock_wait,
+            holder: holder_identity(),
+            ..Gate::default()
+        }
+    }
+
+    /// Releases every deploy lock this run holds (at the end of a run, on
+    /// every path). Says which could not be released.
+    pub async fn release(&self) -> Vec<String> {
+        let mut problems = vec![];
+        for held in self.locks.lock().await.drain(..) {
+            let what = format!("{}/{}", held.namespace, held.name);
+            if let Err(e) = held.release().await {
+                problems.push(format!("{what}: {e}"));
+            }
+        }
+        problems
+    }
+
+    /// Takes the deploy lock of `namespace` unless this run holds it already.
+    async fn lock(&self, cluster: &Cluster, namespace: &str) -> Result<(), Refusal> {
+        // Cluster-wide changes (a namespace itself) lock in "default".
+        let ns = if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        let mut locks = self.locks.lock().await;
+        if locks.iter().any(|h| h.namespace == ns) {
+            return Ok(());
+        }
+        let name = lease_name(self.name.as_deref());
+        match acquire(cluster, ns, &name, &self.holder, self.lock_wait).await {
+            Ok(held) => {
+                locks.push(held);
+                Ok(())
+            }
+            Err(e) if e.code.is_none() && e.message.starts_with("the deploy lock") => Err(Refusal::Refused(e.message)),
+            Err(e) if e.code == Some(404) => Err(Refusal::Failed(K8sError::new(format!(
+                "namespace {ns} does not exist, so nothing can be changed in it (its deploy lock lives there too)\nhint: create it first: k8s::ensure_namespace(\"{ns}\")"
+            )))),
+            Err(e) => Err(Refusal::Failed(e)),
         }
     }
 
@@ -189,6 +252,7 @@ impl Gate {
             }
             self.pass(key);
         }
+        self.lock(cluster, namespace).await?;
         Ok(())
     }
 }

@@ -18,6 +18,8 @@ pub struct Target {
     pub assume_yes: bool,
     /// `--approver NAME`: who pre-approved it (recorded with the approval).
     pub approver: Option<String>,
+    /// `--lock-timeout`: how long to wait for another run's deploy lock.
+    pub lock_timeout: Option<std::time::Duration>,
     /// `--set key=value` pairs, seen by the script as `args`.
     pub args: BTreeMap<String, String>,
 }

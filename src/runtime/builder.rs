@@ -48,6 +48,11 @@ impl RuntimeBuilder {
         self.target.dry_run = on;
         self
     }
+    /// How long to wait for another run's deploy lock (default 5 minutes).
+    pub fn lock_timeout(mut self, wait: std::time::Duration) -> Self {
+        self.target.lock_timeout = Some(wait);
+        self
+    }
     /// Who approves with --yes (recorded with the approval).
     pub fn approver(mut self, name: impl Into<String>) -> Self {
         self.target.approver = Some(name.into());

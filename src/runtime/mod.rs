@@ -23,6 +23,9 @@ mod check;
 
 pub use builder::RuntimeBuilder;
 
+/// How long a run waits for another run's deploy lock by default.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Runs playbooks. One runtime can run several, one after another.
 ///
 /// ```
@@ -133,7 +136,8 @@ impl Runtime {
         let environment = config
             .environment(name.as_deref())
             .map_err(|e| Diagnostic::new(Kind::Config, e))?;
-        self.host.set_gate(Gate::new(name, environment));
+        let wait = self.host.target.lock_timeout.unwrap_or(DEFAULT_LOCK_WAIT);
+        self.host.set_gate(Gate::new(name, environment, wait));
         Ok(())
     }
 
@@ -195,6 +199,15 @@ impl Runtime {
     }
 
     fn finish(&self, started: Instant, result: Result<(), (Diagnostic, ExitCode)>) -> Outcome {
+        // Every exit path releases the deploy locks, Ctrl-C included.
+        let gate = self.host.gate();
+        for problem in self.host.finish(gate.release()) {
+            self.host.log(
+                crate::report::event::Level::Warn,
+                format!("could not release the deploy lock {problem}; it expires by itself"),
+                None,
+            );
+        }
         let (exit_code, error) = match result {
             Ok(()) => (ExitCode::Success, None),
             Err((d, code)) => (code, Some(d)),

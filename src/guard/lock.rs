@@ -1,0 +1,187 @@
+//! The deploy lock: a coordination.k8s.io Lease per environment and
+//! namespace, taken before a run's first change, renewed while it runs and
+//! released when it ends. A second run waits for it; a lease whose holder
+//! stopped renewing is taken over once it has expired.
+
+use crate::k8s::error::K8sError;
+use crate::k8s::Cluster;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+use kube::api::{Api, DeleteParams, PostParams, Preconditions};
+use serde_json::json;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How long a lease lasts without renewal.
+pub const LEASE_SECONDS: i32 = 15;
+const RENEW_EVERY: Duration = Duration::from_secs(5);
+const RETRY_EVERY: Duration = Duration::from_millis(250);
+
+/// A lock this run holds; renewed until released.
+pub struct Held {
+    pub namespace: String,
+    pub name: String,
+    holder: String,
+    renew: JoinHandle<()>,
+    api: Api<Lease>,
+}
+
+/// Writes as field manager "orion", like every other change.
+fn orion() -> PostParams {
+    PostParams {
+        field_manager: Some("orion".into()),
+        ..PostParams::default()
+    }
+}
+
+fn now() -> MicroTime {
+    MicroTime(jiff::Timestamp::now())
+}
+
+/// The lease's name for an environment ("default" when none was chosen).
+pub fn lease_name(environment: Option<&str>) -> String {
+    format!("orion-deploy-{}", environment.unwrap_or("default"))
+}
+
+/// Whether a lease has run out (its holder stopped renewing it).
+fn expired(lease: &Lease) -> bool {
+    let Some(spec) = &lease.spec else { return true };
+    let (Some(renewed), Some(secs)) = (&spec.renew_time, spec.lease_duration_seconds) else {
+        return true;
+    };
+    let until = renewed.0 + jiff::SignedDuration::from_secs(i64::from(secs));
+    until < jiff::Timestamp::now()
+        || spec
+            .holder_identity
+            .as_deref()
+            .unwrap_or_default()
+            .is_empty()
+}
+
+fn fresh(name: &str, holder: &str, rv: Option<String>) -> Lease {
+    let mut lease: Lease = serde_json::from_value(json!({
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "orion"}},
+        "spec": {"holderIdentity": holder, "leaseDurationSeconds": LEASE_SECONDS},
+    }))
+    .unwrap_or_default();
+    lease.metadata.resource_version = rv;
+    if let Some(spec) = lease.spec.as_mut() {
+        spec.acquire_time = Some(now());
+        spec.renew_time = Some(now());
+    }
+    lease
+}
+
+/// Takes the lock, waiting up to `wait` for another run to release it.
+pub async fn acquire(
+    cluster: &Cluster,
+    ns: &str,
+    name: &str,
+    holder: &str,
+    wait: Duration,
+) -> Result<Held, K8sError> {
+    let api: Api<Lease> = Api::namespaced(cluster.client.clone(), ns);
+    let started = tokio::time::Instant::now();
+    loop {
+        let current = api
+            .get_opt(name)
+            .await
+            .map_err(|e| K8sError::from_kube("reading the deploy lock", e))?;
+        let attempt = match &current {
+            None => api
+                .create(&orion(), &fresh(name, holder, None))
+                .await
+                .map(|_| ()),
+            Some(l)
+                if expired(l)
+                    || l.spec.as_ref().and_then(|s| s.holder_identity.as_deref())
+                        == Some(holder) =>
+            {
+                let take = fresh(name, holder, l.metadata.resource_version.clone());
+                api.replace(name, &orion(), &take).await.map(|_| ())
+            }
+            Some(l) => {
+                let spec = l.spec.clone().unwrap_or_default();
+                if started.elapsed() >= wait {
+                    return Err(K8sError::new(format!(
+                        "the deploy lock {ns}/{name} is held by {} (since {}); waited {:.0?}\nhint: wait for that run to finish, or pass a longer --lock-timeout",
+                        spec.holder_identity.unwrap_or_default(),
+                        spec.acquire_time.map(|t| t.0.to_string()).unwrap_or_default(),
+                        wait
+                    )));
+                }
+                tokio::time::sleep(RETRY_EVERY).await;
+                continue;
+            }
+        };
+        match attempt {
+            Ok(()) => break,
+            // Another run got there first: look again.
+            Err(kube::Error::Api(s)) if s.code == 409 => continue,
+            Err(e) => return Err(K8sError::from_kube("taking the deploy lock", e)),
+        }
+    }
+    let renew = tokio::spawn(renew(api.clone(), name.to_string(), holder.to_string()));
+    Ok(Held {
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        holder: holder.to_string(),
+        renew,
+        api,
+    })
+}
+
+/// Keeps the lease fresh while the run goes on.
+async fn renew(api: Api<Lease>, name: String, holder: String) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        let Ok(mut lease) = api.get(&name).await else {
+            continue;
+        };
+        let ours = lease
+            .spec
+            .as_ref()
+            .and_then(|s| s.holder_identity.as_deref())
+            == Some(holder.as_str());
+        if !ours {
+            tracing::error!("the deploy lock {name} was taken over by another run");
+            return;
+        }
+        if let Some(spec) = lease.spec.as_mut() {
+            spec.renew_time = Some(now());
+        }
+        let _ = api.replace(&name, &orion(), &lease).await;
+    }
+}
+
+impl Held {
+    /// Stops renewing and deletes the lease if it is still this run's.
+    pub async fn release(self) -> Result<(), K8sError> {
+        self.renew.abort();
+        let lease = match self.api.get_opt(&self.name).await {
+            Ok(Some(l)) => l,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(K8sError::from_kube("reading the deploy lock", e)),
+        };
+        if lease
+            .spec
+            .as_ref()
+            .and_then(|s| s.holder_identity.as_deref())
+            != Some(self.holder.as_str())
+        {
+            return Ok(());
+        }
+        let dp = DeleteParams {
+            preconditions: Some(Preconditions {
+                resource_version: lease.metadata.resource_version.clone(),
+                uid: None,
+            }),
+            ..DeleteParams::default()
+        };
+        match self.api.delete(&self.name, &dp).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
+            Err(e) => Err(K8sError::from_kube("releasing the deploy lock", e)),
+        }
+    }
+}
