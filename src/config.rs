@@ -81,6 +81,13 @@ impl Config {
             .find(|p| p.is_file())
     }
 
+    /// The orion.toml that applies to a playbook in `dir`, if any.
+    pub fn path_for(explicit: Option<&Path>, dir: &Path) -> Option<PathBuf> {
+        explicit
+            .map(Path::to_path_buf)
+            .or_else(|| Config::find(dir))
+    }
+
     /// The config for a playbook in `dir`: the explicit file, else the nearest
     /// orion.toml, else the defaults.
     pub fn for_dir(explicit: Option<&Path>, dir: &Path) -> Result<Config, ConfigError> {

@@ -392,3 +392,47 @@ fn a_lock_whose_holder_died_is_taken_over_once_expired() {
     });
     assert!(outcome.succeeded(), "{:?}", outcome.error);
 }
+
+#[test]
+fn every_change_is_journaled_with_what_it_replaced_and_secrets_stay_out_of_the_output() {
+    let c = Cluster::start("");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let secret = r#"k8s::apply(#{ apiVersion: "v1", kind: "Secret", metadata: #{ name: "db" }, stringData: #{ password: "hunter2" } });"#;
+    let script = format!(
+        r#"step("config", || {{ {CHANGE} }}); k8s::apply(#{{ apiVersion: "v1", kind: "ConfigMap", metadata: #{{ name: "c" }}, data: #{{ a: "2" }} }}); {secret}"#
+    );
+    let (outcome, logs) = c.play_with(&script, {
+        let config = config.clone();
+        let here = dir.path().to_path_buf();
+        move |b| b.config_file(&config).environment("open").journal_dir(here)
+    });
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    let journals: Vec<_> = std::fs::read_dir(dir.path().join(".orion/journal"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(journals.len(), 1, "one journal per run");
+    let entries = orion::guard::journal::Journal::read(&journals[0].path()).unwrap();
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(
+        (entries[0].kind.as_str(), entries[0].prior.is_none()),
+        ("ConfigMap", true)
+    );
+    assert_eq!(entries[0].step.as_deref(), Some("config"));
+    assert_eq!(
+        entries[1].prior.as_ref().unwrap()["data"]["a"],
+        "1",
+        "the state it replaced"
+    );
+    assert_eq!(entries[2].kind, "Secret");
+    assert!(entries
+        .iter()
+        .all(|e| e.environment.as_deref() == Some("open") && e.context == "orion-sim"));
+    let shown = logs.join("\n");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("aHVudGVyMg"),
+        "{shown}"
+    );
+}

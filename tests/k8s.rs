@@ -59,6 +59,7 @@ impl Cluster {
         let memory = Arc::new(Memory::default());
         let builder = Runtime::builder()
             .kubeconfig(self.dir.path().join("kubeconfig"))
+            .journal_dir(self.dir.path())
             .sink(memory.clone());
         let runtime = configure(builder).build().unwrap();
         let outcome = runtime.run_script("test.rhai", script);

@@ -5,6 +5,7 @@
 
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
+use crate::guard::journal::Journal;
 use crate::guard::lock::{acquire, lease_name, Held};
 use crate::guard::window;
 use crate::guard::Environment;
@@ -32,18 +33,26 @@ impl From<K8sError> for Refusal {
     }
 }
 
-/// "alice@build-7 pid 4242 run 1f3a9c": who holds a deploy lock.
-fn holder_identity() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "unknown-host".into());
-    let run: String = uuid::Uuid::new_v4()
+/// "20261123T152700Z-1f3a9c": a run's id, sortable by time.
+fn run_id() -> String {
+    let suffix: String = uuid::Uuid::new_v4()
         .simple()
         .to_string()
         .chars()
         .take(6)
         .collect();
+    format!(
+        "{}-{suffix}",
+        jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ")
+    )
+}
+
+/// "alice@build-7 pid 4242 run 20261123T152700Z-1f3a9c": who holds a deploy lock.
+fn holder_identity(run: &str) -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown-host".into());
     format!("{user}@{host} pid {} run {run}", std::process::id())
 }
 
@@ -62,15 +71,25 @@ pub struct Gate {
     pub lock_wait: Duration,
     /// Deploy locks this run holds, one per namespace it changed.
     locks: tokio::sync::Mutex<Vec<Held>>,
+    /// Where this run's changes are recorded before they are made.
+    pub journal: Option<Journal>,
 }
 
 impl Gate {
-    pub fn new(name: Option<String>, environment: Environment, lock_wait: Duration) -> Gate {
+    /// The gate of a run whose journal goes in `journal_dir`/.orion/journal.
+    pub fn new(
+        name: Option<String>,
+        environment: Environment,
+        lock_wait: Duration,
+        journal_dir: &std::path::Path,
+    ) -> Gate {
+        let run = run_id();
         Gate {
             name,
             environment,
             lock_wait,
-            holder: holder_identity(),
+            holder: holder_identity(&run),
+            journal: Some(Journal::new(journal_dir, &run)),
             ..Gate::default()
         }
     }

@@ -4,6 +4,7 @@
 pub mod approval;
 pub mod environment;
 pub mod gate;
+pub mod journal;
 pub mod lock;
 pub mod window;
 

@@ -19,6 +19,7 @@ pub struct RuntimeBuilder {
     limits: Option<Limits>,
     sink: Option<Arc<dyn Sink>>,
     ctrl_c: bool,
+    journal_dir: Option<PathBuf>,
 }
 
 impl RuntimeBuilder {
@@ -77,6 +78,11 @@ impl RuntimeBuilder {
         self.sink = Some(sink);
         self
     }
+    /// Keep the journal in `dir`/.orion/journal instead of beside orion.toml.
+    pub fn journal_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.journal_dir = Some(dir.into());
+        self
+    }
     /// Stop the script and any wait in flight on SIGINT (exit code 5).
     pub fn cancel_on_ctrl_c(mut self, on: bool) -> Self {
         self.ctrl_c = on;
@@ -89,6 +95,8 @@ impl RuntimeBuilder {
         if self.ctrl_c {
             host.cancel_on_ctrl_c();
         }
-        Ok(Runtime::new(host, self.config_file, self.limits))
+        let mut runtime = Runtime::new(host, self.config_file, self.limits);
+        runtime.journal_dir = self.journal_dir;
+        Ok(runtime)
     }
 }

@@ -44,6 +44,8 @@ pub struct Runtime {
     config_file: Option<PathBuf>,
     limits: Option<Limits>,
     sources: Arc<Sources>,
+    /// Where journals go when not beside orion.toml (see RuntimeBuilder::journal_dir).
+    journal_dir: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -53,6 +55,7 @@ impl Runtime {
             config_file,
             limits,
             sources: Arc::new(Sources::default()),
+            journal_dir: None,
         }
     }
 
@@ -137,7 +140,14 @@ impl Runtime {
             .environment(name.as_deref())
             .map_err(|e| Diagnostic::new(Kind::Config, e))?;
         let wait = self.host.target.lock_timeout.unwrap_or(DEFAULT_LOCK_WAIT);
-        self.host.set_gate(Gate::new(name, environment, wait));
+        // The journal goes beside orion.toml, else beside the playbook.
+        let journal_dir = self.journal_dir.clone().unwrap_or_else(|| {
+            Config::path_for(self.config_file.as_deref(), dir)
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| dir.to_path_buf())
+        });
+        self.host
+            .set_gate(Gate::new(name, environment, wait, &journal_dir));
         Ok(())
     }
 

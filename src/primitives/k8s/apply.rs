@@ -1,17 +1,18 @@
 //! `k8s::apply`: server-side apply (field manager "orion") of one object or
-//! a plan, dependencies first; each object's result, and its prior state kept.
+//! a plan, dependencies first, with each object's result (the journal keeps
+//! what each object was before).
 
 use super::convert::{from_dynamic, to_dynamic};
 use super::mutate::{mutate, Mutation};
 use super::plan::Plan;
-use super::{K8s, Prior, Result};
+use super::{K8s, Result};
 use crate::k8s::manifests::rank;
 use crate::k8s::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::{error_at, message};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use serde_json::{json, Value};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 /// "Deployment" in "apps/v1" → "Deployment.apps", as kind lookup takes it.
 pub(super) fn qualified(object: &Value) -> String {
@@ -86,17 +87,6 @@ fn apply_one(
         Some(b) if same_content(b, &after) => "unchanged",
         Some(_) => "configured",
     };
-    if !k.host.target.dry_run {
-        k.applied
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Prior {
-                kind: kind.clone(),
-                namespace: ns.clone(),
-                name: name.to_string(),
-                before,
-            });
-    }
     Ok(json!({"kind": kind.resource.kind, "name": name, "namespace": ns, "result": result}))
 }
 

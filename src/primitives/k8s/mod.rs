@@ -26,18 +26,6 @@ pub struct K8s {
     host: Arc<Host>,
     cluster: Mutex<Option<Arc<Cluster>>>,
     kinds: Mutex<Option<Arc<Kinds>>>,
-    /// Each applied object as it was before (None: it did not exist), in
-    /// order, so a rollback can restore it.
-    applied: Mutex<Vec<Prior>>,
-}
-
-/// An object's state before orion applied to it.
-#[derive(Debug, Clone)]
-pub struct Prior {
-    pub kind: Kind,
-    pub namespace: String,
-    pub name: String,
-    pub before: Option<serde_json::Value>,
 }
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -107,7 +95,6 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         host: host.clone(),
         cluster: Mutex::new(None),
         kinds: Mutex::new(None),
-        applied: Mutex::new(Vec::new()),
     });
     engine.register_type_with_name::<plan::Plan>("Plan");
     let mut module = Module::new();

@@ -4,6 +4,7 @@
 //! journal attach.
 
 use super::{K8s, Result};
+use crate::guard::journal::Entry;
 use crate::guard::Refusal;
 use crate::k8s::kinds::Kind;
 use crate::k8s::objects::{self, Change};
@@ -58,6 +59,9 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
         format!("{prefix}{target}: {}", m.summary),
         call_site(ctx),
     );
+    if cancellable && !dry_run {
+        journal(k8s, ctx, &cluster, &m)?;
+    }
     let live = if dry_run {
         k8s.run(ctx, objects::get(&cluster, m.kind, m.namespace, m.name))?
     } else {
@@ -75,6 +79,52 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
         show_would_change(k8s, ctx, &target, live.as_ref(), &result, &m.change);
     }
     Ok(result)
+}
+
+/// Records the change, with the object as it is now, before it is made;
+/// without a record, nothing is changed.
+fn journal(
+    k8s: &K8s,
+    ctx: &NativeCallContext,
+    cluster: &crate::k8s::Cluster,
+    m: &Mutation,
+) -> Result<()> {
+    let gate = k8s.host.gate();
+    let Some(journal) = &gate.journal else {
+        return Ok(());
+    };
+    let prior = k8s.run(ctx, objects::get(cluster, m.kind, m.namespace, m.name))?;
+    let step = k8s
+        .host
+        .steps()
+        .into_iter()
+        .rev()
+        .find(|s| s.status == crate::report::step::StepStatus::Running)
+        .map(|s| s.name);
+    let entry = Entry {
+        seq: 0,
+        at: jiff::Timestamp::now().to_string(),
+        run: String::new(),
+        environment: gate.name.clone(),
+        context: cluster.info.name.clone(),
+        api_version: m.kind.resource.api_version.clone(),
+        kind: m.kind.resource.kind.clone(),
+        namespace: m.namespace.to_string(),
+        name: m.name.to_string(),
+        summary: m.summary.clone(),
+        prior,
+        step,
+        approver: gate.approvals().last().map(|a| a.by.clone()),
+    };
+    journal.append(entry).map(|_| ()).map_err(|e| {
+        error_at(
+            ctx,
+            format!(
+                "cannot write the journal {}: {e}; nothing was changed\nhint: orion keeps a journal of every change beside orion.toml; make that directory writable",
+                journal.path.display()
+            ),
+        )
+    })
 }
 
 /// Most changed fields shown per object in a dry run.

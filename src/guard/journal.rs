@@ -1,0 +1,164 @@
+//! The journal: every change a run makes, appended as one JSON line and
+//! flushed to disk before the change is made, with the object's state before
+//! it — enough to undo the run from the journal alone, even after the process
+//! was killed. Kept in `.orion/journal/RUN.jsonl` beside orion.toml (or the
+//! playbook), readable by its owner only: it holds Secret values so a restore
+//! can put them back; what is printed of it is redacted.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One change, as journaled before it is made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    pub at: String,
+    pub run: String,
+    pub environment: Option<String>,
+    pub context: String,
+    /// apiVersion and kind of the object, e.g. "apps/v1" "Deployment".
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// What the change does: "set image web=shop/web:2".
+    pub summary: String,
+    /// The object before the change; None when it did not exist.
+    pub prior: Option<Value>,
+    /// The step the change was made in.
+    pub step: Option<String>,
+    pub approver: Option<String>,
+}
+
+pub struct Journal {
+    pub run: String,
+    pub path: PathBuf,
+    file: Mutex<Option<File>>,
+    seq: Mutex<u64>,
+}
+
+impl Journal {
+    /// The journal of run `run`, in `dir`/.orion/journal (created on the first change).
+    pub fn new(dir: &Path, run: &str) -> Journal {
+        Journal {
+            run: run.to_string(),
+            path: dir
+                .join(".orion")
+                .join("journal")
+                .join(format!("{run}.jsonl")),
+            file: Mutex::new(None),
+            seq: Mutex::new(0),
+        }
+    }
+
+    /// Appends `entry` (its seq assigned here) and flushes it to disk.
+    pub fn append(&self, mut entry: Entry) -> std::io::Result<Entry> {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut options = OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            *file = Some(options.open(&self.path)?);
+        }
+        let mut seq = self.seq.lock().unwrap_or_else(|e| e.into_inner());
+        *seq += 1;
+        entry.seq = *seq;
+        entry.run = self.run.clone();
+        let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+        let f = file
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("journal not open"))?;
+        writeln!(f, "{line}")?;
+        f.sync_data()?;
+        Ok(entry)
+    }
+
+    /// The entries of a journal file, oldest first.
+    pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
+        let text = std::fs::read_to_string(path)?;
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).map_err(std::io::Error::other))
+            .collect()
+    }
+}
+
+/// An entry as it may be shown: Secret values replaced by "***".
+pub fn redacted(entry: &Entry) -> Value {
+    let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
+    if entry.kind == "Secret" {
+        for field in ["data", "stringData"] {
+            if let Some(map) = v["prior"][field].as_object_mut() {
+                for value in map.values_mut() {
+                    *value = Value::String("***".into());
+                }
+            }
+        }
+        if let Some(annotations) = v["prior"]["metadata"]["annotations"].as_object_mut() {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(kind: &str, prior: Value) -> Entry {
+        Entry {
+            seq: 0,
+            at: "t".into(),
+            run: String::new(),
+            environment: None,
+            context: "c".into(),
+            api_version: "v1".into(),
+            kind: kind.into(),
+            namespace: "default".into(),
+            name: "db".into(),
+            summary: "apply".into(),
+            prior: Some(prior),
+            step: None,
+            approver: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_appended_numbered_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path(), "run-1");
+        j.append(entry("ConfigMap", json!({"data": {"a": "1"}})))
+            .unwrap();
+        j.append(entry("Secret", json!({"data": {"password": "czNjcmV0"}})))
+            .unwrap();
+        let back = Journal::read(&j.path).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[0].seq, back[1].seq), (1, 2));
+        assert_eq!(back[1].run, "run-1");
+        assert_eq!(
+            back[1].prior.as_ref().unwrap()["data"]["password"],
+            "czNjcmV0",
+            "kept for restore"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&j.path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "only its owner reads it");
+        }
+        let shown = redacted(&back[1]).to_string();
+        assert!(
+            !shown.contains("czNjcmV0") && shown.contains("***"),
+            "{shown}"
+        );
+    }
+}
