@@ -436,3 +436,75 @@ fn every_change_is_journaled_with_what_it_replaced_and_secrets_stay_out_of_the_o
         "{shown}"
     );
 }
+
+#[test]
+fn a_failed_run_is_undone_image_config_and_replicas() {
+    let c = Cluster::start("");
+    c.ok(r#"
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "fast" } });
+        k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: "web" },
+            spec: #{ replicas: 2, selector: #{ matchLabels: #{ app: "web" } },
+              template: #{ metadata: #{ labels: #{ app: "web" } }, spec: #{ containers: [#{ name: "web", image: "shop/web:1" }] } } } });
+        k8s::wait_rollout("web");
+    "#);
+    let (outcome, logs) = c.play(
+        r#"
+        k8s::set_image("web", "shop/web:2");
+        k8s::scale("web", 4);
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "safe" } });
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "extra" }, data: #{ fresh: "yes" } });
+        k8s::wait_rollout("web");
+        fail("the smoke test failed");
+        "#,
+    );
+    assert_eq!(outcome.exit_code.code(), 2, "{:?}", outcome.error);
+    assert!(
+        logs.iter()
+            .any(|l| l == "the run failed; undoing its 4 changes"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l == "undone: configmap/extra in default (deleted)"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l == "the run's changes are undone"),
+        "{logs:?}"
+    );
+    let after = c.ok(r#"
+        let d = k8s::get("deployment", "web");
+        info(`${d.spec.template.spec.containers[0].image} ${d.spec.replicas}`);
+        info(k8s::get("configmap", "settings").data.mode);
+        info(`${k8s::get("configmap", "extra") == ()}`);
+        info(`${k8s::pods("app=web").filter(|p| !p.terminating && p.ready).map(|p| p.containers[0].image)}`);
+    "#);
+    assert_eq!(after[0], "shop/web:1 2", "{after:?}");
+    assert_eq!(after[1], "fast");
+    assert_eq!(after[2], "true");
+    assert_eq!(
+        after[3], r#"["shop/web:1", "shop/web:1"]"#,
+        "the rollout back finished"
+    );
+}
+
+#[test]
+fn auto_rollback_off_leaves_a_failed_run_s_changes() {
+    let c = Cluster::start("");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, "[environments.keep]\nauto_rollback = false\n").unwrap();
+    let (outcome, logs) = c.play_with(&format!("{CHANGE} fail(\"stop\");"), move |b| {
+        b.config_file(&config).environment("keep")
+    });
+    assert_eq!(outcome.exit_code.code(), 2);
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("auto_rollback is off, so they stay")),
+        "{logs:?}"
+    );
+    assert_eq!(
+        c.ok(r#"info(`${k8s::get("configmap", "c") != ()}`);"#),
+        ["true"]
+    );
+}

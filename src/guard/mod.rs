@@ -2,6 +2,7 @@
 //! primitives make passes `Gate::check` first.
 
 pub mod approval;
+pub mod compensate;
 pub mod environment;
 pub mod gate;
 pub mod journal;

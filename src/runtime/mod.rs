@@ -20,6 +20,7 @@ use std::time::Instant;
 
 mod builder;
 mod check;
+mod compensation;
 
 pub use builder::RuntimeBuilder;
 
@@ -209,6 +210,12 @@ impl Runtime {
     }
 
     fn finish(&self, started: Instant, result: Result<(), (Diagnostic, ExitCode)>) -> Outcome {
+        let (exit_code, mut error) = match result {
+            Ok(()) => (ExitCode::Success, None),
+            Err((d, code)) => (code, Some(d)),
+        };
+        // A failed run is undone while its deploy locks are still held.
+        let exit_code = compensation::after_failure(&self.host, exit_code, &mut error);
         // Every exit path releases the deploy locks, Ctrl-C included.
         let gate = self.host.gate();
         for problem in self.host.finish(gate.release()) {
@@ -218,10 +225,6 @@ impl Runtime {
                 None,
             );
         }
-        let (exit_code, error) = match result {
-            Ok(()) => (ExitCode::Success, None),
-            Err((d, code)) => (code, Some(d)),
-        };
         if let Some(d) = &error {
             self.host.emit(Event::Error {
                 diagnostic: d.clone(),

@@ -1,0 +1,215 @@
+//! Compensation: a failed run's changes undone from its journal, newest
+//! first — each object put back as it was before the run touched it (created
+//! ones deleted), then the restored workloads' rollouts waited for.
+
+use crate::guard::journal::Entry;
+use crate::k8s::kinds::Kinds;
+use crate::k8s::rollout::{self, Options};
+use crate::k8s::{Cluster, K8sError};
+use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
+use serde_json::Value;
+use std::time::Duration;
+
+/// One object put back (or not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undone {
+    /// "deployment/web in shop".
+    pub object: String,
+    /// What was done: "restored", "deleted", or why it could not be.
+    pub outcome: Result<&'static str, String>,
+}
+
+fn label(e: &Entry) -> String {
+    let ns = if e.namespace.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", e.namespace)
+    };
+    format!("{}/{}{ns}", e.kind.to_ascii_lowercase(), e.name)
+}
+
+/// The first entry of each object, latest-touched first: restoring each to
+/// its state before the run needs nothing else.
+pub fn plan(entries: &[Entry]) -> Vec<&Entry> {
+    let mut firsts: Vec<&Entry> = vec![];
+    for e in entries {
+        let same = |f: &&Entry| {
+            f.api_version == e.api_version
+                && f.kind == e.kind
+                && f.namespace == e.namespace
+                && f.name == e.name
+        };
+        if !firsts.iter().any(same) {
+            firsts.push(e);
+        }
+    }
+    firsts.reverse();
+    firsts
+}
+
+/// What the server owns in an object, left out when putting it back.
+fn restorable(prior: &Value, current_version: Option<&str>) -> Value {
+    let mut o = prior.clone();
+    if let Some(m) = o["metadata"].as_object_mut() {
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "managedFields",
+            "resourceVersion",
+            "deletionTimestamp",
+        ] {
+            m.remove(field);
+        }
+        if let Some(v) = current_version {
+            m.insert("resourceVersion".into(), Value::String(v.to_string()));
+        }
+    }
+    if let Some(m) = o.as_object_mut() {
+        m.remove("status");
+    }
+    o
+}
+
+async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'static str, String> {
+    let group = e.api_version.split_once('/').map(|(g, _)| g);
+    let qualified = match group {
+        Some(g) => format!("{}.{g}", e.kind),
+        None => e.kind.clone(),
+    };
+    let kind = kinds.find(&qualified).map_err(|e| e.message)?;
+    let api: Api<DynamicObject> = if kind.namespaced {
+        Api::namespaced_with(cluster.client.clone(), &e.namespace, &kind.resource)
+    } else {
+        Api::all_with(cluster.client.clone(), &kind.resource)
+    };
+    let current = api
+        .get_opt(&e.name)
+        .await
+        .map_err(|x| K8sError::from_kube("reading it", x).message)?;
+    match (&e.prior, current) {
+        (None, None) => Ok("already gone"),
+        (None, Some(_)) => api
+            .delete(&e.name, &DeleteParams::background())
+            .await
+            .map(|_| "deleted")
+            .map_err(|x| K8sError::from_kube("deleting it", x).message),
+        (Some(prior), current) => {
+            let version = current
+                .as_ref()
+                .and_then(|c| c.metadata.resource_version.clone());
+            let object: DynamicObject =
+                serde_json::from_value(restorable(prior, version.as_deref()))
+                    .map_err(|x| format!("the journal's copy is not an object: {x}"))?;
+            let pp = PostParams {
+                field_manager: Some("orion".into()),
+                ..PostParams::default()
+            };
+            let done = if current.is_some() {
+                api.replace(&e.name, &pp, &object).await
+            } else {
+                api.create(&pp, &object).await
+            };
+            done.map(|_| "restored")
+                .map_err(|x| K8sError::from_kube("restoring it", x).message)
+        }
+    }
+}
+
+/// Undoes `entries` (a run's journal) and waits for restored workloads.
+pub async fn undo(cluster: &Cluster, entries: &[Entry], wait: Duration) -> Vec<Undone> {
+    let kinds = match Kinds::discover(cluster.client.clone()).await {
+        Ok(k) => k,
+        Err(e) => {
+            return plan(entries)
+                .iter()
+                .map(|x| Undone {
+                    object: label(x),
+                    outcome: Err(e.message.clone()),
+                })
+                .collect()
+        }
+    };
+    let mut out = vec![];
+    for e in plan(entries) {
+        out.push(Undone {
+            object: label(e),
+            outcome: undo_one(cluster, &kinds, e).await,
+        });
+    }
+    // Restored workloads roll back; the undo is done when they have.
+    for (e, u) in plan(entries).into_iter().zip(out.iter_mut()) {
+        if u.outcome != Ok("restored")
+            || !matches!(e.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
+        {
+            continue;
+        }
+        let Ok(kind) = kinds.find(&e.kind) else {
+            continue;
+        };
+        let opts = Options {
+            timeout: wait,
+            ..Options::default()
+        };
+        if let Err(x) = rollout::wait(cluster, &kind, &e.namespace, &e.name, &opts, |_, _| {}).await
+        {
+            u.outcome = Err(format!(
+                "restored, but the rollout back did not finish: {}",
+                x.message
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(name: &str, prior: Option<Value>) -> Entry {
+        Entry {
+            seq: 0,
+            at: String::new(),
+            run: String::new(),
+            environment: None,
+            context: String::new(),
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            namespace: "default".into(),
+            name: name.into(),
+            summary: String::new(),
+            prior,
+            step: None,
+            approver: None,
+        }
+    }
+
+    #[test]
+    fn each_object_goes_back_to_its_first_prior_newest_first() {
+        let entries = [
+            entry("a", None),
+            entry("b", Some(json!({"data": {"v": "1"}}))),
+            entry("b", Some(json!({"data": {"v": "2"}}))),
+            entry("c", None),
+        ];
+        let p = plan(&entries);
+        let names: Vec<&str> = p.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["c", "b", "a"]);
+        assert_eq!(
+            p[1].prior.as_ref().unwrap()["data"]["v"],
+            "1",
+            "the state before the run"
+        );
+    }
+
+    #[test]
+    fn server_fields_are_left_out_of_a_restore() {
+        let prior = json!({"metadata": {"name": "x", "uid": "u", "resourceVersion": "5", "managedFields": []}, "spec": {}, "status": {"a": 1}});
+        let r = restorable(&prior, Some("9"));
+        assert_eq!(
+            r,
+            json!({"metadata": {"name": "x", "resourceVersion": "9"}, "spec": {}})
+        );
+    }
+}
