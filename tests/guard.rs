@@ -508,3 +508,105 @@ fn auto_rollback_off_leaves_a_failed_run_s_changes() {
         ["true"]
     );
 }
+
+#[test]
+fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
+    let c = crate::kubectl_cluster::Cluster::start();
+    let settings = c.file(
+        "settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: fast}\n",
+    );
+    c.ok(&["apply", "-f", &settings]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deploy.rhai"),
+        r#"
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "safe" } });
+        k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "extra" }, data: #{ fresh: "yes" } });
+        sleep("60s");
+        "#,
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(crate::support::ORION)
+        .args(["play", "deploy.rhai"])
+        .current_dir(dir.path())
+        .env("KUBECONFIG", &c.kubeconfig)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join(".orion/journal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let lines: usize = std::fs::read_dir(&journal)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|f| {
+                std::fs::read_to_string(f.path())
+                    .unwrap_or_default()
+                    .lines()
+                    .count()
+            })
+            .sum();
+        let extra = c.kubectl(&["get", "configmap", "extra"]).0 == 0;
+        if lines == 2 && extra {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never made its changes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to undo anything itself
+    child.wait().unwrap();
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "configmap",
+            "settings",
+            "-o",
+            "jsonpath={.data.mode}"
+        ]),
+        "safe"
+    );
+
+    let history = std::process::Command::new(crate::support::ORION)
+        .arg("history")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&history.stdout).into_owned();
+    assert!(
+        listed.contains("orion-sim") && listed.contains("configmap/settings: apply"),
+        "{listed}"
+    );
+
+    let rollback = std::process::Command::new(crate::support::ORION)
+        .args(["rollback", "--last"])
+        .current_dir(dir.path())
+        .env("KUBECONFIG", &c.kubeconfig)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&rollback.stderr).into_owned();
+    assert_eq!(rollback.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("configmap/extra in default (deleted)"),
+        "{said}"
+    );
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "configmap",
+            "settings",
+            "-o",
+            "jsonpath={.data.mode}"
+        ]),
+        "fast"
+    );
+    assert_ne!(
+        c.kubectl(&["get", "configmap", "extra"]).0,
+        0,
+        "the created one is gone"
+    );
+}

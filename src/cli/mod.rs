@@ -4,9 +4,12 @@
 mod check;
 mod completions;
 mod doc;
+mod history;
+mod journals;
 mod logging;
 mod play;
 mod repl;
+mod rollback;
 mod sim;
 mod sim_cluster;
 mod target_args;
@@ -40,6 +43,8 @@ enum Command {
     Check(check::CheckArgs),
     Repl(repl::ReplArgs),
     Sim(sim::SimArgs),
+    History(history::HistoryArgs),
+    Rollback(rollback::RollbackArgs),
     Doc(doc::DocArgs),
     Completions(completions::CompletionsArgs),
 }
@@ -80,6 +85,8 @@ where
         Command::Check(args) => check::run(args),
         Command::Repl(args) => repl::run(args, verbosity),
         Command::Sim(args) => sim::run(args),
+        Command::History(args) => history::run(args),
+        Command::Rollback(args) => rollback::run(args),
         Command::Doc(args) => doc::run(args),
         Command::Completions(args) => completions::run(args),
     };

@@ -94,8 +94,14 @@ pub async fn write(
                 .map(value)
         }
         Change::Apply(object) => {
+            // orion is the authority on what it applies: it takes over fields
+            // another manager (kubectl, a previous tool) set.
+            let forced = PatchParams {
+                force: true,
+                ..pp.clone()
+            };
             let p = Patch::Apply(object.clone());
-            retry(&format!("applying {what}"), || api.patch(name, &pp, &p))
+            retry(&format!("applying {what}"), || api.patch(name, &forced, &p))
                 .await
                 .map(value)
         }

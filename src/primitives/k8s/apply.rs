@@ -94,7 +94,7 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "apply",
-        "Applies one object (a map with apiVersion, kind, metadata.name) server-side as field manager \"orion\"; returns #{kind, name, namespace, result: created|configured|unchanged}.",
+        "Applies one object (a map with apiVersion, kind, metadata.name) server-side as field manager \"orion\", taking over fields other managers set; returns #{kind, name, namespace, result: created|configured|unchanged}.",
         &["object: map", "map"],
     )
     .set_into_module(module, move |ctx: NativeCallContext, object: Map| -> Result<Dynamic> {
