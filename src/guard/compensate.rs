@@ -4,8 +4,9 @@
 
 use crate::guard::journal::Entry;
 use crate::k8s::kinds::Kinds;
+use crate::k8s::retry::retry;
 use crate::k8s::rollout::{self, Options};
-use crate::k8s::{Cluster, K8sError};
+use crate::k8s::Cluster;
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use serde_json::Value;
 use std::time::Duration;
@@ -83,17 +84,18 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
     } else {
         Api::all_with(cluster.client.clone(), &kind.resource)
     };
-    let current = api
-        .get_opt(&e.name)
+    let current = retry("reading it", || api.get_opt(&e.name))
         .await
-        .map_err(|x| K8sError::from_kube("reading it", x).message)?;
+        .map_err(|x| x.message)?;
     match (&e.prior, current) {
         (None, None) => Ok("already gone"),
-        (None, Some(_)) => api
-            .delete(&e.name, &DeleteParams::background())
-            .await
-            .map(|_| "deleted")
-            .map_err(|x| K8sError::from_kube("deleting it", x).message),
+        (None, Some(_)) => {
+            let dp = DeleteParams::background();
+            retry("deleting it", || api.delete(&e.name, &dp))
+                .await
+                .map(|_| "deleted")
+                .map_err(|x| x.message)
+        }
         (Some(prior), current) => {
             let version = current
                 .as_ref()
@@ -106,12 +108,11 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
                 ..PostParams::default()
             };
             let done = if current.is_some() {
-                api.replace(&e.name, &pp, &object).await
+                retry("restoring it", || api.replace(&e.name, &pp, &object)).await
             } else {
-                api.create(&pp, &object).await
+                retry("restoring it", || api.create(&pp, &object)).await
             };
-            done.map(|_| "restored")
-                .map_err(|x| K8sError::from_kube("restoring it", x).message)
+            done.map(|_| "restored").map_err(|x| x.message)
         }
     }
 }

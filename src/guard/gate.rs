@@ -10,6 +10,7 @@ use crate::guard::lock::{acquire, lease_name, Held};
 use crate::guard::window;
 use crate::guard::Environment;
 use crate::k8s::error::K8sError;
+use crate::k8s::retry::retry;
 use crate::k8s::Cluster;
 use crate::sim::scenario::glob;
 use k8s_openapi::api::core::v1::{Namespace, Node};
@@ -223,10 +224,8 @@ impl Gate {
             }
             if env.min_nodes > 0 {
                 let nodes: Api<Node> = Api::all(cluster.client.clone());
-                let list = nodes
-                    .list(&ListParams::default())
-                    .await
-                    .map_err(|e| K8sError::from_kube("counting nodes", e))?;
+                let lp = ListParams::default();
+                let list = retry("counting nodes", || nodes.list(&lp)).await?;
                 let ready = list
                     .items
                     .iter()
@@ -259,10 +258,8 @@ impl Gate {
         let key = format!("ns:{namespace}");
         if env.require_existing_namespace && !namespace.is_empty() && !self.passed(&key) {
             let namespaces: Api<Namespace> = Api::all(cluster.client.clone());
-            let found = namespaces
-                .get_opt(namespace)
-                .await
-                .map_err(|e| K8sError::from_kube(&format!("reading namespace {namespace}"), e))?;
+            let what = format!("reading namespace {namespace}");
+            let found = retry(&what, || namespaces.get_opt(namespace)).await?;
             if found.is_none() {
                 return Err(Refusal::Refused(format!(
                     "refusing to change namespace {namespace}: it does not exist, and environment {} requires it to\nhint: create it first, or set require_existing_namespace = false",

@@ -4,6 +4,7 @@
 //! stopped renewing is taken over once it has expired.
 
 use crate::k8s::error::K8sError;
+use crate::k8s::retry::retry;
 use crate::k8s::Cluster;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
@@ -83,10 +84,7 @@ pub async fn acquire(
     let api: Api<Lease> = Api::namespaced(cluster.client.clone(), ns);
     let started = tokio::time::Instant::now();
     loop {
-        let current = api
-            .get_opt(name)
-            .await
-            .map_err(|e| K8sError::from_kube("reading the deploy lock", e))?;
+        let current = retry("reading the deploy lock", || api.get_opt(name)).await?;
         let attempt = match &current {
             None => api
                 .create(&orion(), &fresh(name, holder, None))
@@ -118,6 +116,11 @@ pub async fn acquire(
             Ok(()) => break,
             // Another run got there first: look again.
             Err(kube::Error::Api(s)) if s.code == 409 => continue,
+            // The server stumbled: try again shortly.
+            Err(kube::Error::Api(s)) if matches!(s.code, 429 | 500..=504) => {
+                tokio::time::sleep(RETRY_EVERY).await;
+                continue;
+            }
             Err(e) => return Err(K8sError::from_kube("taking the deploy lock", e)),
         }
     }
@@ -158,10 +161,9 @@ impl Held {
     /// Stops renewing and deletes the lease if it is still this run's.
     pub async fn release(self) -> Result<(), K8sError> {
         self.renew.abort();
-        let lease = match self.api.get_opt(&self.name).await {
-            Ok(Some(l)) => l,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(K8sError::from_kube("reading the deploy lock", e)),
+        let lease = match retry("reading the deploy lock", || self.api.get_opt(&self.name)).await? {
+            Some(l) => l,
+            None => return Ok(()),
         };
         if lease
             .spec
@@ -178,10 +180,14 @@ impl Held {
             }),
             ..DeleteParams::default()
         };
-        match self.api.delete(&self.name, &dp).await {
+        match retry("releasing the deploy lock", || {
+            self.api.delete(&self.name, &dp)
+        })
+        .await
+        {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
-            Err(e) => Err(K8sError::from_kube("releasing the deploy lock", e)),
+            Err(e) if matches!(e.code, Some(404 | 409)) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }

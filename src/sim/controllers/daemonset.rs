@@ -108,7 +108,8 @@ fn sync(store: &Store, ds: &Value) {
     let _ = store.modify(resource("apps", "daemonsets"), ns, name(ds), |cur| {
         let mut next = cur.clone();
         let mut status = json!({
-            "observedGeneration": cur["metadata"]["generation"],
+            // The spec synced, not one written since (a client must keep waiting).
+            "observedGeneration": ds["metadata"]["generation"],
             "desiredNumberScheduled": nodes.len(),
             "currentNumberScheduled": scheduled,
             "numberMisscheduled": 0,

@@ -116,6 +116,9 @@ fn sync(store: &Store, d: &Value) {
             next["metadata"]["annotations"][REVISION] = json!(revision(rs).to_string());
         }
         next["status"] = status(cur, &sets, new_name.as_deref(), progress, &meta::now());
+        // The counts are for the spec synced in this pass; if a newer one was
+        // written meanwhile, clients must not take them for its result.
+        next["status"]["observedGeneration"] = d["metadata"]["generation"].clone();
         Ok(next)
     });
 }

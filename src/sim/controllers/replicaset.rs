@@ -92,7 +92,8 @@ fn sync(store: &Store, rs: &Value) {
         let mut status = json!({
             "replicas": pods.len(),
             "fullyLabeledReplicas": labeled,
-            "observedGeneration": cur["metadata"]["generation"],
+            // The spec synced, not one written since (a client must keep waiting).
+            "observedGeneration": rs["metadata"]["generation"],
         });
         if ready > 0 {
             status["readyReplicas"] = json!(ready);

@@ -130,7 +130,8 @@ fn sync(store: &Store, sts: &Value) {
     let _ = store.modify(resource("apps", "statefulsets"), ns, name(sts), |cur| {
         let mut next = cur.clone();
         next["status"] = json!({
-            "observedGeneration": cur["metadata"]["generation"],
+            // The spec synced, not one written since (a client must keep waiting).
+            "observedGeneration": sts["metadata"]["generation"],
             "replicas": pods.len(),
             "readyReplicas": ready,
             "availableReplicas": ready,
