@@ -610,3 +610,45 @@ fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
         "the created one is gone"
     );
 }
+
+#[test]
+fn on_failure_hooks_run_before_the_undo_and_hold_keeps_the_changes() {
+    let c = Cluster::start("");
+    let (outcome, logs) = c.play(&format!(
+        r#"on_failure(|| info("paging the on-call engineer"));
+        on_failure(|| fail("a broken hook"));
+        on_failure(|| info("the last hook still runs"));
+        {CHANGE}
+        fail("the canary failed");"#
+    ));
+    assert_eq!(outcome.exit_code.code(), 2);
+    let at = |s: &str| {
+        logs.iter()
+            .position(|l| l.contains(s))
+            .unwrap_or_else(|| panic!("{s}: {logs:?}"))
+    };
+    assert!(at("paging the on-call engineer") < at("an on_failure hook failed: a broken hook"));
+    assert!(
+        at("the last hook still runs") < at("undoing its 1 changes"),
+        "hooks first: {logs:?}"
+    );
+    assert_eq!(
+        c.ok(r#"info(`${k8s::get("configmap", "c") == ()}`);"#),
+        ["true"],
+        "undone"
+    );
+
+    let (outcome, logs) = c.play(&format!(r#"{CHANGE} hold(); fail("after the migration");"#));
+    assert_eq!(outcome.exit_code.code(), 2);
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("the run failed after hold() at")
+                && l.contains("its 1 changes stay")),
+        "{logs:?}"
+    );
+    assert_eq!(
+        c.ok(r#"info(`${k8s::get("configmap", "c") != ()}`);"#),
+        ["true"],
+        "kept"
+    );
+}

@@ -74,6 +74,8 @@ pub struct Gate {
     locks: tokio::sync::Mutex<Vec<Held>>,
     /// Where this run's changes are recorded before they are made.
     pub journal: Option<Journal>,
+    /// Where `hold()` was called: from then on a failure is not undone.
+    held: Mutex<Option<String>>,
 }
 
 impl Gate {
@@ -150,6 +152,19 @@ impl Gate {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key);
+    }
+
+    /// Marks the run as not to be undone (`hold()` at `at`).
+    pub fn hold(&self, at: String) {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(at);
+    }
+
+    /// Where `hold()` was first called, if it was.
+    pub fn held(&self) -> Option<String> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Approvals given so far this run.

@@ -24,6 +24,8 @@ pub struct Host {
     depth: AtomicUsize,
     /// The guard every change passes, set for each run from orion.toml.
     gate: Mutex<Arc<Gate>>,
+    /// The run's `on_failure` hooks.
+    pub hooks: crate::primitives::failure::Hooks,
 }
 
 impl Host {
@@ -41,6 +43,7 @@ impl Host {
             steps: Mutex::new(Vec::new()),
             depth: AtomicUsize::new(0),
             gate: Mutex::new(Arc::new(Gate::default())),
+            hooks: Default::default(),
         })
     }
 

@@ -5,6 +5,7 @@ pub mod approve;
 pub mod cancel;
 pub mod error;
 pub mod exit;
+pub mod failure;
 pub mod host;
 pub mod k8s;
 pub mod log;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     approve::register(engine, host);
     exit::register(engine, host);
+    failure::register(engine, host);
     k8s::register(engine, host);
     log::register(engine, host);
     sleep::register(engine, host);

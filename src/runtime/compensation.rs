@@ -27,6 +27,18 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
         Ok(e) if !e.is_empty() => e,
         _ => return code, // nothing was changed
     };
+    if let Some(at) = gate.held() {
+        host.log(
+            Level::Warn,
+            format!(
+                "the run failed after hold() at {at}: its {} changes stay (journal: {})",
+                entries.len(),
+                journal.path.display()
+            ),
+            None,
+        );
+        return code;
+    }
     if !gate.environment.auto_rollback {
         host.log(
             Level::Warn,

@@ -114,6 +114,7 @@ impl Runtime {
 
     fn start(&self, name: &str) {
         self.host.clear_steps();
+        self.host.hooks.take();
         self.host.cancel.reset();
         let t = &self.host.target;
         self.host.emit(Event::RunStarted {
@@ -183,6 +184,9 @@ impl Runtime {
         let ran = Instant::now();
         let result = engine.run_ast_with_scope(&mut scope, &ast);
         tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
+        if result.is_err() {
+            self.run_failure_hooks(&engine, &ast);
+        }
         result.map_err(|e| {
             let d = diagnoser.eval_error(&e, name, Some(&ast));
             let code = if d.kind == Kind::Guard {
@@ -194,6 +198,33 @@ impl Runtime {
             };
             (d, code)
         })
+    }
+
+    /// The playbook's `on_failure` hooks, in order; one that fails is
+    /// reported and the next still runs. After Ctrl-C they still run (a
+    /// second Ctrl-C stops them).
+    fn run_failure_hooks(&self, engine: &Engine, ast: &AST) {
+        let hooks = self.host.hooks.take();
+        if hooks.is_empty() {
+            return;
+        }
+        let was_cancelled = self.host.cancel.is_requested();
+        self.host.cancel.reset();
+        for hook in hooks {
+            if let Err(e) = hook.call::<rhai::Dynamic>(engine, ast, ()) {
+                self.host.log(
+                    crate::report::event::Level::Error,
+                    format!(
+                        "an on_failure hook failed: {}",
+                        crate::primitives::error::message(&e)
+                    ),
+                    None,
+                );
+            }
+        }
+        if was_cancelled {
+            self.host.cancel.request();
+        }
     }
 
     fn compile(
