@@ -652,3 +652,42 @@ fn on_failure_hooks_run_before_the_undo_and_hold_keeps_the_changes() {
         "kept"
     );
 }
+
+#[test]
+fn two_concurrent_runs_against_one_namespace_never_interleave() {
+    let c = std::sync::Arc::new(Cluster::start(""));
+    let dir = tempfile::tempdir().unwrap();
+    let run = |who: &'static str| {
+        let c = c.clone();
+        let here = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let script = format!(
+                r#"for i in 0..4 {{
+                    k8s::apply(#{{ apiVersion: "v1", kind: "ConfigMap", metadata: #{{ name: `{who}-${{i}}` }}, data: #{{ by: "{who}" }} }});
+                    sleep("100ms");
+                }}"#
+            );
+            c.play_with(&script, move |b| b.journal_dir(here))
+        })
+    };
+    let (a, b) = (run("alpha"), run("beta"));
+    for t in [a, b] {
+        let (outcome, _) = t.join().unwrap();
+        assert!(outcome.succeeded(), "{:?}", outcome.error);
+    }
+    // Each run's changes happened while it held the lock: one run's span of
+    // journal times ends before the other's begins.
+    let mut spans = vec![];
+    for f in std::fs::read_dir(dir.path().join(".orion/journal"))
+        .unwrap()
+        .flatten()
+    {
+        let entries = orion::guard::journal::Journal::read(&f.path()).unwrap();
+        assert_eq!(entries.len(), 4);
+        let times: Vec<jiff::Timestamp> = entries.iter().map(|e| e.at.parse().unwrap()).collect();
+        spans.push((times[0], times[3]));
+    }
+    spans.sort();
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0].1 < spans[1].0, "interleaved: {spans:?}");
+}
