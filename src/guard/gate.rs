@@ -57,7 +57,6 @@ fn holder_identity(run: &str) -> String {
     format!("{user}@{host} pid {} run {run}", std::process::id())
 }
 
-#[derive(Default)]
 pub struct Gate {
     /// The environment's name (`--env`), if one was chosen.
     pub name: Option<String>,
@@ -78,7 +77,30 @@ pub struct Gate {
     held: Mutex<Option<String>>,
 }
 
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::unset()
+    }
+}
+
 impl Gate {
+    /// A gate with no environment and no journal (before a run sets its own,
+    /// and in the REPL): it still checks protected namespaces and takes the lock.
+    fn unset() -> Gate {
+        let run = run_id();
+        Gate {
+            name: None,
+            environment: Environment::default(),
+            passed: Mutex::new(HashSet::new()),
+            approvals: Mutex::new(Vec::new()),
+            holder: holder_identity(&run),
+            lock_wait: Duration::from_secs(300),
+            locks: tokio::sync::Mutex::new(Vec::new()),
+            journal: None,
+            held: Mutex::new(None),
+        }
+    }
+
     /// The gate of a run whose journal goes in `journal_dir`/.orion/journal.
     pub fn new(
         name: Option<String>,
@@ -93,7 +115,7 @@ impl Gate {
             lock_wait,
             holder: holder_identity(&run),
             journal: Some(Journal::new(journal_dir, &run)),
-            ..Gate::default()
+            ..Gate::unset()
         }
     }
 
