@@ -4,7 +4,7 @@
 use orion::report::event::Event;
 use orion::report::memory::Memory;
 use orion::sim::scenario::Scenario;
-use orion::sim::{Sim, SimConfig, Timing};
+use orion::sim::{Sim, SimConfig};
 use orion::{Outcome, Runtime};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,13 +26,7 @@ impl Cluster {
             .unwrap();
         let config = SimConfig {
             scenario: Scenario::parse(scenario).unwrap(),
-            timing: Timing {
-                start: Duration::from_millis(100),
-                ready: Duration::from_millis(100),
-                tick: Duration::from_millis(20),
-                backoff: Duration::from_millis(200),
-                stop: Duration::from_millis(50),
-            },
+            timing: crate::kubectl_cluster::fast(),
             ..SimConfig::default()
         };
         let sim = runtime.block_on(Sim::start(config)).unwrap();

@@ -2,7 +2,8 @@
 //! last events and the last lines of its log — what an operator would look
 //! up with kubectl describe and kubectl logs.
 
-use crate::k8s::Cluster;
+use crate::k8s::retry::retry;
+use crate::k8s::{Cluster, K8sError};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams, LogParams};
 use serde_json::Value;
@@ -21,6 +22,33 @@ pub async fn pods(cluster: &Cluster, ns: &str, pods: &[Value], limit: usize) -> 
         out.push_str(&format!("\n  ... and {} more pods", pods.len() - limit));
     }
     out
+}
+
+/// The events about one object, oldest first.
+pub async fn events_of(
+    cluster: &Cluster,
+    ns: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Vec<Event>, K8sError> {
+    let api: Api<Event> = Api::namespaced(cluster.client.clone(), ns);
+    let lp = ListParams::default().fields(&format!(
+        "involvedObject.name={name},involvedObject.kind={kind}"
+    ));
+    let mut items = retry(&format!("reading the events of {name}"), || api.list(&lp))
+        .await?
+        .items;
+    // Seconds tie often; the resource version orders events written in the same one.
+    items.sort_by_key(|e| {
+        let rv: u64 = e
+            .metadata
+            .resource_version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        (e.last_timestamp.clone().map(|t| t.0), rv)
+    });
+    Ok(items)
 }
 
 /// One container's state: "CrashLoopBackOff (back-off 40s ...), 4 restarts, last exit Error (1)".
@@ -83,20 +111,7 @@ async fn pod_report(cluster: &Cluster, ns: &str, pod: &Value) -> String {
             container_state(c)
         ));
     }
-    let events: Api<Event> = Api::namespaced(cluster.client.clone(), ns);
-    let selector = format!("involvedObject.name={name},involvedObject.kind=Pod");
-    if let Ok(list) = events.list(&ListParams::default().fields(&selector)).await {
-        let mut items = list.items;
-        // Seconds tie often; the resource version orders events written in the same one.
-        items.sort_by_key(|e| {
-            let rv: u64 = e
-                .metadata
-                .resource_version
-                .as_deref()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            (e.last_timestamp.clone().map(|t| t.0), rv)
-        });
+    if let Ok(items) = events_of(cluster, ns, "Pod", name).await {
         for e in items.iter().rev().take(EVENTS).rev() {
             out.push_str(&format!(
                 "\n    event {}: {}",

@@ -179,7 +179,7 @@ fn to_value(o: &DynamicObject) -> Value {
 }
 
 /// The label selector of a workload, as a query string.
-fn selector(o: &Value) -> String {
+pub fn selector(o: &Value) -> String {
     let mut parts: Vec<String> = o["spec"]["selector"]["matchLabels"]
         .as_object()
         .into_iter()

@@ -12,6 +12,29 @@ use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+/// Makes one change to an object in the run's namespace (through `mutate`).
+fn change(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    kind: &Kind,
+    name: &str,
+    change: Change,
+    summary: String,
+) -> Result<Value> {
+    let ns = k.cluster(ctx)?.info.namespace.clone();
+    mutate(
+        k,
+        ctx,
+        Mutation {
+            kind,
+            namespace: &ns,
+            name,
+            change,
+            summary,
+        },
+    )
+}
+
 /// The workload `text` names ("web", "statefulset/db"), which must exist.
 fn existing(k: &K8s, ctx: &NativeCallContext, text: &str) -> Result<(Kind, String, Value)> {
     let (kind, name) = workload(text);
@@ -67,17 +90,13 @@ fn set_image(
         }
     };
     let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": container, "image": image}]}}}});
-    let ns = k.cluster(ctx)?.info.namespace.clone();
-    let out = mutate(
+    let out = change(
         k,
         ctx,
-        Mutation {
-            kind: &kind,
-            namespace: &ns,
-            name: &name,
-            change: Change::Merge(patch),
-            summary: format!("set image {container}={image}"),
-        },
+        &kind,
+        &name,
+        Change::Merge(patch),
+        format!("set image {container}={image}"),
     )?;
     Ok(to_dynamic(&out))
 }
@@ -178,22 +197,16 @@ fn undo(k: &K8s, ctx: &NativeCallContext, target: &str, to: Option<i64>) -> Resu
             },
         ));
     };
-    let ns = k.cluster(ctx)?.info.namespace.clone();
     if *template == object["spec"]["template"] {
         return Ok(to_dynamic(&json!({"revision": revision, "skipped": true})));
     }
-    mutate(
+    change(
         k,
         ctx,
-        Mutation {
-            kind: &kind,
-            namespace: &ns,
-            name: &name,
-            change: Change::Json(
-                json!([{"op": "replace", "path": "/spec/template", "value": template}]),
-            ),
-            summary: format!("roll back to revision {revision}"),
-        },
+        &kind,
+        &name,
+        Change::Json(json!([{"op": "replace", "path": "/spec/template", "value": template}])),
+        format!("roll back to revision {revision}"),
     )?;
     Ok(to_dynamic(&json!({"revision": revision, "skipped": false})))
 }
@@ -240,17 +253,13 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
                 ));
             }
             let (kind, name, _) = existing(&k, &ctx, target)?;
-            let ns = k.cluster(&ctx)?.info.namespace.clone();
-            let out = mutate(
+            let out = change(
                 &k,
                 &ctx,
-                Mutation {
-                    kind: &kind,
-                    namespace: &ns,
-                    name: &name,
-                    change: Change::Merge(json!({"spec": {"replicas": replicas}})),
-                    summary: format!("scale to {replicas}"),
-                },
+                &kind,
+                &name,
+                Change::Merge(json!({"spec": {"replicas": replicas}})),
+                format!("scale to {replicas}"),
             )?;
             Ok(to_dynamic(&out))
         },
@@ -260,10 +269,9 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     doc("restart", "Restarts a workload's pods with a rolling update (as kubectl rollout restart).", &["workload: &str", "map"])
         .set_into_module(module, move |ctx: NativeCallContext, target: &str| -> Result<Dynamic> {
             let (kind, name, _) = existing(&k, &ctx, target)?;
-            let ns = k.cluster(&ctx)?.info.namespace.clone();
             let now = jiff::Timestamp::now().to_string();
             let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-            let out = mutate(&k, &ctx, Mutation { kind: &kind, namespace: &ns, name: &name, change: Change::Merge(patch), summary: "restart".into() })?;
+            let out = change(&k, &ctx, &kind, &name, Change::Merge(patch), "restart".into())?;
             Ok(to_dynamic(&out))
         });
 
@@ -278,18 +286,7 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         move |ctx: NativeCallContext, kind: &str, name: &str, patch: Map| -> Result<Dynamic> {
             let kind = k.kind(&ctx, kind)?;
             let patch = from_dynamic(&ctx, &Dynamic::from_map(patch))?;
-            let ns = k.cluster(&ctx)?.info.namespace.clone();
-            let out = mutate(
-                &k,
-                &ctx,
-                Mutation {
-                    kind: &kind,
-                    namespace: &ns,
-                    name,
-                    change: Change::Merge(patch),
-                    summary: "patch".into(),
-                },
-            )?;
+            let out = change(&k, &ctx, &kind, name, Change::Merge(patch), "patch".into())?;
             Ok(to_dynamic(&out))
         },
     );
@@ -305,23 +302,15 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         move |ctx: NativeCallContext, kind: &str, name: &str| -> Result<Dynamic> {
             let cluster = k.cluster(&ctx)?;
             let kind = k.kind(&ctx, kind)?;
-            let ns = cluster.info.namespace.clone();
-            if k.run(&ctx, objects::get(&cluster, &kind, &ns, name))?
-                .is_none()
+            if k.run(
+                &ctx,
+                objects::get(&cluster, &kind, cluster.namespace(), name),
+            )?
+            .is_none()
             {
                 return Ok(Dynamic::UNIT);
             }
-            let out = mutate(
-                &k,
-                &ctx,
-                Mutation {
-                    kind: &kind,
-                    namespace: &ns,
-                    name,
-                    change: Change::Delete,
-                    summary: "delete".into(),
-                },
-            )?;
+            let out = change(&k, &ctx, &kind, name, Change::Delete, "delete".into())?;
             Ok(to_dynamic(&out))
         },
     );

@@ -5,7 +5,7 @@
 use super::convert::to_dynamic;
 use super::{workload, K8s, Result};
 use crate::k8s::objects;
-use crate::k8s::rollout::{hopeless, verdict, Verdict};
+use crate::k8s::rollout::{hopeless, selector, verdict, Verdict};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use k8s_openapi::api::core::v1::Pod;
@@ -67,14 +67,8 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
             if let Verdict::Waiting(w) | Verdict::Failed(w) = verdict(&kind.resource.kind, &o) {
                 problems.push(format!("{text}: {w}"));
             }
-            let selector: Vec<String> = o["spec"]["selector"]["matchLabels"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect();
             let pods_kind = k.kind(&ctx, "pods")?;
-            let pods = k.run(&ctx, objects::list(&cluster, &pods_kind, Some(cluster.namespace()), &selector.join(",")))?;
+            let pods = k.run(&ctx, objects::list(&cluster, &pods_kind, Some(cluster.namespace()), &selector(&o)))?;
             for p in &pods {
                 if let Some(why) = hopeless(p, 0) {
                     problems.push(format!("{text}: pod {}: {why}", p["metadata"]["name"].as_str().unwrap_or_default()));

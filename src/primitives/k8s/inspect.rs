@@ -2,7 +2,7 @@
 
 use super::convert::{opt_int, opt_str, to_dynamic};
 use super::{K8s, Result};
-use crate::k8s::diagnose::container_state;
+use crate::k8s::diagnose::{container_state, events_of};
 use crate::k8s::objects;
 use crate::primitives::doc;
 use k8s_openapi::api::core::v1::Pod;
@@ -106,29 +106,14 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         move |ctx: NativeCallContext, kind: &str, name: &str| -> Result<Array> {
             let cluster = k.cluster(&ctx)?;
             let of = k.kind(&ctx, kind)?;
-            let events = k.kind(&ctx, "events")?;
-            let all = k.run(
+            let events = k.run(
                 &ctx,
-                objects::list(&cluster, &events, Some(cluster.namespace()), ""),
+                events_of(&cluster, cluster.namespace(), &of.resource.kind, name),
             )?;
-            let mut mine: Vec<&Value> = all
+            let mine: Vec<Value> = events
                 .iter()
-                .filter(|e| {
-                    e["involvedObject"]["name"] == name
-                        && e["involvedObject"]["kind"] == of.resource.kind.as_str()
-                })
+                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
                 .collect();
-            // Seconds tie often; the resource version orders events written in the same one.
-            mine.sort_by_key(|e| {
-                let rv: u64 = e["metadata"]["resourceVersion"]
-                    .as_str()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                (
-                    e["lastTimestamp"].as_str().unwrap_or_default().to_string(),
-                    rv,
-                )
-            });
             Ok(mine
                 .iter()
                 .map(|e| {
