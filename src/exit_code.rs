@@ -56,7 +56,7 @@ impl ExitCode {
             ExitCode::VerificationFailed => "post-deploy verification failed (rolled back)",
             ExitCode::SmokeFailed => "smoke tests failed",
             ExitCode::Cancelled => "cancelled by the operator",
-            ExitCode::RollbackFailed => "rollback failed: the cluster needs a human",
+            ExitCode::RollbackFailed => "rollback failed or was skipped: the cluster needs a human",
         }
     }
 

@@ -204,14 +204,38 @@ fn approval_is_asked_once_before_the_first_change() {
         .hint
         .unwrap_or_default()
         .contains("--approver NAME"));
-    // --yes --approver: approved once, for the whole run.
-    let (outcome, logs) = in_prod(&c, &two_changes, |b| b.assume_yes(true).approver("alice"));
+    // --yes --approver: approved once, for the whole run, and journaled
+    // before the first change with what was shown.
+    let journals = tempfile::tempdir().unwrap();
+    let here = journals.path().to_path_buf();
+    let (outcome, logs) = in_prod(&c, &two_changes, |b| {
+        b.assume_yes(true).approver("alice").journal_dir(here)
+    });
     assert!(outcome.succeeded(), "{:?}", outcome.error);
     let approvals: Vec<&String> = logs
         .iter()
         .filter(|l| l.starts_with("approved by alice (--yes)"))
         .collect();
     assert_eq!(approvals.len(), 1, "{logs:?}");
+    let file = std::fs::read_dir(journals.path().join(".orion/journal"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let records = orion::guard::journal::Journal::read_records(&file).unwrap();
+    let orion::guard::journal::Record::Approval(a) = &records[0] else {
+        panic!("the approval comes first: {records:?}")
+    };
+    assert_eq!((a.by.as_str(), a.how.as_str()), ("alice", "--yes"));
+    assert_eq!(a.environment.as_deref(), Some("prod"));
+    assert!(
+        a.shown.contains("first change: configmap/c: apply"),
+        "{}",
+        a.shown
+    );
+    assert!(a.at.parse::<jiff::Timestamp>().is_ok(), "{}", a.at);
+    assert_eq!(records.len(), 3, "then the two changes: {records:?}");
     // A dry run changes nothing, so it needs no approval.
     let (outcome, _) = in_prod(&c, CHANGE, |b| b.dry_run(true));
     assert!(outcome.succeeded(), "{:?}", outcome.error);

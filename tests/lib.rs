@@ -7,6 +7,7 @@ mod cli;
 mod docs;
 mod errors;
 mod guard;
+mod interrupt;
 mod json;
 mod k8s;
 mod kubectl_cluster;

@@ -29,7 +29,8 @@ pub fn runs(dir: &Path) -> Vec<(String, PathBuf, Vec<Entry>)> {
         .filter_map(|p| {
             let run = p.file_stem()?.to_string_lossy().into_owned();
             let entries = Journal::read(&p).ok()?;
-            Some((run, p, entries))
+            // A run approved but stopped before its first change has nothing to list.
+            (!entries.is_empty()).then_some((run, p, entries))
         })
         .collect()
 }

@@ -63,7 +63,15 @@ pub fn run(args: RollbackArgs) -> ExitCode {
     };
     let result = runtime.block_on(async {
         let cluster = connect(None, Some(&context), None).await?;
-        Ok::<_, crate::k8s::K8sError>(undo(&cluster, entries, Duration::from_secs(300)).await)
+        Ok::<_, crate::k8s::K8sError>(
+            undo(
+                &cluster,
+                entries,
+                Duration::from_secs(300),
+                &Default::default(),
+            )
+            .await,
+        )
     });
     let undone = match result {
         Ok(u) => u,

@@ -3,6 +3,7 @@
 //! ones deleted), then the restored workloads' rollouts waited for.
 
 use crate::guard::journal::Entry;
+use crate::k8s::error::K8sError;
 use crate::k8s::kinds::Kinds;
 use crate::k8s::retry::retry;
 use crate::k8s::rollout::{self, Options};
@@ -10,6 +11,7 @@ use crate::k8s::Cluster;
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use serde_json::Value;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// One object put back (or not).
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +22,8 @@ pub struct Undone {
     pub outcome: Result<&'static str, String>,
 }
 
-fn label(e: &Entry) -> String {
+/// "deployment/web in shop".
+pub fn label(e: &Entry) -> String {
     let ns = if e.namespace.is_empty() {
         String::new()
     } else {
@@ -72,21 +75,38 @@ fn restorable(prior: &Value, current_version: Option<&str>) -> Value {
     o
 }
 
-async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'static str, String> {
+/// What an object not undone because of a second Ctrl-C says.
+pub const SKIPPED: &str = "not undone: Ctrl-C again skipped it";
+
+/// `undo_one`, read again and retried when the object changed between the
+/// read and the write (a write of the run still landing).
+async fn undo_one_until_current(
+    cluster: &Cluster,
+    kinds: &Kinds,
+    e: &Entry,
+) -> Result<&'static str, K8sError> {
+    let mut tries = 0;
+    loop {
+        match undo_one(cluster, kinds, e).await {
+            Err(why) if why.code == Some(409) && tries < 3 => tries += 1,
+            done => return done,
+        }
+    }
+}
+
+async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'static str, K8sError> {
     let group = e.api_version.split_once('/').map(|(g, _)| g);
     let qualified = match group {
         Some(g) => format!("{}.{g}", e.kind),
         None => e.kind.clone(),
     };
-    let kind = kinds.find(&qualified).map_err(|e| e.message)?;
+    let kind = kinds.find(&qualified)?;
     let api: Api<DynamicObject> = if kind.namespaced {
         Api::namespaced_with(cluster.client.clone(), &e.namespace, &kind.resource)
     } else {
         Api::all_with(cluster.client.clone(), &kind.resource)
     };
-    let current = retry("reading it", || api.get_opt(&e.name))
-        .await
-        .map_err(|x| x.message)?;
+    let current = retry("reading it", || api.get_opt(&e.name)).await?;
     match (&e.prior, current) {
         (None, None) => Ok("already gone"),
         (None, Some(_)) => {
@@ -94,15 +114,15 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
             retry("deleting it", || api.delete(&e.name, &dp))
                 .await
                 .map(|_| "deleted")
-                .map_err(|x| x.message)
         }
         (Some(prior), current) => {
             let version = current
                 .as_ref()
                 .and_then(|c| c.metadata.resource_version.clone());
             let object: DynamicObject =
-                serde_json::from_value(restorable(prior, version.as_deref()))
-                    .map_err(|x| format!("the journal's copy is not an object: {x}"))?;
+                serde_json::from_value(restorable(prior, version.as_deref())).map_err(|x| {
+                    K8sError::new(format!("the journal's copy is not an object: {x}"))
+                })?;
             let pp = PostParams {
                 field_manager: Some("orion".into()),
                 ..PostParams::default()
@@ -112,13 +132,20 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
             } else {
                 retry("restoring it", || api.create(&pp, &object)).await
             };
-            done.map(|_| "restored").map_err(|x| x.message)
+            done.map(|_| "restored")
         }
     }
 }
 
 /// Undoes `entries` (a run's journal) and waits for restored workloads.
-pub async fn undo(cluster: &Cluster, entries: &[Entry], wait: Duration) -> Vec<Undone> {
+/// When `abort` is cancelled (a second Ctrl-C) it stops where it is: what
+/// was not undone says so.
+pub async fn undo(
+    cluster: &Cluster,
+    entries: &[Entry],
+    wait: Duration,
+    abort: &CancellationToken,
+) -> Vec<Undone> {
     let kinds = match Kinds::discover(cluster.client.clone()).await {
         Ok(k) => k,
         Err(e) => {
@@ -133,9 +160,18 @@ pub async fn undo(cluster: &Cluster, entries: &[Entry], wait: Duration) -> Vec<U
     };
     let mut out = vec![];
     for e in plan(entries) {
+        let outcome = if abort.is_cancelled() {
+            Err(SKIPPED.to_string())
+        } else {
+            tokio::select! {
+                biased;
+                _ = abort.cancelled() => Err(format!("{SKIPPED} while it was being put back: check it")),
+                done = undo_one_until_current(cluster, &kinds, e) => done.map_err(|x| x.message),
+            }
+        };
         out.push(Undone {
             object: label(e),
-            outcome: undo_one(cluster, &kinds, e).await,
+            outcome,
         });
     }
     // Restored workloads roll back; the undo is done when they have.
@@ -152,12 +188,16 @@ pub async fn undo(cluster: &Cluster, entries: &[Entry], wait: Duration) -> Vec<U
             timeout: wait,
             ..Options::default()
         };
-        if let Err(x) = rollout::wait(cluster, &kind, &e.namespace, &e.name, &opts, |_, _| {}).await
-        {
-            u.outcome = Err(format!(
+        let waited = tokio::select! {
+            biased;
+            _ = abort.cancelled() => Err("restored, but its rollout back was not waited for (Ctrl-C again)".to_string()),
+            w = rollout::wait(cluster, &kind, &e.namespace, &e.name, &opts, |_, _| {}) => w.map_err(|x| format!(
                 "restored, but the rollout back did not finish: {}",
                 x.message
-            ));
+            )),
+        };
+        if let Err(why) = waited {
+            u.outcome = Err(why);
         }
     }
     out

@@ -5,7 +5,7 @@
 
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
-use crate::guard::journal::Journal;
+use crate::guard::journal::{ApprovalRecord, Journal};
 use crate::guard::lock::{acquire, lease_name, Held};
 use crate::guard::window;
 use crate::guard::Environment;
@@ -224,6 +224,23 @@ impl Gate {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(approved.clone());
+        if let Some(journal) = &self.journal {
+            let record = ApprovalRecord {
+                seq: 0,
+                at: approved.at.clone(),
+                run: journal.run.clone(),
+                environment: self.name.clone(),
+                by: approved.by.clone(),
+                how: approved.how.to_string(),
+                shown: approved.shown.clone(),
+            };
+            if let Err(e) = journal.append_approval(record) {
+                return Err(Denied(format!(
+                    "the approval could not be recorded in {}: {e}; nothing was changed\nhint: the journal's directory must be writable",
+                    journal.path.display()
+                )));
+            }
+        }
         Ok(approved)
     }
 

@@ -34,6 +34,28 @@ pub struct Entry {
     pub approver: Option<String>,
 }
 
+/// An approval given during the run: who, when, how, and what they saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    pub seq: u64,
+    pub at: String,
+    pub run: String,
+    pub environment: Option<String>,
+    pub by: String,
+    /// "terminal" or "--yes".
+    pub how: String,
+    /// What the operator was shown when approving.
+    pub shown: String,
+}
+
+/// One line of a journal, tagged by `"record"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "lowercase")]
+pub enum Record {
+    Change(Entry),
+    Approval(ApprovalRecord),
+}
+
 pub struct Journal {
     pub run: String,
     pub path: PathBuf,
@@ -55,8 +77,20 @@ impl Journal {
         }
     }
 
-    /// Appends `entry` (its seq assigned here) and flushes it to disk.
-    pub fn append(&self, mut entry: Entry) -> std::io::Result<Entry> {
+    /// Appends a change (its seq assigned here) and flushes it to disk.
+    pub fn append(&self, entry: Entry) -> std::io::Result<Entry> {
+        match self.append_record(Record::Change(entry))? {
+            Record::Change(e) => Ok(e),
+            Record::Approval(_) => unreachable!("a change goes in as a change"),
+        }
+    }
+
+    /// Appends an approval and flushes it to disk.
+    pub fn append_approval(&self, approval: ApprovalRecord) -> std::io::Result<()> {
+        self.append_record(Record::Approval(approval)).map(|_| ())
+    }
+
+    fn append_record(&self, mut record: Record) -> std::io::Result<Record> {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if file.is_none() {
             if let Some(dir) = self.path.parent() {
@@ -70,23 +104,43 @@ impl Journal {
         }
         let mut seq = self.seq.lock().unwrap_or_else(|e| e.into_inner());
         *seq += 1;
-        entry.seq = *seq;
-        entry.run = self.run.clone();
-        let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+        let (n, run) = match &mut record {
+            Record::Change(e) => (&mut e.seq, &mut e.run),
+            Record::Approval(a) => (&mut a.seq, &mut a.run),
+        };
+        *n = *seq;
+        *run = self.run.clone();
+        let line = serde_json::to_string(&record).map_err(std::io::Error::other)?;
         let f = file
             .as_mut()
             .ok_or_else(|| std::io::Error::other("journal not open"))?;
         writeln!(f, "{line}")?;
         f.sync_data()?;
-        Ok(entry)
+        Ok(record)
     }
 
-    /// The entries of a journal file, oldest first.
+    /// The changes of a journal file, oldest first.
     pub fn read(path: &Path) -> std::io::Result<Vec<Entry>> {
+        Ok(Journal::read_records(path)?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Change(e) => Some(e),
+                Record::Approval(_) => None,
+            })
+            .collect())
+    }
+
+    /// Every line of a journal file, oldest first. (Lines written before
+    /// they were tagged are changes.)
+    pub fn read_records(path: &Path) -> std::io::Result<Vec<Record>> {
         let text = std::fs::read_to_string(path)?;
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).map_err(std::io::Error::other))
+            .map(|l| {
+                serde_json::from_str::<Record>(l)
+                    .or_else(|_| serde_json::from_str::<Entry>(l).map(Record::Change))
+                    .map_err(std::io::Error::other)
+            })
             .collect()
     }
 }
@@ -140,8 +194,31 @@ mod tests {
             .unwrap();
         j.append(entry("Secret", json!({"data": {"password": "czNjcmV0"}})))
             .unwrap();
+        j.append_approval(ApprovalRecord {
+            seq: 0,
+            at: "t".into(),
+            run: String::new(),
+            environment: Some("production".into()),
+            by: "alice".into(),
+            how: "terminal".into(),
+            shown: "apply 3 objects".into(),
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&j.path).unwrap();
+        assert!(
+            text.lines().all(|l| l.starts_with("{\"record\":")),
+            "{text}"
+        );
+        let records = Journal::read_records(&j.path).unwrap();
+        let Record::Approval(a) = &records[2] else {
+            panic!("{records:?}")
+        };
+        assert_eq!(
+            (a.seq, a.by.as_str(), a.run.as_str()),
+            (3, "alice", "run-1")
+        );
         let back = Journal::read(&j.path).unwrap();
-        assert_eq!(back.len(), 2);
+        assert_eq!(back.len(), 2, "the changes alone");
         assert_eq!((back[0].seq, back[1].seq), (1, 2));
         assert_eq!(back[1].run, "run-1");
         assert_eq!(

@@ -3,7 +3,7 @@
 //! dry run. An undo that fails turns the exit code into 6, with what is left.
 
 use crate::exit_code::ExitCode;
-use crate::guard::compensate::undo;
+use crate::guard::compensate::{label, plan, undo, SKIPPED};
 use crate::guard::journal::Journal;
 use crate::k8s::connect::connect;
 use crate::primitives::host::Host;
@@ -51,11 +51,20 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
         );
         return code;
     }
+    let again = if host.cancel.is_requested() {
+        " (Ctrl-C again skips the undo and leaves them as they are)"
+    } else {
+        ""
+    };
     host.log(
         Level::Warn,
-        format!("the run failed; undoing its {} changes", entries.len()),
+        format!(
+            "the run failed; undoing its {} changes{again}",
+            entries.len()
+        ),
         None,
     );
+    let abort = host.cancel.abort_token();
     let t = &host.target;
     let context = t.context.as_deref().or(gate.environment.exact_context());
     let namespace = t
@@ -63,11 +72,18 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
         .as_deref()
         .or(gate.environment.namespace.as_deref());
     let undone = host.finish(async {
-        let cluster = connect(t.kubeconfig.as_deref(), context, namespace).await?;
-        Ok::<_, crate::k8s::K8sError>(undo(&cluster, &entries, ROLLBACK_WAIT).await)
+        let cluster = tokio::select! {
+            biased;
+            _ = abort.cancelled() => return Err(crate::k8s::K8sError::new(SKIPPED)),
+            c = connect(t.kubeconfig.as_deref(), context, namespace) => c?,
+        };
+        Ok(undo(&cluster, &entries, ROLLBACK_WAIT, &abort).await)
     });
     let left: Vec<String> = match undone {
-        Err(e) => vec![format!("everything: {}", e.message)],
+        Err(e) => plan(&entries)
+            .into_iter()
+            .map(|x| format!("{}: {}", label(x), e.message))
+            .collect(),
         Ok(results) => results
             .iter()
             .filter_map(|u| match &u.outcome {
@@ -91,12 +107,18 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
         host.log(Level::Error, format!("could not undo {l}"), None);
     }
     if let Some(d) = error.as_mut() {
+        let how = if host.cancel.is_aborted() {
+            "the undo was skipped (Ctrl-C again)"
+        } else {
+            "undoing the run failed"
+        };
         d.message.push_str(&format!(
-            "\nand undoing the run failed; left as they are:\n  {}",
+            "\nand {how}; left as they are:\n  {}",
             left.join("\n  ")
         ));
         d.hint = Some(format!(
-            "each object's state before the run is the `prior` of its first entry in {}",
+            "`orion rollback --run {}` finishes the undo; each object's state before the run is the `prior` of its first entry in {}",
+            journal.run,
             journal.path.display()
         ));
     }

@@ -208,9 +208,16 @@ impl Runtime {
         if hooks.is_empty() {
             return;
         }
-        let was_cancelled = self.host.cancel.is_requested();
-        self.host.cancel.reset();
+        let was_cancelled = self.host.cancel.suspend();
         for hook in hooks {
+            if self.host.cancel.is_aborted() {
+                self.host.log(
+                    crate::report::event::Level::Warn,
+                    "Ctrl-C again: the remaining on_failure hooks are skipped".to_string(),
+                    None,
+                );
+                break;
+            }
             if let Err(e) = hook.call::<rhai::Dynamic>(engine, ast, ()) {
                 self.host.log(
                     crate::report::event::Level::Error,
@@ -222,9 +229,7 @@ impl Runtime {
                 );
             }
         }
-        if was_cancelled {
-            self.host.cancel.request();
-        }
+        self.host.cancel.resume(was_cancelled);
     }
 
     fn compile(
