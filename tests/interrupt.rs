@@ -67,6 +67,9 @@ fn state(c: &Cluster, ns: &str) -> Vec<String> {
     let mut state = vec![];
     for o in list["items"].as_array().unwrap() {
         let name = o["metadata"]["name"].as_str().unwrap();
+        if o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "orion" {
+            continue; // the runs' summaries
+        }
         match o["kind"].as_str().unwrap() {
             "Deployment" => {
                 let replicas = o["spec"]["replicas"].as_i64().unwrap();

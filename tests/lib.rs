@@ -7,6 +7,7 @@ mod cli;
 mod docs;
 mod errors;
 mod guard;
+mod history;
 mod interrupt;
 mod json;
 mod k8s;

@@ -1,41 +1,64 @@
-//! `orion history`: the runs that changed something, from their journals.
+//! `orion history`: the runs that changed something, from this machine's
+//! journals and the run summaries in the cluster.
 
-use crate::cli::journals;
+use crate::cli::past_runs::Sources;
 use crate::exit_code::ExitCode;
 use clap::Args;
-use std::path::PathBuf;
 
-/// List past runs that changed something, newest last.
+/// List past runs that changed something, oldest first: from this machine's
+/// journals and from the run summaries kept in the cluster (so runs made
+/// elsewhere show too).
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
-    /// orion.toml whose journals to read [default: the nearest above here].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    sources: Sources,
 }
 
 pub fn run(args: HistoryArgs) -> ExitCode {
-    let dir = journals::dir(args.config.as_deref());
-    let runs = journals::runs(&dir);
-    if runs.is_empty() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the I/O runtime: {e}");
+            return ExitCode::PreFlight;
+        }
+    };
+    let found = runtime.block_on(args.sources.find());
+    if found.runs.is_empty() {
         eprintln!(
-            "no runs have changed anything yet (no journals in {})",
-            dir.display()
+            "no runs have changed anything yet (no journals in {}{})",
+            found.dir.display(),
+            if found.cluster.is_some() {
+                ", no run summaries in the cluster"
+            } else {
+                ""
+            }
         );
         return ExitCode::Success;
     }
     println!(
-        "{:<24} {:<12} {:<20} {:>7}  first change",
-        "RUN", "ENV", "CONTEXT", "CHANGES"
+        "{:<24} {:<12} {:<16} {:>7}  {:<36} {:<8} first change",
+        "RUN", "ENV", "CONTEXT", "CHANGES", "STATUS", "FOUND IN"
     );
-    for (run, _, entries) in runs {
+    for run in &found.runs {
+        let entries = run.entries();
         let Some(first) = entries.first() else {
             continue;
         };
+        let status = run
+            .stored
+            .as_ref()
+            .map(|s| s.status.as_str())
+            .unwrap_or("-");
         println!(
-            "{run:<24} {:<12} {:<20} {:>7}  {}/{}: {}",
+            "{:<24} {:<12} {:<16} {:>7}  {status:<36} {:<8} {}/{}: {}",
+            run.id,
             first.environment.as_deref().unwrap_or("-"),
             first.context,
             entries.len(),
+            run.found_in(),
             first.kind.to_ascii_lowercase(),
             first.name,
             first.summary

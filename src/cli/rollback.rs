@@ -1,16 +1,18 @@
-//! `orion rollback --last | --run ID`: undo a past run from its journal
-//! alone — after a killed run, or from another shell.
+//! `orion rollback --last | --run ID`: undo a past run — after a killed run,
+//! from another shell, or from another machine through the run's summary in
+//! the cluster. It takes the run's deploy lock, like a run.
 
-use crate::cli::journals;
+use crate::cli::past_runs::{PastRun, Sources};
 use crate::exit_code::ExitCode;
-use crate::guard::compensate::undo;
-use crate::k8s::connect::connect;
+use crate::guard::compensate::{plan, undo};
+use crate::guard::{summary, Gate, Refusal};
+use crate::k8s::connect::{connect, Cluster};
 use crate::report::style::Style;
 use clap::Args;
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// Undo a past run's changes from its journal (each object back to its state before that run).
+/// Undo a past run's changes (each object back to its state before that run),
+/// from this machine's journal or the run's summary in the cluster.
 #[derive(Args, Debug)]
 pub struct RollbackArgs {
     /// The newest run.
@@ -19,9 +21,8 @@ pub struct RollbackArgs {
     /// The run to undo (as `orion history` lists it).
     #[arg(long, value_name = "ID")]
     run: Option<String>,
-    /// orion.toml whose journals to read [default: the nearest above here].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    sources: Sources,
 }
 
 pub fn run(args: RollbackArgs) -> ExitCode {
@@ -30,30 +31,9 @@ pub fn run(args: RollbackArgs) -> ExitCode {
         eprintln!("{} {message}", style.error("error:"));
         ExitCode::PreFlight
     };
-    let dir = journals::dir(args.config.as_deref());
-    let runs = journals::runs(&dir);
-    let chosen = match (&args.run, args.last) {
-        (Some(id), _) => runs.iter().find(|(run, _, _)| run == id),
-        (None, true) => runs.last(),
-        (None, false) => {
-            return fail("say which run: --last, or --run ID (orion history lists them)".into())
-        }
-    };
-    let Some((run, path, entries)) = chosen else {
-        return fail(format!(
-            "no such run in {}\n  = hint: orion history lists the runs",
-            dir.display()
-        ));
-    };
-    let Some(first) = entries.first() else {
-        return fail(format!("run {run} changed nothing"));
-    };
-    let context = first.context.clone();
-    eprintln!(
-        "undoing run {run}: {} changes in context {context} (journal {})",
-        entries.len(),
-        path.display()
-    );
+    if args.run.is_none() && !args.last {
+        return fail("say which run: --last, or --run ID (orion history lists them)".into());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -61,22 +41,83 @@ pub fn run(args: RollbackArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the I/O runtime: {e}")),
     };
-    let result = runtime.block_on(async {
-        let cluster = connect(None, Some(&context), None).await?;
-        Ok::<_, crate::k8s::K8sError>(
-            undo(
-                &cluster,
-                entries,
-                Duration::from_secs(300),
-                &Default::default(),
-            )
-            .await,
-        )
-    });
-    let undone = match result {
-        Ok(u) => u,
-        Err(e) => return fail(e.message),
+    runtime.block_on(async {
+        let found = args.sources.find().await;
+        let chosen = match &args.run {
+            Some(id) => found.runs.iter().find(|r| &r.id == id),
+            None => found.runs.last(),
+        };
+        let Some(run) = chosen else {
+            return fail(format!(
+                "no such run in {} or the cluster's run summaries\n  = hint: orion history lists the runs",
+                found.dir.display()
+            ));
+        };
+        if run.journal.is_none() {
+            if let Some(problem) = run.stored.as_ref().and_then(|s| s.problem.as_ref()) {
+                return fail(format!("run {} cannot be undone from here: {problem}", run.id));
+            }
+        }
+        let cluster = match (&run.journal, found.cluster) {
+            (None, Some(c)) => c,
+            _ => match connect(None, Some(&run.entries()[0].context), None).await {
+                Ok(c) => c,
+                Err(e) => return fail(e.message),
+            },
+        };
+        undo_run(run, &cluster, &style).await
+    })
+}
+
+async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
+    let entries = run.entries();
+    let from = match &run.journal {
+        Some((path, _)) => format!("journal {}", path.display()),
+        None => {
+            let ns = run
+                .stored
+                .as_ref()
+                .map(|s| s.namespace.as_str())
+                .unwrap_or("");
+            format!("summary {ns}/{}", summary::object_name(&run.id))
+        }
     };
+    eprintln!(
+        "undoing run {}: {} changes in context {} ({from})",
+        run.id,
+        entries.len(),
+        cluster.info.name
+    );
+    // The run's deploy lock, so no run changes the same objects meanwhile.
+    let gate = Gate::for_undo(entries[0].environment.clone());
+    let mut namespaces: Vec<&str> = plan(entries).iter().map(|e| e.namespace.as_str()).collect();
+    namespaces.sort();
+    namespaces.dedup();
+    for ns in namespaces {
+        match gate.check(cluster, ns).await {
+            Ok(()) => {}
+            Err(Refusal::Refused(why)) => {
+                gate.release().await;
+                eprintln!("{} {why}", style.error("error:"));
+                return ExitCode::PreFlight;
+            }
+            Err(Refusal::Failed(e)) => {
+                gate.release().await;
+                eprintln!("{} {}", style.error("error:"), e.message);
+                return ExitCode::PreFlight;
+            }
+        }
+    }
+    let undone = undo(
+        cluster,
+        entries,
+        Duration::from_secs(300),
+        &Default::default(),
+    )
+    .await;
+    for problem in gate.release().await {
+        eprintln!("warning: could not release the deploy lock {problem}; it expires by itself");
+    }
     let mut left = 0;
     for u in &undone {
         match &u.outcome {
@@ -87,14 +128,26 @@ pub fn run(args: RollbackArgs) -> ExitCode {
             }
         }
     }
+    let status = if left == 0 {
+        "rolled back by orion rollback"
+    } else {
+        "orion rollback left changes (exit 6)"
+    };
+    if let Some(s) = &run.stored {
+        if let Err(e) = summary::set_status(cluster, &s.namespace, &run.id, status).await {
+            eprintln!(
+                "warning: could not record the rollback in the run's summary: {}",
+                e.message
+            );
+        }
+    }
     if left > 0 {
         eprintln!(
-            "{} {left} objects could not be undone; each one's state before the run is the `prior` of its first entry in {}",
+            "{} {left} objects could not be undone; each one's state before the run is the `prior` of its first entry in the {from}",
             style.error("error:"),
-            path.display()
         );
         return ExitCode::RollbackFailed;
     }
-    eprintln!("{}", style.ok(&format!("run {run} undone")));
+    eprintln!("{}", style.ok(&format!("run {} undone", run.id)));
     ExitCode::Success
 }

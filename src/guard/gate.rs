@@ -7,6 +7,7 @@ use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
 use crate::guard::journal::{ApprovalRecord, Journal};
 use crate::guard::lock::{acquire, lease_name, Held};
+use crate::guard::summary;
 use crate::guard::window;
 use crate::guard::Environment;
 use crate::k8s::error::K8sError;
@@ -75,6 +76,16 @@ pub struct Gate {
     pub journal: Option<Journal>,
     /// Where `hold()` was called: from then on a failure is not undone.
     held: Mutex<Option<String>>,
+    /// Where the run's summary is kept in the cluster, once it has one.
+    summary: tokio::sync::Mutex<Summarised>,
+}
+
+/// The run's summary in the cluster: where it is, and whether it is still
+/// kept up to date (a write that failed stops it).
+#[derive(Default)]
+struct Summarised {
+    at: Option<(Cluster, String)>,
+    stopped: bool,
 }
 
 impl Default for Gate {
@@ -98,6 +109,7 @@ impl Gate {
             locks: tokio::sync::Mutex::new(Vec::new()),
             journal: None,
             held: Mutex::new(None),
+            summary: Default::default(),
         }
     }
 
@@ -119,6 +131,15 @@ impl Gate {
         }
     }
 
+    /// The gate `orion rollback` passes: the deploy lock of the environment
+    /// the undone run was made in (and the protected namespaces).
+    pub fn for_undo(name: Option<String>) -> Gate {
+        Gate {
+            name,
+            ..Gate::unset()
+        }
+    }
+
     /// Releases every deploy lock this run holds (at the end of a run, on
     /// every path). Says which could not be released.
     pub async fn release(&self) -> Vec<String> {
@@ -130,6 +151,56 @@ impl Gate {
             }
         }
         problems
+    }
+
+    /// Rewrites the run's summary in the cluster (in the namespace of its
+    /// first change) with the journal so far. Returns a warning when it
+    /// could not: from then on only this machine's journal has the run.
+    pub async fn summarise(&self, cluster: &Cluster, namespace: &str) -> Option<String> {
+        let journal = self.journal.as_ref()?;
+        let mut s = self.summary.lock().await;
+        if s.stopped {
+            return None;
+        }
+        let (cluster, ns) = s.at.get_or_insert_with(|| {
+            let ns = if namespace.is_empty() {
+                "default"
+            } else {
+                namespace
+            };
+            (cluster.clone(), ns.to_string())
+        });
+        let (cluster, ns) = (cluster.clone(), ns.clone());
+        let records = journal.records();
+        let e = summary::write(&cluster, &ns, &journal.run, "running", &records)
+            .await
+            .err()?;
+        s.stopped = true;
+        let path = format!("{}:{}", self.holder, journal.path.display());
+        let marked = summary::set_incomplete(&cluster, &ns, &journal.run, &path).await;
+        Some(format!(
+            "the run's summary in the cluster stops here ({}{}); `orion rollback --run {}` needs this machine's journal {}",
+            e.message,
+            if marked.is_err() { ", and it could not be marked incomplete" } else { "" },
+            journal.run,
+            journal.path.display()
+        ))
+    }
+
+    /// Records how the run ended in its summary, if it has one.
+    pub async fn close_summary(&self, status: &str) -> Option<String> {
+        let journal = self.journal.as_ref()?;
+        let s = self.summary.lock().await;
+        let (cluster, ns) = s.at.as_ref().filter(|_| !s.stopped)?;
+        summary::set_status(cluster, ns, &journal.run, status)
+            .await
+            .err()
+            .map(|e| {
+                format!(
+                    "could not record how the run ended in its summary: {}",
+                    e.message
+                )
+            })
     }
 
     /// Takes the deploy lock of `namespace` unless this run holds it already.

@@ -61,6 +61,8 @@ pub struct Journal {
     pub path: PathBuf,
     file: Mutex<Option<File>>,
     seq: Mutex<u64>,
+    /// What was appended, for the run's summary in the cluster.
+    records: Mutex<Vec<Record>>,
 }
 
 impl Journal {
@@ -74,6 +76,7 @@ impl Journal {
                 .join(format!("{run}.jsonl")),
             file: Mutex::new(None),
             seq: Mutex::new(0),
+            records: Mutex::new(Vec::new()),
         }
     }
 
@@ -116,7 +119,19 @@ impl Journal {
             .ok_or_else(|| std::io::Error::other("journal not open"))?;
         writeln!(f, "{line}")?;
         f.sync_data()?;
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record.clone());
         Ok(record)
+    }
+
+    /// Every record appended by this process, oldest first.
+    pub fn records(&self) -> Vec<Record> {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The changes of a journal file, oldest first.

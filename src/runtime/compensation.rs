@@ -14,18 +14,23 @@ use std::time::Duration;
 /// How long restored workloads may take to roll back.
 const ROLLBACK_WAIT: Duration = Duration::from_secs(300);
 
-/// Undoes the run's changes if it failed; returns the exit code to use.
-pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>) -> ExitCode {
+/// Undoes the run's changes if it failed; returns the exit code to use and
+/// what became of the changes ("undone", ...; "" when there were none).
+pub fn after_failure(
+    host: &Host,
+    code: ExitCode,
+    error: &mut Option<Diagnostic>,
+) -> (ExitCode, &'static str) {
     let gate = host.gate();
     let Some(journal) = &gate.journal else {
-        return code;
+        return (code, "");
     };
     if code == ExitCode::Success || code == ExitCode::PreFlight || host.target.dry_run {
-        return code;
+        return (code, "");
     }
     let entries = match Journal::read(&journal.path) {
         Ok(e) if !e.is_empty() => e,
-        _ => return code, // nothing was changed
+        _ => return (code, ""), // nothing was changed
     };
     if let Some(at) = gate.held() {
         host.log(
@@ -37,7 +42,7 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
             ),
             None,
         );
-        return code;
+        return (code, "its changes kept (hold)");
     }
     if !gate.environment.auto_rollback {
         host.log(
@@ -49,7 +54,7 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
             ),
             None,
         );
-        return code;
+        return (code, "its changes kept (auto_rollback off)");
     }
     let again = if host.cancel.is_requested() {
         " (Ctrl-C again skips the undo and leaves them as they are)"
@@ -101,7 +106,7 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
             "the run's changes are undone".to_string(),
             None,
         );
-        return code;
+        return (code, "undone");
     }
     for l in &left {
         host.log(Level::Error, format!("could not undo {l}"), None);
@@ -122,5 +127,5 @@ pub fn after_failure(host: &Host, code: ExitCode, error: &mut Option<Diagnostic>
             journal.path.display()
         ));
     }
-    ExitCode::RollbackFailed
+    (ExitCode::RollbackFailed, "not fully undone")
 }

@@ -251,9 +251,18 @@ impl Runtime {
             Err((d, code)) => (code, Some(d)),
         };
         // A failed run is undone while its deploy locks are still held.
-        let exit_code = compensation::after_failure(&self.host, exit_code, &mut error);
-        // Every exit path releases the deploy locks, Ctrl-C included.
+        let (exit_code, changes) = compensation::after_failure(&self.host, exit_code, &mut error);
         let gate = self.host.gate();
+        let status = match exit_code {
+            ExitCode::Success => "succeeded".to_string(),
+            code if changes.is_empty() => format!("failed (exit {})", code.code()),
+            code => format!("failed (exit {}), {changes}", code.code()),
+        };
+        if let Some(warning) = self.host.finish(gate.close_summary(&status)) {
+            self.host
+                .log(crate::report::event::Level::Warn, warning, None);
+        }
+        // Every exit path releases the deploy locks, Ctrl-C included.
         for problem in self.host.finish(gate.release()) {
             self.host.log(
                 crate::report::event::Level::Warn,

@@ -116,7 +116,7 @@ fn journal(
         step,
         approver: gate.approvals().last().map(|a| a.by.clone()),
     };
-    journal.append(entry).map(|_| ()).map_err(|e| {
+    journal.append(entry).map_err(|e| {
         error_at(
             ctx,
             format!(
@@ -124,7 +124,12 @@ fn journal(
                 journal.path.display()
             ),
         )
-    })
+    })?;
+    // The cluster's copy, for `orion history` and `orion rollback` elsewhere.
+    if let Some(warning) = k8s.host.finish(gate.summarise(cluster, m.namespace)) {
+        k8s.host.log(Level::Warn, warning, call_site(ctx));
+    }
+    Ok(())
 }
 
 /// Most changed fields shown per object in a dry run.

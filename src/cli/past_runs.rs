@@ -1,0 +1,149 @@
+//! Past runs, for `orion history` and `orion rollback`: the journals in
+//! `.orion/journal/` beside orion.toml (the nearest one above the current
+//! directory, or `--config`), and the run summaries kept in the cluster, so
+//! a run made on another machine is found too.
+
+use crate::config::Config;
+use crate::guard::journal::{Entry, Journal};
+use crate::guard::summary::{self, Stored};
+use crate::k8s::connect::{connect, Cluster};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where past runs are looked for.
+#[derive(Args, Debug)]
+pub struct Sources {
+    /// orion.toml whose journals to read [default: the nearest above here].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Kube context whose run summaries to read [default: the kubeconfig's current one].
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// Only summaries in this namespace [default: every namespace].
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// Read this machine's journals only, not the cluster's summaries.
+    #[arg(long)]
+    local: bool,
+}
+
+/// One past run, from this machine's journal, the cluster's summary, or both.
+pub struct PastRun {
+    pub id: String,
+    /// The journal on this machine.
+    pub journal: Option<(PathBuf, Vec<Entry>)>,
+    /// The summary in the cluster.
+    pub stored: Option<Stored>,
+}
+
+impl PastRun {
+    /// Its changes: the local journal's when there is one (it alone is
+    /// sure to be complete), else the summary's.
+    pub fn entries(&self) -> &[Entry] {
+        match (&self.journal, &self.stored) {
+            (Some((_, e)), _) => e,
+            (None, Some(s)) => &s.entries,
+            (None, None) => &[],
+        }
+    }
+
+    /// "journal", "cluster" or "both".
+    pub fn found_in(&self) -> &'static str {
+        match (&self.journal, &self.stored) {
+            (Some(_), Some(_)) => "both",
+            (Some(_), None) => "journal",
+            _ => "cluster",
+        }
+    }
+}
+
+/// What was found, and the cluster read (when it could be).
+pub struct Found {
+    pub runs: Vec<PastRun>,
+    pub cluster: Option<Cluster>,
+    /// Where the journals were looked for.
+    pub dir: PathBuf,
+}
+
+impl Sources {
+    /// The journal directory for these flags.
+    fn dir(&self) -> PathBuf {
+        let base = Config::path_for(self.config.as_deref(), Path::new("."))
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join(".orion").join("journal")
+    }
+
+    /// Every past run that changed something, oldest first. A cluster that
+    /// cannot be read is said on stderr, and the journals are still listed.
+    pub async fn find(&self) -> Found {
+        let dir = self.dir();
+        let mut runs: Vec<PastRun> = journals(&dir)
+            .into_iter()
+            .map(|(id, path, entries)| PastRun {
+                id,
+                journal: Some((path, entries)),
+                stored: None,
+            })
+            .collect();
+        let mut cluster = None;
+        if !self.local {
+            match self.read_cluster().await {
+                Ok((c, stored)) => {
+                    cluster = Some(c);
+                    for s in stored {
+                        match runs.iter_mut().find(|r| r.id == s.run) {
+                            Some(r) => r.stored = Some(s),
+                            None => runs.push(PastRun {
+                                id: s.run.clone(),
+                                journal: None,
+                                stored: Some(s),
+                            }),
+                        }
+                    }
+                }
+                Err(why) => eprintln!(
+                    "note: not reading run summaries from the cluster: {why}\n  = hint: --context picks the cluster, --local skips it"
+                ),
+            }
+        }
+        runs.retain(|r| !r.entries().is_empty());
+        runs.sort_by(|a, b| a.id.cmp(&b.id));
+        Found { runs, cluster, dir }
+    }
+
+    async fn read_cluster(&self) -> Result<(Cluster, Vec<Stored>), String> {
+        let read = async {
+            let cluster = connect(None, self.context.as_deref(), None).await?;
+            let stored = summary::list(&cluster, self.namespace.as_deref()).await?;
+            Ok::<_, crate::k8s::K8sError>((cluster, stored))
+        };
+        match tokio::time::timeout(Duration::from_secs(15), read).await {
+            Ok(Ok(found)) => Ok(found),
+            Ok(Err(e)) => Err(e.message),
+            Err(_) => Err("the cluster did not answer within 15s".into()),
+        }
+    }
+}
+
+/// Every run's journal in `dir`, oldest first: (run id, file, its changes).
+/// A run stopped before its first change has nothing to list.
+fn journals(dir: &Path) -> Vec<(String, PathBuf, Vec<Entry>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let run = p.file_stem()?.to_string_lossy().into_owned();
+            let entries = Journal::read(&p).ok()?;
+            (!entries.is_empty()).then_some((run, p, entries))
+        })
+        .collect()
+}
