@@ -715,3 +715,60 @@ fn two_concurrent_runs_against_one_namespace_never_interleave() {
     assert_eq!(spans.len(), 2);
     assert!(spans[0].1 < spans[1].0, "interleaved: {spans:?}");
 }
+
+#[test]
+fn the_phase_that_failed_picks_the_exit_code_and_the_run_is_undone() {
+    let c = Cluster::start("");
+    for (script, code) in [
+        (
+            format!(r#"step("deploy", || {{ {CHANGE} }}); step("verify", || fail("5% errors"));"#),
+            3,
+        ),
+        (
+            format!(r#"{CHANGE} step("smoke tests", || fail("login failed"));"#),
+            4,
+        ),
+        (
+            format!(
+                r#"{CHANGE} step("checks", #{{ phase: "verify" }}, || step("inner", || fail("slow")));"#
+            ),
+            3,
+        ),
+        (
+            format!(r#"step("pre-flight", || fail("2 nodes, need 3")); {CHANGE}"#),
+            1,
+        ),
+        // A failure the script caught and replaced is the deploy's again.
+        (
+            format!(
+                r#"{CHANGE} try {{ step("verify", || fail("flaky")); }} catch {{ fail("gave up"); }}"#
+            ),
+            2,
+        ),
+    ] {
+        let (outcome, logs) = c.play(&script);
+        assert_eq!(
+            outcome.exit_code.code(),
+            code,
+            "{script}\n{:?}",
+            outcome.error
+        );
+        if code != 1 {
+            assert!(
+                logs.iter().any(|l| l == "the run's changes are undone"),
+                "{logs:?}"
+            );
+        }
+        assert_eq!(
+            c.ok(r#"info(`${k8s::get("configmap", "c") == ()}`);"#),
+            ["true"],
+            "{script}"
+        );
+    }
+    let (outcome, _) = c.play(r#"step("x", #{ phase: "later" }, || 1);"#);
+    assert!(outcome
+        .error
+        .unwrap()
+        .message
+        .contains("unknown phase \"later\""));
+}

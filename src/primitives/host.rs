@@ -3,6 +3,7 @@
 
 use crate::guard::Gate;
 use crate::primitives::cancel::Cancel;
+use crate::primitives::phase::Phase;
 use crate::primitives::target::Target;
 use crate::report::event::{Event, Level};
 use crate::report::sink::Sink;
@@ -26,6 +27,9 @@ pub struct Host {
     gate: Mutex<Arc<Gate>>,
     /// The run's `on_failure` hooks.
     pub hooks: crate::primitives::failure::Hooks,
+    /// The phase of the innermost step that failed with one, and its error's
+    /// message: when the run ends with that error, the phase sets the exit code.
+    failed_phase: Mutex<Option<(Phase, String)>>,
 }
 
 impl Host {
@@ -44,6 +48,7 @@ impl Host {
             depth: AtomicUsize::new(0),
             gate: Mutex::new(Arc::new(Gate::default())),
             hooks: Default::default(),
+            failed_phase: Mutex::new(None),
         })
     }
 
@@ -164,6 +169,25 @@ impl Host {
     pub fn clear_steps(&self) {
         self.steps.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.depth.store(0, Ordering::SeqCst);
+        *self.failed_phase.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Notes that a step of `phase` failed with `error`. The innermost step
+    /// counts: an outer one failing with the same error keeps its phase.
+    pub fn phase_failed(&self, phase: Phase, error: &str) {
+        let mut failed = self.failed_phase.lock().unwrap_or_else(|e| e.into_inner());
+        if failed.as_ref().is_none_or(|(_, m)| m != error) {
+            *failed = Some((phase, error.to_string()));
+        }
+    }
+
+    /// The phase the run failed in, if it ended with the error a step of a
+    /// phase failed with (not one a script caught and replaced).
+    pub fn failed_phase(&self, error: &str) -> Option<Phase> {
+        match &*self.failed_phase.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((phase, m)) if m == error => Some(*phase),
+            _ => None,
+        }
     }
 }
 

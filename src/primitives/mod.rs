@@ -9,6 +9,7 @@ pub mod failure;
 pub mod host;
 pub mod k8s;
 pub mod log;
+pub mod phase;
 pub mod sleep;
 pub mod step;
 pub mod target;

@@ -194,7 +194,10 @@ impl Runtime {
             } else if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
                 ExitCode::Cancelled
             } else {
-                ExitCode::DeployFailed
+                // The phase of the step that failed: verify 3, smoke 4, ...
+                self.host
+                    .failed_phase(&crate::primitives::error::message(&e))
+                    .map_or(ExitCode::DeployFailed, |p| p.exit_code())
             };
             (d, code)
         })
