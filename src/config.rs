@@ -138,6 +138,7 @@ mod tests {
         let defaults = crate::guard::Environment::default();
         assert_eq!(prod.protected_namespaces, defaults.protected_namespaces);
         assert_eq!(prod.min_nodes, defaults.min_nodes);
+        assert_eq!(prod.secret_placeholders, defaults.secret_placeholders);
         assert!(c
             .environment(Some("staging"))
             .unwrap_err()

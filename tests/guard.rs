@@ -19,6 +19,7 @@ namespace = "missing"
 
 [environments.open]
 protected_namespaces = []
+secret_placeholders = []
 "#;
 
 fn with_env(c: &Cluster, env: &str, script: &str) -> Result<Vec<String>, String> {
@@ -771,4 +772,41 @@ fn the_phase_that_failed_picks_the_exit_code_and_the_run_is_undone() {
         .unwrap()
         .message
         .contains("unknown phase \"later\""));
+}
+
+#[test]
+fn a_secret_holding_a_placeholder_is_never_written() {
+    let c = Cluster::start("");
+    let apply = r#"k8s::apply(#{ apiVersion: "v1", kind: "Secret", metadata: #{ name: "api" }, stringData: #{ user: "shop", token: "CHANGE_ME" } });"#;
+    let e = with_env(
+        &c,
+        "sim",
+        &format!(r#"k8s::ensure_namespace("shop"); try {{ {apply} }} catch {{ info("caught"); }}"#),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("refusing to write secret/api: a key holds a placeholder, not a real value: token (matches \"*change_me*\") [1]"),
+        "{e}"
+    );
+    assert!(!e.contains("CHANGE_ME"), "{e}");
+    let gone = with_env(&c, "sim", r#"info(`${k8s::get("secret", "api") == ()}`);"#).unwrap();
+    assert!(gone.contains(&"true".to_string()), "not written: {gone:?}");
+    // An environment that lists no patterns lets it through.
+    with_env(&c, "open", apply).unwrap();
+
+    // The playbook's own pre-flight check of an env file.
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("secrets.env");
+    std::fs::write(&env, "DB_USER=shop\nDB_PASSWORD=<password>\n").unwrap();
+    let (outcome, _) = c.play(&format!(
+        r#"step("pre-flight", || secrets::assert_no_placeholders("{}"));"#,
+        env.display()
+    ));
+    let error = outcome.error.unwrap().message;
+    assert_eq!(outcome.exit_code.code(), 1, "{error}");
+    assert!(
+        error.contains("secrets.env:2: DB_PASSWORD (matches \"<*>\")"),
+        "{error}"
+    );
+    assert!(!error.contains("<password>"), "{error}");
 }

@@ -55,7 +55,7 @@ fn failed_run_carries_error_position_and_exit_code() {
         .playbook("step(\"verify\", || {\n    fail(\"endpoint down\");\n});\n")
         .args(["play", "playbook.rhai", "--output", "json"])
         .run()
-        .status(2);
+        .status(3); // a failed verify step: exit 3
     let ev = events(&out.stdout);
     let error = ev
         .iter()
@@ -67,7 +67,7 @@ fn failed_run_carries_error_position_and_exit_code() {
     assert_eq!(error["location"]["column"], 5);
     let last = ev.last().unwrap();
     assert_eq!(last["event"], "run_finished");
-    assert_eq!(last["exit_code"], 2);
+    assert_eq!(last["exit_code"], 3);
     assert_eq!(last["status"], "failed");
     assert_eq!(last["steps"][0]["status"], "failed");
     assert_eq!(last["steps"][0]["error"], "endpoint down");

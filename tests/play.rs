@@ -109,7 +109,7 @@ fn fail_is_catchable_and_a_step_records_the_reason() {
         )
         .args(["-q", "play", "playbook.rhai"])
         .run()
-        .status(2)
+        .status(3)
         .stderr(
             "✗ verify failed <t>
 error: health check failed
@@ -118,7 +118,7 @@ error: health check failed
 4 | step(\"verify\", || fail(\"health check failed\"));
   |                   ^
   = in a closure, called from playbook.rhai:4:1
-run failed in <t> (exit 2)
+run failed in <t> (exit 3)
 ",
         );
 }

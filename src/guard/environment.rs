@@ -1,6 +1,7 @@
 //! An environment from orion.toml's `[environments.NAME]`: which cluster and
 //! namespace it is, and the checks every change in it must pass.
 
+use crate::guard::placeholders::default_patterns;
 use crate::guard::window::Window;
 use serde::Deserialize;
 
@@ -59,6 +60,11 @@ pub struct Environment {
     pub freeze: bool,
     #[serde(default)]
     pub freeze_reason: Option<String>,
+    /// Values a Secret may not hold (default: CHANGE_ME, <...>, ${...}, TODO
+    /// and other template leftovers; see guard/placeholders.rs). `[]` turns
+    /// the check off.
+    #[serde(default = "default_patterns")]
+    pub secret_placeholders: Vec<String>,
 }
 
 impl Default for Environment {
@@ -74,6 +80,7 @@ impl Default for Environment {
             windows: Vec::new(),
             freeze: false,
             freeze_reason: None,
+            secret_placeholders: default_patterns(),
         }
     }
 }

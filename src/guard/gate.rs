@@ -7,6 +7,7 @@ use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
 use crate::guard::journal::{ApprovalRecord, Journal};
 use crate::guard::lock::{acquire, lease_name, Held};
+use crate::guard::placeholders;
 use crate::guard::summary;
 use crate::guard::window;
 use crate::guard::Environment;
@@ -313,6 +314,24 @@ impl Gate {
             }
         }
         Ok(approved)
+    }
+
+    /// May the run write Secret `name` with `content` (an object or a patch)?
+    /// Not when a value is a template's placeholder.
+    pub fn check_secret(&self, name: &str, content: &serde_json::Value) -> Result<(), Refusal> {
+        let found = placeholders::in_secret(content, &self.environment.secret_placeholders);
+        if found.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = found
+            .iter()
+            .map(|(key, pattern)| format!("{key} (matches \"{pattern}\")"))
+            .collect();
+        Err(Refusal::Refused(format!(
+            "refusing to write secret/{name}: {} a placeholder, not a real value: {}\nhint: fill in the real values; secret_placeholders in orion.toml lists the patterns",
+            if found.len() == 1 { "a key holds" } else { "keys hold" },
+            keys.join(", ")
+        )))
     }
 
     /// May the run change an object in `namespace` ("" for cluster-wide ones)?

@@ -7,6 +7,7 @@ pub mod environment;
 pub mod gate;
 pub mod journal;
 pub mod lock;
+pub mod placeholders;
 pub mod summary;
 pub mod window;
 

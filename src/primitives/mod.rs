@@ -9,7 +9,9 @@ pub mod failure;
 pub mod host;
 pub mod k8s;
 pub mod log;
+pub mod path;
 pub mod phase;
+pub mod secrets;
 pub mod sleep;
 pub mod step;
 pub mod target;
@@ -25,6 +27,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     failure::register(engine, host);
     k8s::register(engine, host);
     log::register(engine, host);
+    secrets::register(engine, host);
     sleep::register(engine, host);
     step::register(engine, host);
     target::register(engine, host);

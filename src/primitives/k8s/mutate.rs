@@ -46,6 +46,18 @@ fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -
             Ok(Err(Refusal::Failed(e))) => return Err(error_at(ctx, e.message)),
             Err(_) => return Err(cancelled_at(ctx)),
         }
+        if m.kind.resource.kind == "Secret" && m.kind.resource.group.is_empty() {
+            let content = match &m.change {
+                Change::Create(v) | Change::Apply(v) | Change::Merge(v) | Change::Json(v) => {
+                    Some(v)
+                }
+                Change::Delete => None,
+            };
+            if let Some(Err(Refusal::Refused(why))) = content.map(|c| gate.check_secret(m.name, c))
+            {
+                return Err(refused_at(ctx, &why));
+            }
+        }
         if !dry_run && gate.needs_approval() {
             let shown = format!(
                 "  context {}, namespace {}\n  first change: {target}: {}",

@@ -8,30 +8,15 @@ use crate::k8s::manifests::{self, Manifest};
 use crate::k8s::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
+use crate::primitives::path::resolve;
 use rhai::{Array, Dynamic, FnNamespace, Module, NativeCallContext};
 use serde_json::json;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Objects to apply, each with where it came from.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub manifests: Vec<Manifest>,
-}
-
-/// A path from a playbook, relative to the playbook's directory.
-fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        return p.to_path_buf();
-    }
-    let dir = ctx
-        .call_source()
-        .map(Path::new)
-        .and_then(Path::parent)
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    dir.join(p)
 }
 
 fn describe(plan: &Plan) -> String {
