@@ -3,11 +3,13 @@
 //!   time from the failure to the cluster fully restored (objects put back,
 //!   rollouts back complete);
 //! - journaling's cost per change: the journal write with fsync, and a whole
-//!   change (guards, prior state read, journal, apply) for scale.
+//!   change (guards, prior state read, journal, its summary in the cluster,
+//!   apply) for scale; and the summary's rewrite at the 10th and 100th change.
 //!
 //! Prints figures; asserts nothing about them.
 
-use orion::guard::journal::{Entry, Journal};
+use orion::guard::journal::{Entry, Journal, Record};
+use orion::guard::summary;
 use orion::report::event::Event;
 use orion::report::memory::Memory;
 use orion::sim::{Sim, SimConfig, Timing};
@@ -159,5 +161,36 @@ fn main() {
         per_write.as_secs_f64() * 1e3,
         per_change.as_secs_f64() * 1e3
     );
+    // The run's summary in the cluster, rewritten before each change: its
+    // cost grows with the run, so measure it at the 10th and the 100th change.
+    let records: Vec<Record> = (1..=100)
+        .map(|seq| {
+            Record::Change(Entry {
+                seq,
+                ..entry.clone()
+            })
+        })
+        .collect();
+    let cluster = tokio
+        .block_on(orion::k8s::connect::connect(Some(&kubeconfig), None, None))
+        .unwrap();
+    for n in [10, 100] {
+        let t = Instant::now();
+        for _ in 0..20 {
+            tokio
+                .block_on(summary::write(
+                    &cluster,
+                    "default",
+                    "bench",
+                    "running",
+                    &records[..n],
+                ))
+                .unwrap();
+        }
+        println!(
+            "the run's summary in the cluster, rewritten at change {n} (Deployment priors): {:.2} ms",
+            (t.elapsed() / 20).as_secs_f64() * 1e3
+        );
+    }
     tokio.block_on(sim.shutdown());
 }
