@@ -104,7 +104,8 @@ impl Sources {
                     }
                 }
                 Err(why) => eprintln!(
-                    "note: not reading run summaries from the cluster: {why}\n  = hint: --context picks the cluster, --local skips it"
+                    "note: not reading run summaries from the cluster: {}\n  = hint: --context picks the cluster, --local skips it",
+                    why.replace("\nhint: ", "\n  = hint: ")
                 ),
             }
         }
