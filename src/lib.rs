@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod exit_code;
 pub mod guard;
+pub mod health;
 pub mod k8s;
 pub mod outcome;
 pub mod primitives;

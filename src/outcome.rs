@@ -3,12 +3,15 @@
 use crate::exit_code::ExitCode;
 use crate::report::diagnostic::Diagnostic;
 use crate::report::step::StepRecord;
+use crate::report::test_record::TestRecord;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub exit_code: ExitCode,
     pub steps: Vec<StepRecord>,
+    /// Its smoke tests, in the order they ran.
+    pub tests: Vec<TestRecord>,
     pub error: Option<Diagnostic>,
     pub duration: Duration,
 }

@@ -22,6 +22,9 @@ pub struct PlayArgs {
     /// human: timestamped lines and a summary on stderr; json: one event per line on stdout.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Human)]
     output: Output,
+    /// Write the run's smoke tests as JUnit XML to FILE (for CI), whatever the outcome.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -48,10 +51,45 @@ pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
         .sink(sink)
         .cancel_on_ctrl_c(true);
     match builder.build() {
-        Ok(runtime) => runtime.run_file(&args.playbook).exit_code,
+        Ok(runtime) => {
+            let outcome = runtime.run_file(&args.playbook);
+            match &args.junit {
+                Some(path) => write_junit(path, &args.playbook, &outcome),
+                None => outcome.exit_code,
+            }
+        }
         Err(e) => {
             eprintln!("{} {e}", Style::for_stderr().error("error:"));
             e.exit_code()
+        }
+    }
+}
+
+/// Writes the JUnit report; a report that cannot be written fails a run
+/// that otherwise succeeded, since CI would read nothing.
+fn write_junit(
+    path: &std::path::Path,
+    playbook: &std::path::Path,
+    outcome: &crate::Outcome,
+) -> ExitCode {
+    let xml = crate::report::junit::render(
+        &playbook.display().to_string(),
+        &outcome.tests,
+        &jiff::Timestamp::now().to_string(),
+    );
+    match std::fs::write(path, xml) {
+        Ok(()) => outcome.exit_code,
+        Err(e) => {
+            eprintln!(
+                "{} cannot write the JUnit report {}: {e}",
+                Style::for_stderr().error("error:"),
+                path.display()
+            );
+            if outcome.succeeded() {
+                ExitCode::PreFlight
+            } else {
+                outcome.exit_code
+            }
         }
     }
 }

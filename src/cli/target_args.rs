@@ -31,6 +31,12 @@ pub struct TargetArgs {
     /// A value for the playbook, read as `args.KEY` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     set: Vec<(String, String)>,
+    /// Smoke tests of this service only (and those of no service); repeatable, or a,b.
+    #[arg(long = "service", value_name = "NAME", value_delimiter = ',')]
+    services: Vec<String>,
+    /// Run the smoke tests tagged "comprehensive" too (response times, ...).
+    #[arg(long)]
+    comprehensive: bool,
     /// orion.toml to use instead of the nearest one above the playbook.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -96,6 +102,10 @@ impl TargetArgs {
             builder = builder.set(k, v);
         }
         builder = builder.lock_timeout(self.lock_timeout);
+        for s in &self.services {
+            builder = builder.service(s);
+        }
+        builder = builder.comprehensive(self.comprehensive);
         if let Some(a) = &self.approver {
             builder = builder.approver(a);
         }

@@ -8,6 +8,7 @@ use crate::primitives::target::Target;
 use crate::report::event::{Event, Level};
 use crate::report::sink::Sink;
 use crate::report::step::{StepRecord, StepStatus};
+use crate::report::test_record::TestRecord;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,6 +31,10 @@ pub struct Host {
     /// The phase of the innermost step that failed with one, and its error's
     /// message: when the run ends with that error, the phase sets the exit code.
     failed_phase: Mutex<Option<(Phase, String)>>,
+    /// The run's smoke tests so far.
+    tests: Mutex<Vec<TestRecord>>,
+    /// HTTP clients of health checks, shared so connections are reused.
+    pub http_clients: crate::health::http::Clients,
 }
 
 impl Host {
@@ -49,6 +54,8 @@ impl Host {
             gate: Mutex::new(Arc::new(Gate::default())),
             hooks: Default::default(),
             failed_phase: Mutex::new(None),
+            tests: Mutex::new(Vec::new()),
+            http_clients: Default::default(),
         })
     }
 
@@ -170,6 +177,21 @@ impl Host {
         self.steps.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.depth.store(0, Ordering::SeqCst);
         *self.failed_phase.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.tests.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Records a smoke test's result and tells the sink.
+    pub fn add_test(&self, test: TestRecord) {
+        self.tests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(test.clone());
+        self.emit(Event::TestFinished { test });
+    }
+
+    /// The smoke tests so far.
+    pub fn tests(&self) -> Vec<TestRecord> {
+        self.tests.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Notes that a step of `phase` failed with `error`. The innermost step

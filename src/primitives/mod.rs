@@ -6,6 +6,7 @@ pub mod cancel;
 pub mod error;
 pub mod exit;
 pub mod failure;
+pub mod health;
 pub mod host;
 pub mod k8s;
 pub mod log;
@@ -13,6 +14,7 @@ pub mod path;
 pub mod phase;
 pub mod secrets;
 pub mod sleep;
+pub mod smoke;
 pub mod step;
 pub mod target;
 
@@ -25,10 +27,12 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     approve::register(engine, host);
     exit::register(engine, host);
     failure::register(engine, host);
+    health::register(engine, host);
     k8s::register(engine, host);
     log::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);
+    smoke::register(engine, host);
     step::register(engine, host);
     target::register(engine, host);
 }

@@ -22,6 +22,10 @@ pub struct Target {
     pub lock_timeout: Option<std::time::Duration>,
     /// `--set key=value` pairs, seen by the script as `args`.
     pub args: BTreeMap<String, String>,
+    /// `--service NAME`: smoke tests of other services are skipped.
+    pub services: Vec<String>,
+    /// `--comprehensive`: smoke tests tagged "comprehensive" run too.
+    pub comprehensive: bool,
 }
 
 /// The `target` namespace: where this run points. Usable from any function or module.
@@ -55,6 +59,20 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["bool"],
     )
     .set_into_module(&mut module, move || dry_run);
+    let services: rhai::Array = t.services.iter().cloned().map(Dynamic::from).collect();
+    doc(
+        "services",
+        "The services named with --service (empty: all).",
+        &["Array"],
+    )
+    .set_into_module(&mut module, move || services.clone());
+    let comprehensive = t.comprehensive;
+    doc(
+        "comprehensive",
+        "True when the run was started with --comprehensive.",
+        &["bool"],
+    )
+    .set_into_module(&mut module, move || comprehensive);
     engine.register_static_module("target", module.into());
 }
 

@@ -8,6 +8,7 @@ use crate::report::sink::{Sink, Verbosity};
 use crate::report::step::StepStatus;
 use crate::report::style::Style;
 use crate::report::summary;
+use crate::report::test_record::TestStatus;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
@@ -209,14 +210,50 @@ impl Sink for Console {
                 finished,
             } => self.progress(id, *done, *total, message, *finished),
             Event::Error { diagnostic } => self.raw(&diagnostic.render(s)),
+            Event::TestFinished { test } => {
+                let took = s.dim(&duration::format(test.duration));
+                let name = &test.name;
+                match test.status {
+                    TestStatus::Passed if self.verbosity > Verbosity::Quiet => {
+                        self.line(&format!("{} test {name} {took}", s.ok("✓")))
+                    }
+                    TestStatus::Passed => {}
+                    TestStatus::Failed => self.line(&format!(
+                        "{} test {name}{} {took}: {}",
+                        if test.soft {
+                            s.warn("!")
+                        } else {
+                            s.error("✗")
+                        },
+                        if test.soft {
+                            " failed (soft)"
+                        } else {
+                            " failed"
+                        },
+                        test.reason.as_deref().unwrap_or("")
+                    )),
+                    TestStatus::Skipped if self.verbosity > Verbosity::Quiet => {
+                        self.line(&format!(
+                            "{} test {name} skipped: {}",
+                            s.dim("–"),
+                            test.reason.as_deref().unwrap_or("")
+                        ))
+                    }
+                    TestStatus::Skipped => {}
+                }
+            }
             Event::RunFinished {
                 exit_code,
                 status,
                 duration_ms,
                 steps,
+                tests,
             } => {
                 if !steps.is_empty() && self.verbosity > Verbosity::Quiet {
                     self.raw(&summary::table(steps, s));
+                }
+                if !tests.is_empty() {
+                    self.raw(&summary::tests(tests, s));
                 }
                 let took = duration::format(std::time::Duration::from_millis(*duration_ms));
                 let text = format!("run {status} in {took} (exit {exit_code})");

@@ -2,6 +2,7 @@
 
 use crate::report::diagnostic::Diagnostic;
 use crate::report::step::StepRecord;
+use crate::report::test_record::TestRecord;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -74,10 +75,18 @@ pub enum Event {
         #[serde(flatten)]
         diagnostic: Diagnostic,
     },
+    /// A smoke test passed, failed or was skipped.
+    TestFinished {
+        #[serde(flatten)]
+        test: TestRecord,
+    },
     RunFinished {
         exit_code: i32,
         status: &'static str,
         duration_ms: u64,
         steps: Vec<StepRecord>,
+        /// The run's smoke tests, if it had any.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tests: Vec<TestRecord>,
     },
 }

@@ -3,6 +3,7 @@
 use crate::duration;
 use crate::report::step::{StepRecord, StepStatus};
 use crate::report::style::Style;
+use crate::report::test_record::{counts, TestRecord, TestStatus};
 
 pub fn table(steps: &[StepRecord], s: &Style) -> String {
     let names: Vec<String> = steps
@@ -35,6 +36,29 @@ pub fn table(steps: &[StepRecord], s: &Style) -> String {
                 s.dim(&format!("↳ {first}"))
             ));
         }
+    }
+    out.push('\n');
+    out
+}
+
+/// The smoke tests' tally, and every failure with its reason.
+pub fn tests(tests: &[TestRecord], s: &Style) -> String {
+    let tally = format!("tests: {}", counts(tests));
+    let failed: Vec<&TestRecord> = tests
+        .iter()
+        .filter(|t| t.status == TestStatus::Failed)
+        .collect();
+    let mut out = if failed.iter().any(|t| !t.soft) {
+        s.error(&tally)
+    } else {
+        s.ok(&tally)
+    };
+    out.push('\n');
+    for t in failed {
+        let reason = t.reason.as_deref().unwrap_or_default();
+        let first = reason.lines().next().unwrap_or_default();
+        let soft = if t.soft { " (soft)" } else { "" };
+        out.push_str(&format!("  {} {}{soft}: {first}\n", s.error("✗"), t.name));
     }
     out.push('\n');
     out

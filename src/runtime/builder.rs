@@ -23,6 +23,18 @@ pub struct RuntimeBuilder {
 }
 
 impl RuntimeBuilder {
+    /// Runs only the smoke tests of this service (and those of none); repeatable.
+    pub fn service(mut self, name: impl Into<String>) -> Self {
+        self.target.services.push(name.into());
+        self
+    }
+
+    /// Runs the smoke tests tagged "comprehensive" too.
+    pub fn comprehensive(mut self, on: bool) -> Self {
+        self.target.comprehensive = on;
+        self
+    }
+
     /// A value the script reads as `args.KEY` (like `--set KEY=VALUE`).
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.target.args.insert(key.into(), value.into());

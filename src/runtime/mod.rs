@@ -184,6 +184,8 @@ impl Runtime {
         let ran = Instant::now();
         let result = engine.run_ast_with_scope(&mut scope, &ast);
         tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
+        // Failed smoke tests fail a run that otherwise went through (exit 4).
+        let result = result.and_then(|_| self.smoke_verdict());
         if result.is_err() {
             self.run_failure_hooks(&engine, &ast);
         }
@@ -201,6 +203,32 @@ impl Runtime {
             };
             (d, code)
         })
+    }
+
+    /// An error naming every smoke test that failed the run, if one did.
+    fn smoke_verdict(&self) -> Result<(), Box<rhai::EvalAltResult>> {
+        let failed: Vec<String> = self
+            .host
+            .tests()
+            .into_iter()
+            .filter(|t| t.fails_the_run())
+            .map(|t| {
+                let reason = t.reason.unwrap_or_default();
+                format!("{}: {}", t.name, reason.lines().next().unwrap_or_default())
+            })
+            .collect();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        let message = format!(
+            "{} smoke test{} failed:\n  {}",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            failed.join("\n  ")
+        );
+        self.host
+            .phase_failed(crate::primitives::phase::Phase::Smoke, &message);
+        Err(rhai::EvalAltResult::ErrorRuntime(message.into(), rhai::Position::NONE).into())
     }
 
     /// The playbook's `on_failure` hooks, in order; one that fails is
@@ -281,6 +309,7 @@ impl Runtime {
         let outcome = Outcome {
             exit_code,
             steps: self.host.steps(),
+            tests: self.host.tests(),
             error,
             duration: started.elapsed(),
         };
@@ -289,6 +318,7 @@ impl Runtime {
             status: outcome.status(),
             duration_ms: outcome.duration.as_millis() as u64,
             steps: outcome.steps.clone(),
+            tests: outcome.tests.clone(),
         });
         outcome
     }

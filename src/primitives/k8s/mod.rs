@@ -6,7 +6,7 @@ mod apply;
 mod change;
 mod checks;
 mod context;
-mod convert;
+pub(crate) mod convert;
 mod inspect;
 mod mutate;
 mod plan;
