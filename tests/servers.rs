@@ -1,0 +1,332 @@
+//! Real servers the tests start on loopback and stop when dropped:
+//! PostgreSQL and Redis (Debian packages, installed by ./scripts/test) and a
+//! small HTTP(S) server with odd behaviour (tests/fixtures/odd_server.py).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening: {status}");
+        }
+        assert!(Instant::now() < deadline, "{what} never listened on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A command as the `postgres` user when running as root (PostgreSQL refuses root).
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn postgres_bin() -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is not installed (./scripts/test installs it)")
+        .flatten()
+        .map(|d| d.path().join("bin"))
+        .filter(|d| d.join("initdb").exists())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+        .expect("no PostgreSQL server binaries under /usr/lib/postgresql")
+}
+
+pub struct Postgres {
+    child: Child,
+    pub port: u16,
+    data: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Postgres {
+    /// A server with user `shop`, password `s3cret-pw`, database `shop`.
+    pub fn start() -> Postgres {
+        let bin = postgres_bin();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, "s3cret-pw\n").unwrap();
+        if is_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "chown for postgres");
+        }
+        let out = as_postgres(&bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "shop", "--auth=scram-sha-256", "--no-sync"])
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_port();
+        let mut child = as_postgres(&bin.join("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ])
+            .arg("-k")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for_port(port, "postgres", &mut child);
+        // The database `shop` (initdb makes only postgres/template*).
+        let psql = Command::new(bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "shop",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE DATABASE shop",
+            ])
+            .env("PGPASSWORD", "s3cret-pw")
+            .output()
+            .unwrap();
+        assert!(
+            psql.status.success(),
+            "createdb: {}",
+            String::from_utf8_lossy(&psql.stderr)
+        );
+        Postgres {
+            child,
+            port,
+            data,
+            _dir: dir,
+        }
+    }
+
+    pub fn dsn(&self, password: &str, db: &str) -> String {
+        format!("postgres://shop:{password}@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // SIGINT to the postmaster (runuser does not pass signals on):
+        // PostgreSQL's fast shutdown.
+        let pid: Option<i32> = std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .ok()
+            .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()));
+        if let Some(pid) = pid {
+            // SAFETY: kill(2) on the server this test started.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Redis {
+    child: Child,
+    pub port: u16,
+}
+
+impl Redis {
+    /// A server that needs the password `r3dis-pw`.
+    pub fn start() -> Redis {
+        let port = free_port();
+        let mut child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--requirepass",
+                "r3dis-pw",
+            ])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (./scripts/test installs it)");
+        wait_for_port(port, "redis-server", &mut child);
+        Redis { child, port }
+    }
+
+    pub fn url(&self, password: &str) -> String {
+        format!("redis://:{password}@127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tests/fixtures/odd_server.py, over TLS with a fresh self-signed
+/// certificate when `tls` (its PEM is `ca`).
+pub struct OddServer {
+    child: Child,
+    pub port: u16,
+    pub ca: Option<PathBuf>,
+    _dir: tempfile::TempDir,
+}
+
+impl OddServer {
+    pub fn start(tls: bool) -> OddServer {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let script = crate::support::repo().join("tests/fixtures/odd_server.py");
+        let mut cmd = Command::new("python3");
+        cmd.arg(script).arg(&port_file);
+        let mut ca = None;
+        if tls {
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let (ca_cert, ca_key) = (dir.path().join("ca.pem"), dir.path().join("ca.key"));
+            let csr = dir.path().join("leaf.csr");
+            let ext = dir.path().join("leaf.ext");
+            std::fs::write(
+                &ext,
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+            )
+            .unwrap();
+            let p = |p: &PathBuf| p.display().to_string();
+            // A CA, and a server certificate it signs (webpki refuses a CA as the server's own).
+            for args in [
+                vec![
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=orion test CA",
+                    "-keyout",
+                    &p(&ca_key),
+                    "-out",
+                    &p(&ca_cert),
+                ],
+                vec![
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-subj",
+                    "/CN=localhost",
+                    "-keyout",
+                    &p(&key),
+                    "-out",
+                    &p(&csr),
+                ],
+                vec![
+                    "x509",
+                    "-req",
+                    "-in",
+                    &p(&csr),
+                    "-CA",
+                    &p(&ca_cert),
+                    "-CAkey",
+                    &p(&ca_key),
+                    "-CAcreateserial",
+                    "-days",
+                    "1",
+                    "-extfile",
+                    &p(&ext),
+                    "-out",
+                    &p(&cert),
+                ],
+            ] {
+                let out = Command::new("openssl")
+                    .args(&args)
+                    .output()
+                    .expect("openssl");
+                assert!(
+                    out.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            cmd.arg(&cert).arg(&key);
+            ca = Some(ca_cert);
+        }
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let port = loop {
+            if let Ok(text) = std::fs::read_to_string(&port_file) {
+                break text.trim().parse().unwrap();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("odd_server.py exited: {status}");
+            }
+            assert!(Instant::now() < deadline, "odd_server.py never started");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        OddServer {
+            child,
+            port,
+            ca,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.ca.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for OddServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
