@@ -84,3 +84,41 @@ fn syntax_error_still_ends_with_run_finished() {
     assert_eq!(ev[1]["kind"], "syntax");
     assert_eq!(ev.last().unwrap()["exit_code"], 1);
 }
+
+#[test]
+fn each_smoke_test_is_an_event_and_failures_end_the_run_with_4() {
+    let out = Test::new()
+        .playbook(
+            "smoke::test(\"passes\", || 1);\nsmoke::test(\"fails\", #{ service: \"auth\" }, || fail(\"down\"));\nsmoke::test(\"deep\", #{ tags: [\"comprehensive\"] }, || 1);\n",
+        )
+        .args(["play", "playbook.rhai", "--output", "json"])
+        .run()
+        .status(4);
+    let ev = events(&out.stdout);
+    let tests: Vec<(String, String)> = ev
+        .iter()
+        .filter(|e| e["event"] == "test_finished")
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tests,
+        [
+            ("passes".into(), "passed".into()),
+            ("fails".into(), "failed".into()),
+            ("deep".into(), "skipped".into())
+        ]
+    );
+    let failed = ev.iter().find(|e| e["name"] == "fails").unwrap();
+    assert_eq!(
+        (failed["reason"].as_str(), failed["service"].as_str()),
+        (Some("down"), Some("auth"))
+    );
+    let last = ev.last().unwrap();
+    assert_eq!(last["exit_code"], 4);
+    assert_eq!(last["tests"].as_array().unwrap().len(), 3);
+}

@@ -21,3 +21,4 @@ mod sim_api;
 mod sim_kubectl;
 mod sim_kubectl_create;
 mod sim_traffic;
+mod smoke;
