@@ -232,6 +232,12 @@ fn redis_checks_ping_round_trip_and_tell_failures_apart() {
         e.contains("NOAUTH") && e.contains("needs a password"),
         "{e}"
     );
+    let e = fails(&format!(r#"health::redis("{}/99");"#, r.url("r3dis-pw")));
+    assert!(
+        e.contains("cannot select database 99") && e.contains("out of range"),
+        "{e}"
+    );
+    ok(&format!(r#"health::redis("{}/3");"#, r.url("r3dis-pw")));
     let e = fails(&format!(
         r#"health::redis("redis://127.0.0.1:{}");"#,
         free_port()
