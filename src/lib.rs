@@ -22,6 +22,7 @@ pub mod report;
 pub mod runtime;
 pub mod session;
 pub mod sim;
+pub mod traffic;
 
 pub use cli::run;
 pub use error::Error;

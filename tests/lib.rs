@@ -22,3 +22,4 @@ mod sim_kubectl;
 mod sim_kubectl_create;
 mod sim_traffic;
 mod smoke;
+mod traffic;

@@ -17,6 +17,7 @@ pub mod sleep;
 pub mod smoke;
 pub mod step;
 pub mod target;
+pub mod traffic;
 
 use crate::primitives::host::Host;
 use rhai::{Engine, FuncRegistration};
@@ -28,7 +29,8 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     exit::register(engine, host);
     failure::register(engine, host);
     health::register(engine, host);
-    k8s::register(engine, host);
+    let k8s = k8s::register(engine, host);
+    traffic::register(engine, host, &k8s);
     log::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// Makes one change to an object in the run's namespace (through `mutate`).
-fn change(
+pub(super) fn change(
     k: &K8s,
     ctx: &NativeCallContext,
     kind: &Kind,

@@ -85,12 +85,46 @@ impl K8s {
     }
 }
 
+impl K8s {
+    /// An object in the run's namespace ("services", "httproutes"...), for
+    /// other namespaces' primitives.
+    pub(crate) fn read(
+        &self,
+        ctx: &NativeCallContext,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let cluster = self.cluster(ctx)?;
+        let kind = self.kind(ctx, kind)?;
+        self.run(
+            ctx,
+            crate::k8s::objects::get(&cluster, &kind, cluster.namespace(), name),
+        )
+    }
+
+    /// Changes an object in the run's namespace through `mutate`: the gate,
+    /// the journal and --dry-run apply as to every k8s write.
+    pub(crate) fn write(
+        &self,
+        ctx: &NativeCallContext,
+        kind: &str,
+        name: &str,
+        change: crate::k8s::objects::Change,
+        summary: String,
+    ) -> Result<serde_json::Value> {
+        let kind = self.kind(ctx, kind)?;
+        change::change(self, ctx, &kind, name, change, summary)
+    }
+}
+
 /// "deployment/web" → ("deployment", "web"); a bare "web" is a Deployment.
 fn workload(text: &str) -> (&str, &str) {
     text.split_once('/').unwrap_or(("deployment", text))
 }
 
-pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+/// Registers the namespace; returns what it shares, for namespaces that
+/// change Kubernetes objects too (traffic).
+pub fn register(engine: &mut Engine, host: &Arc<Host>) -> Arc<K8s> {
     let k8s = Arc::new(K8s {
         host: host.clone(),
         cluster: Mutex::new(None),
@@ -107,6 +141,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     run_pod::register(&mut module, &k8s);
     rollout::register(&mut module, &k8s);
     engine.register_static_module("k8s", module.into());
+    k8s
 }
 
 #[cfg(test)]

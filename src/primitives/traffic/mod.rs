@@ -1,0 +1,240 @@
+//! The `traffic` namespace: routers with one shape — `weights()`,
+//! `set_weights(#{v1: 90, v2: 10})`, `switch_to(to)`, `verify(#{entry, ...})` —
+//! over a Service selector, a Gateway API HTTPRoute or an ingress-nginx
+//! canary Ingress. Every change goes through the k8s mutation path.
+
+pub mod router;
+
+use crate::primitives::doc;
+use crate::primitives::error::{call_site, cancelled_at, error_at};
+use crate::primitives::host::Host;
+use crate::primitives::k8s::K8s;
+use crate::report::event::Level;
+use crate::traffic::verify::{judge, sample, Identify};
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Module, NativeCallContext};
+use router::{Router, Target, Weights};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+fn to_map(w: &Weights) -> Map {
+    w.iter()
+        .map(|(k, v)| (k.as_str().into(), Dynamic::from(*v)))
+        .collect()
+}
+
+fn from_map(ctx: &NativeCallContext, m: &Map) -> Result<Weights> {
+    m.iter()
+        .map(|(k, v)| {
+            v.as_int()
+                .map(|w| (k.to_string(), w))
+                .map_err(|_| error_at(ctx, format!("the weight of {k} is a whole number, not {v}")))
+        })
+        .collect()
+}
+
+/// `router.verify(opts)`: real requests through `entry`, counted by backend.
+fn verify(h: &Host, ctx: &NativeCallContext, r: &Router, opts: &Map) -> Result<Map> {
+    let mut entry = None;
+    let (mut requests, mut concurrency, mut tolerance) = (200usize, 10usize, 5.0f64);
+    let mut identify = Identify::Header("X-Orion-Version".into());
+    let mut identities = BTreeMap::new();
+    let mut timeout = Duration::from_secs(5);
+    let bad = |what: &str| error_at(ctx, format!("verify: {what}"));
+    for (key, v) in opts {
+        match key.as_str() {
+            "entry" => entry = Some(v.to_string()),
+            "requests" => requests = v.as_int().ok().filter(|n| *n > 0).ok_or_else(|| bad("requests is a positive whole number"))? as usize,
+            "concurrency" => concurrency = v.as_int().ok().filter(|n| *n > 0).ok_or_else(|| bad("concurrency is a positive whole number"))? as usize,
+            "tolerance" => tolerance = v.as_float().or_else(|_| v.as_int().map(|i| i as f64)).map_err(|_| bad("tolerance is a number of percentage points"))?,
+            "timeout" => timeout = crate::duration::parse(&v.to_string()).map_err(|e| bad(&e))?,
+            "identify" => {
+                let m = v.read_lock::<Map>().ok_or_else(|| bad("identify is #{header: \"X-Orion-Version\"} or #{json: \"version\"}"))?;
+                identify = match (m.get("header"), m.get("json")) {
+                    (Some(h), None) => Identify::Header(h.to_string()),
+                    (None, Some(j)) => Identify::Json(j.to_string()),
+                    _ => return Err(bad("identify is #{header: \"X-Orion-Version\"} or #{json: \"version\"}")),
+                };
+            }
+            "identities" => {
+                let m = v.read_lock::<Map>().ok_or_else(|| bad("identities maps each backend to what it answers with: #{blue: \"1.4.2\"}"))?;
+                identities = m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            }
+            other => return Err(bad(&format!("no option \"{other}\"\nhint: entry, requests, tolerance, identify, identities, concurrency, timeout"))),
+        }
+    }
+    let entry = entry.ok_or_else(|| bad("say where to send requests: #{entry: \"http://...\"}"))?;
+    let want = r.weights(ctx)?;
+    let found = h
+        .block_on(async { sample(&entry, requests, concurrency, &identify, timeout).await })
+        .map_err(|_| cancelled_at(ctx))?
+        .map_err(|e| error_at(ctx, e))?;
+    let observed = judge(&want, &found, &identities, tolerance)
+        .map_err(|e| error_at(ctx, format!("{}: {e}", r.describe())))?;
+    let shown = observed
+        .iter()
+        .map(|(b, p)| format!("{b} {p:.1}%"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    h.log(
+        Level::Info,
+        format!(
+            "verified {}: {shown} over {requests} requests",
+            r.describe()
+        ),
+        call_site(ctx),
+    );
+    let mut result = Map::new();
+    result.insert("requests".into(), Dynamic::from(requests as i64));
+    result.insert(
+        "observed".into(),
+        Dynamic::from_map(
+            observed
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), Dynamic::from(*v)))
+                .collect(),
+        ),
+    );
+    Ok(result)
+}
+
+fn service_router(
+    k8s: &Arc<K8s>,
+    ctx: &NativeCallContext,
+    name: &str,
+    opts: &Map,
+) -> Result<Router> {
+    let label = opts
+        .get("label")
+        .map(|l| l.to_string())
+        .unwrap_or_else(|| "version".into());
+    let backends: Vec<String> = match opts.get("backends").and_then(|b| b.read_lock::<rhai::Array>().map(|a| a.iter().map(|x| x.to_string()).collect::<Vec<String>>())) {
+        Some(b) if !b.is_empty() => b,
+        _ => return Err(error_at(ctx, "traffic::service needs its backends: the values of the selector label, e.g. #{label: \"version\", backends: [\"blue\", \"green\"]}")),
+    };
+    if let Some(k) = opts
+        .keys()
+        .find(|k| !matches!(k.as_str(), "label" | "backends"))
+    {
+        return Err(error_at(
+            ctx,
+            format!("traffic::service has no option \"{k}\"\nhint: label and backends"),
+        ));
+    }
+    Ok(Router {
+        k8s: k8s.clone(),
+        target: Target::Service {
+            name: name.into(),
+            label,
+            backends,
+        },
+    })
+}
+
+pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
+    engine.register_type_with_name::<Router>("Router");
+    engine.register_fn("to_string", |r: &mut Router| {
+        format!("Router({})", r.describe())
+    });
+    let mut module = Module::new();
+    let k = k8s.clone();
+    doc(
+        "service",
+        "A blue/green router over a Service's selector: #{label: \"version\", backends: [\"blue\", \"green\"]}; switch_to(to) points the selector at one backend.",
+        &["name: &str", "options: Map", "Router"],
+    )
+    .set_into_module(&mut module, move |ctx: NativeCallContext, name: &str, opts: Map| service_router(&k, &ctx, name, &opts));
+    let k = k8s.clone();
+    doc(
+        "gateway",
+        "A router over the backendRef weights of a Gateway API HTTPRoute's first rule.",
+        &["route: &str", "Router"],
+    )
+    .set_into_module(&mut module, move |route: &str| Router {
+        k8s: k.clone(),
+        target: Target::Gateway {
+            route: route.into(),
+            rule: 0,
+        },
+    });
+    let k = k8s.clone();
+    doc(
+        "gateway",
+        "As gateway(route), for rule #{rule: N}.",
+        &["route: &str", "options: Map", "Router"],
+    )
+    .set_into_module(
+        &mut module,
+        move |ctx: NativeCallContext, route: &str, opts: Map| -> Result<Router> {
+            let rule = opts
+                .get("rule")
+                .map_or(Ok(0), |r| r.as_int())
+                .map_err(|_| error_at(&ctx, "rule is a whole number"))?;
+            Ok(Router {
+                k8s: k.clone(),
+                target: Target::Gateway {
+                    route: route.into(),
+                    rule: rule.max(0) as usize,
+                },
+            })
+        },
+    );
+    let k = k8s.clone();
+    doc(
+        "ingress_nginx",
+        "A router over an ingress-nginx canary Ingress (backends \"stable\" and \"canary\", weights adding up to 100). Legacy: ingress-nginx is retired; prefer traffic::gateway.",
+        &["ingress: &str", "Router"],
+    )
+    .set_into_module(&mut module, move |ingress: &str| Router { k8s: k.clone(), target: Target::IngressNginx { ingress: ingress.into() } });
+    engine.register_static_module("traffic", module.into());
+
+    doc(
+        "weights",
+        "The router's weights now, read back from the cluster: #{blue: 100, green: 0}.",
+        &["router: &mut Router", "Map"],
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, r: &mut Router| -> Result<Map> { Ok(to_map(&r.weights(&ctx)?)) },
+    );
+    doc("set_weights", "Sets backend weights (#{v1: 90, v2: 10}; backends left out keep theirs), through the gate and the journal; returns them as read back.", &["router: &mut Router", "weights: Map", "Map"])
+        .register_into_engine(engine, |ctx: NativeCallContext, r: &mut Router, w: Map| -> Result<Map> {
+            let want = from_map(&ctx, &w)?;
+            Ok(to_map(&r.set_weights(&ctx, &want)?))
+        });
+    let h = host.clone();
+    doc(
+        "set_weights",
+        "As set_weights(weights), then verify(options) unless it is a dry run.",
+        &["router: &mut Router", "weights: Map", "verify: Map", "Map"],
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, r: &mut Router, w: Map, v: Map| -> Result<Map> {
+            let want = from_map(&ctx, &w)?;
+            let set = r.set_weights(&ctx, &want)?;
+            if !h.target.dry_run {
+                verify(&h, &ctx, r, &v)?;
+            }
+            Ok(to_map(&set))
+        },
+    );
+    doc("switch_to", "Sends all traffic to one backend (weight 100, the others 0). (`switch` is a Rhai keyword.)", &["router: &mut Router", "to: &str", "Map"])
+        .register_into_engine(engine, |ctx: NativeCallContext, r: &mut Router, to: &str| -> Result<Map> {
+            let current = r.weights(&ctx)?;
+            if !current.contains_key(to) {
+                return Err(error_at(&ctx, format!("no backend \"{to}\" here\nhint: the backends are {}", current.keys().cloned().collect::<Vec<_>>().join(", "))));
+            }
+            let want: Weights = current.keys().map(|b| (b.clone(), if b == to { 100 } else { 0 })).collect();
+            Ok(to_map(&r.set_weights(&ctx, &want)?))
+        });
+    let h = host.clone();
+    doc(
+        "verify",
+        "Sends real requests through #{entry: url} (requests: 200, each on a new connection) and counts which backend answered (identify: #{header: \"X-Orion-Version\"} or #{json: \"version\"}; identities: #{blue: \"1.4.2\"} when a backend answers with another name); fails with the observed split when a backend is off by more than tolerance (5) points.",
+        &["router: &mut Router", "options: Map", "Map"],
+    )
+    .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, opts: Map| verify(&h, &ctx, r, &opts));
+}
