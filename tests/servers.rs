@@ -330,3 +330,60 @@ impl Drop for OddServer {
         let _ = self.child.wait();
     }
 }
+
+/// HAProxy (Debian package) with a frontend on a free port, backend `web`
+/// with the given servers (name, address, weight), and its runtime API on a
+/// unix socket at level admin.
+pub struct HAProxy {
+    child: Child,
+    pub port: u16,
+    pub socket: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl HAProxy {
+    pub fn start(servers: &[(&str, String, i64)]) -> HAProxy {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("admin.sock");
+        let port = free_port();
+        let mut cfg = format!(
+            "global\n    stats socket {} mode 600 level admin\n\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 10s\n    timeout server 10s\n\nfrontend fe\n    bind 127.0.0.1:{port}\n    default_backend web\n\nbackend web\n    balance roundrobin\n",
+            socket.display()
+        );
+        for (name, addr, weight) in servers {
+            cfg.push_str(&format!("    server {name} {addr} weight {weight}\n"));
+        }
+        let path = dir.path().join("haproxy.cfg");
+        std::fs::write(&path, cfg).unwrap();
+        let mut child = Command::new("haproxy")
+            .arg("-f")
+            .arg(&path)
+            .arg("-db")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("haproxy (./scripts/test installs it)");
+        wait_for_port(port, "haproxy", &mut child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "haproxy made no runtime API socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        HAProxy {
+            child,
+            port,
+            socket,
+            dir,
+        }
+    }
+}
+
+impl Drop for HAProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -141,3 +141,127 @@ fn httproute_and_canary_ingress_weights_are_written_read_back_and_restored() {
     let logs = c.ok(r#"info(`${traffic::gateway("web").weights()["web-v2"]} ${traffic::ingress_nginx("web-canary").weights().canary}`);"#);
     assert!(logs.contains(&"100 100".to_string()), "restored: {logs:?}");
 }
+
+const TWO_VERSIONS: &str = r#"
+for v in ["v1", "v2"] {
+    k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: `web-${v}` },
+        spec: #{ replicas: 2, selector: #{ matchLabels: #{ app: `web-${v}` } },
+            template: #{ metadata: #{ labels: #{ app: `web-${v}` } },
+                spec: #{ containers: [#{ name: "web", image: `shop/web:${v}`, ports: [#{ containerPort: 8080 }] }] } } } });
+    k8s::apply(#{ apiVersion: "v1", kind: "Service", metadata: #{ name: `web-${v}` },
+        spec: #{ selector: #{ app: `web-${v}` }, ports: [#{ port: 8080 }] } });
+}
+k8s::wait_all(["web-v1", "web-v2"], #{});
+info(k8s::get("service", "web-v1").spec.clusterIP);
+info(k8s::get("service", "web-v2").spec.clusterIP);
+"#;
+
+#[test]
+fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_them() {
+    let c = Cluster::start("");
+    let ips: Vec<String> = c
+        .ok(TWO_VERSIONS)
+        .into_iter()
+        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
+        .collect();
+    let lb = crate::servers::HAProxy::start(&[
+        ("v1", format!("{}:8080", ips[0]), 100),
+        ("v2", format!("{}:8080", ips[1]), 0),
+    ]);
+    let state = lb.dir.path().join("server-state");
+    let router = format!(
+        r#"let r = traffic::haproxy(#{{ socket: "{}", backend: "web", state_file: "{}" }});
+        let entry = "http://127.0.0.1:{}/";"#,
+        lb.socket.display(),
+        state.display(),
+        lb.port
+    );
+    for (a, b) in [(100, 0), (90, 10), (50, 50), (0, 100), (50, 50)] {
+        let logs = c.ok(&format!(
+            r#"{router}
+            let w = r.set_weights(#{{ v1: {a}, v2: {b} }}, #{{ entry: entry, requests: 1000, tolerance: 3 }});
+            info(`${{w.v1}}/${{w.v2}}`);"#
+        ));
+        assert!(logs.contains(&format!("{a}/{b}")), "{logs:?}");
+        assert!(
+            logs.iter().any(
+                |l| l.starts_with("verified haproxy unix:") && l.contains("over 1000 requests")
+            ),
+            "{logs:?}"
+        );
+    }
+    let saved = std::fs::read_to_string(&state).unwrap();
+    assert!(
+        saved.contains("srv_uweight") && saved.contains(" web "),
+        "the server-state file: {saved}"
+    );
+
+    // Drain takes v2 out; enable puts it back.
+    let logs = c.ok(&format!(
+        r#"{router}
+        r.drain("v2");
+        r.verify(#{{ entry: entry, requests: 200, tolerance: 0 }});
+        info(`drained ${{r.weights().v2}}`);
+        r.enable("v2");
+        r.verify(#{{ entry: entry, requests: 400, tolerance: 3 }});"#
+    ));
+    assert!(logs.contains(&"drained 0".to_string()), "{logs:?}");
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("haproxy web/v2: set state drain (was weight 50, ready)")),
+        "{logs:?}"
+    );
+
+    // A failed run puts weights and states back.
+    let (outcome, logs) = c.play(&format!(
+        r#"{router} r.set_weights(#{{ v1: 0, v2: 100 }}); r.disable("v1"); fail("the canary's error rate is 5%");"#
+    ));
+    assert_eq!(outcome.exit_code.code(), 2);
+    assert!(
+        logs.iter().any(|l| l == "the run's changes are undone"),
+        "{logs:?}"
+    );
+    let logs = c.ok(&format!(r#"{router} let w = r.weights(); info(`back ${{w.v1}}/${{w.v2}}`); r.verify(#{{ entry: entry, requests: 400, tolerance: 3 }});"#));
+    assert!(logs.contains(&"back 50/50".to_string()), "{logs:?}");
+
+    // A dry run changes nothing; without state_file orion warns that a reload forgets.
+    let (outcome, logs) = c.play_with(
+        &format!(r#"{router} r.set_weights(#{{ v1: 10 }}); info(`${{r.weights().v1}}`);"#),
+        |b| b.dry_run(true),
+    );
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    assert!(
+        logs.iter()
+            .any(|l| l == "(dry run) haproxy web/v1: set weight 10 (was weight 50, ready)"),
+        "{logs:?}"
+    );
+    assert!(logs.contains(&"50".to_string()), "{logs:?}");
+    let logs = c.ok(&format!(
+        r#"let r = traffic::haproxy(#{{ socket: "{}", backend: "web" }}); r.set_weights(#{{ v1: 60 }}); r.set_weights(#{{ v1: 50 }});"#,
+        lb.socket.display()
+    ));
+    assert_eq!(
+        logs.iter()
+            .filter(|l| l.contains("HAProxy forgets weights"))
+            .count(),
+        1,
+        "{logs:?}"
+    );
+
+    let e = c.fails(r#"traffic::haproxy(#{ socket: "/no/such.sock", backend: "web" }).weights();"#);
+    assert!(
+        e.contains("cannot reach HAProxy's runtime API at /no/such.sock")
+            && e.contains("stats socket"),
+        "{e}"
+    );
+    let e = c.fails(&format!(
+        r#"traffic::haproxy(#{{ socket: "{}", backend: "api" }}).weights();"#,
+        lb.socket.display()
+    ));
+    assert!(e.contains("no backend \"api\""), "{e}");
+    let e = c.fails(&format!(r#"{router} r.set_weights(#{{ v3: 1 }});"#));
+    assert!(
+        e.contains("no server \"v3\"") && e.contains("v1, v2"),
+        "{e}"
+    );
+}

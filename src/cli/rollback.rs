@@ -4,7 +4,7 @@
 
 use crate::cli::past_runs::{PastRun, Sources};
 use crate::exit_code::ExitCode;
-use crate::guard::compensate::{plan, undo};
+use crate::guard::compensate::{is_external, plan, undo};
 use crate::guard::{summary, Gate, Refusal};
 use crate::k8s::connect::{connect, Cluster};
 use crate::report::style::Style;
@@ -90,7 +90,11 @@ async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
     );
     // The run's deploy lock, so no run changes the same objects meanwhile.
     let gate = Gate::for_undo(entries[0].environment.clone());
-    let mut namespaces: Vec<&str> = plan(entries).iter().map(|e| e.namespace.as_str()).collect();
+    let mut namespaces: Vec<&str> = plan(entries)
+        .iter()
+        .filter(|e| !is_external(e))
+        .map(|e| e.namespace.as_str())
+        .collect();
     namespaces.sort();
     namespaces.dedup();
     for ns in namespaces {
@@ -109,7 +113,7 @@ async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
         }
     }
     let undone = undo(
-        cluster,
+        Some(cluster),
         entries,
         Duration::from_secs(300),
         &Default::default(),

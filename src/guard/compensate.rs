@@ -137,36 +137,85 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
     }
 }
 
+/// The api_version of a HAProxy server's entry (its runtime state, not a
+/// Kubernetes object): namespace is the runtime API's address, name
+/// "backend/server", prior `{"weight": N, "state": "ready"}`.
+pub const HAPROXY: &str = "orion.dev/haproxy";
+
+/// Whether the entry is for something outside the cluster.
+pub fn is_external(e: &Entry) -> bool {
+    e.api_version.starts_with("orion.dev/")
+}
+
+/// Puts a HAProxy server's weight and state back.
+async fn undo_haproxy(e: &Entry) -> Result<&'static str, K8sError> {
+    use crate::traffic::haproxy::{set_state, set_weight, Address};
+    let address = Address::parse(&e.namespace).ok_or_else(|| {
+        K8sError::new(format!(
+            "the journal's HAProxy address {} is not unix:PATH or tcp:ADDR",
+            e.namespace
+        ))
+    })?;
+    let (backend, server) = e.name.split_once('/').ok_or_else(|| {
+        K8sError::new(format!(
+            "the journal's HAProxy server {} is not BACKEND/SERVER",
+            e.name
+        ))
+    })?;
+    let prior = e.prior.clone().unwrap_or_default();
+    // The state first: HAProxy applies a weight to a server in maintenance
+    // only when it leaves it.
+    if let Some(s) = prior["state"].as_str() {
+        set_state(&address, backend, server, s)
+            .await
+            .map_err(K8sError::new)?;
+    }
+    if let Some(w) = prior["weight"].as_i64() {
+        set_weight(&address, backend, server, w)
+            .await
+            .map_err(K8sError::new)?;
+    }
+    Ok("restored")
+}
+
 /// Undoes `entries` (a run's journal) and waits for restored workloads.
 /// When `abort` is cancelled (a second Ctrl-C) it stops where it is: what
-/// was not undone says so.
+/// was not undone says so. Without a cluster only what is outside one
+/// (load balancers) can be undone.
 pub async fn undo(
-    cluster: &Cluster,
+    cluster: Option<&Cluster>,
     entries: &[Entry],
     wait: Duration,
     abort: &CancellationToken,
 ) -> Vec<Undone> {
-    let kinds = match Kinds::discover(cluster.client.clone()).await {
-        Ok(k) => k,
-        Err(e) => {
-            return plan(entries)
-                .iter()
-                .map(|x| Undone {
-                    object: label(x),
-                    outcome: Err(e.message.clone()),
-                })
-                .collect()
-        }
+    let kinds = match cluster {
+        Some(c) if entries.iter().any(|e| !is_external(e)) => Kinds::discover(c.client.clone())
+            .await
+            .map_err(|e| e.message),
+        Some(_) => Ok(Kinds::default()),
+        None => Err("no cluster to undo it in".to_string()),
     };
     let mut out = vec![];
     for e in plan(entries) {
         let outcome = if abort.is_cancelled() {
             Err(SKIPPED.to_string())
         } else {
+            let one = async {
+                if e.api_version == HAPROXY {
+                    return undo_haproxy(e).await.map_err(|x| x.message);
+                }
+                match (cluster, &kinds) {
+                    (Some(c), Ok(k)) => {
+                        undo_one_until_current(c, k, e).await.map_err(|x| x.message)
+                    }
+                    (_, Err(why)) => Err(why.clone()),
+                    (None, _) => Err("no cluster to undo it in".into()),
+                }
+            };
             tokio::select! {
                 biased;
                 _ = abort.cancelled() => Err(format!("{SKIPPED} while it was being put back: check it")),
-                done = undo_one_until_current(cluster, &kinds, e) => done.map_err(|x| x.message),
+                done = one => done,
             }
         };
         out.push(Undone {
@@ -181,6 +230,9 @@ pub async fn undo(
         {
             continue;
         }
+        let (Some(cluster), Ok(kinds)) = (cluster, &kinds) else {
+            continue;
+        };
         let Ok(kind) = kinds.find(&e.kind) else {
             continue;
         };

@@ -316,6 +316,36 @@ impl Gate {
         Ok(approved)
     }
 
+    /// Freezes and deploy windows: may anything change now?
+    fn check_time(&self) -> Result<(), Refusal> {
+        let env = &self.environment;
+        if env.freeze {
+            return Err(Refusal::Refused(format!(
+                "refusing to change anything: environment {} is frozen{}\nhint: freeze = false in orion.toml lifts it",
+                self.env_name(),
+                env.freeze_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            )));
+        }
+        if let Err(why) = window::allowed(&env.windows, jiff::Timestamp::now()) {
+            return Err(Refusal::Refused(format!(
+                "refusing to change anything in environment {}: {why}\nhint: windows in orion.toml",
+                self.env_name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// May the run change something outside the cluster (a load balancer's
+    /// runtime state)? Freezes and deploy windows apply; the context, node
+    /// and namespace checks and the deploy lock are the cluster's.
+    pub fn check_external(&self) -> Result<(), Refusal> {
+        if !self.passed("time") {
+            self.check_time()?;
+            self.pass("time".into());
+        }
+        Ok(())
+    }
+
     /// May the run write Secret `name` with `content` (an object or a patch)?
     /// Not when a value is a template's placeholder.
     pub fn check_secret(&self, name: &str, content: &serde_json::Value) -> Result<(), Refusal> {
@@ -344,19 +374,7 @@ impl Gate {
             )));
         }
         if !self.passed("cluster") {
-            if env.freeze {
-                return Err(Refusal::Refused(format!(
-                    "refusing to change anything: environment {} is frozen{}\nhint: freeze = false in orion.toml lifts it",
-                    self.env_name(),
-                    env.freeze_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
-                )));
-            }
-            if let Err(why) = window::allowed(&env.windows, jiff::Timestamp::now()) {
-                return Err(Refusal::Refused(format!(
-                    "refusing to change anything in environment {}: {why}\nhint: windows in orion.toml",
-                    self.env_name()
-                )));
-            }
+            self.check_time()?;
             if let Some(want) = &env.context {
                 if !glob(want, &cluster.info.name) {
                     return Err(Refusal::Refused(format!(

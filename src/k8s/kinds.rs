@@ -31,6 +31,7 @@ pub struct Kind {
 }
 
 /// The kinds a cluster serves, core group first (so "pods" is never metrics.k8s.io's).
+#[derive(Default)]
 pub struct Kinds {
     all: Vec<Kind>,
 }

@@ -167,6 +167,15 @@ impl Host {
         self.emit(Event::StepFinished { step: record });
     }
 
+    /// The innermost step running now, if any.
+    pub fn current_step(&self) -> Option<String> {
+        self.steps()
+            .into_iter()
+            .rev()
+            .find(|s| s.status == StepStatus::Running)
+            .map(|s| s.name)
+    }
+
     /// Steps so far, in the order they started.
     pub fn steps(&self) -> Vec<StepRecord> {
         self.steps.lock().unwrap_or_else(|e| e.into_inner()).clone()

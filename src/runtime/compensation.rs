@@ -3,7 +3,7 @@
 //! dry run. An undo that fails turns the exit code into 6, with what is left.
 
 use crate::exit_code::ExitCode;
-use crate::guard::compensate::{label, plan, undo, SKIPPED};
+use crate::guard::compensate::{is_external, label, plan, undo, SKIPPED};
 use crate::guard::journal::Journal;
 use crate::k8s::connect::connect;
 use crate::primitives::host::Host;
@@ -77,12 +77,17 @@ pub fn after_failure(
         .as_deref()
         .or(gate.environment.namespace.as_deref());
     let undone = host.finish(async {
-        let cluster = tokio::select! {
-            biased;
-            _ = abort.cancelled() => return Err(crate::k8s::K8sError::new(SKIPPED)),
-            c = connect(t.kubeconfig.as_deref(), context, namespace) => c?,
+        // A run that changed only load balancers needs no cluster to be undone.
+        let cluster = if entries.iter().any(|e| !is_external(e)) {
+            Some(tokio::select! {
+                biased;
+                _ = abort.cancelled() => return Err(crate::k8s::K8sError::new(SKIPPED)),
+                c = connect(t.kubeconfig.as_deref(), context, namespace) => c?,
+            })
+        } else {
+            None
         };
-        Ok(undo(&cluster, &entries, ROLLBACK_WAIT, &abort).await)
+        Ok(undo(cluster.as_ref(), &entries, ROLLBACK_WAIT, &abort).await)
     });
     let left: Vec<String> = match undone {
         Err(e) => plan(&entries)

@@ -4,4 +4,5 @@
 //! routes, ingress-nginx canaries — are Kubernetes objects changed through
 //! the k8s primitives.)
 
+pub mod haproxy;
 pub mod verify;

@@ -86,6 +86,11 @@ impl K8s {
 }
 
 impl K8s {
+    /// The host the namespace runs on.
+    pub(crate) fn host(&self) -> &Arc<Host> {
+        &self.host
+    }
+
     /// An object in the run's namespace ("services", "httproutes"...), for
     /// other namespaces' primitives.
     pub(crate) fn read(

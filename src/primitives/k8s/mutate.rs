@@ -106,13 +106,7 @@ fn journal(
         return Ok(());
     };
     let prior = k8s.run(ctx, objects::get(cluster, m.kind, m.namespace, m.name))?;
-    let step = k8s
-        .host
-        .steps()
-        .into_iter()
-        .rev()
-        .find(|s| s.status == crate::report::step::StepStatus::Running)
-        .map(|s| s.name);
+    let step = k8s.host.current_step();
     let entry = Entry {
         seq: 0,
         at: jiff::Timestamp::now().to_string(),

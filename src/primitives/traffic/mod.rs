@@ -3,6 +3,7 @@
 //! over a Service selector, a Gateway API HTTPRoute or an ingress-nginx
 //! canary Ingress. Every change goes through the k8s mutation path.
 
+pub mod haproxy;
 pub mod router;
 
 use crate::primitives::doc;
@@ -188,6 +189,13 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         &["ingress: &str", "Router"],
     )
     .set_into_module(&mut module, move |ingress: &str| Router { k8s: k.clone(), target: Target::IngressNginx { ingress: ingress.into() } });
+    let k = k8s.clone();
+    doc(
+        "haproxy",
+        "A router over a HAProxy backend's servers through the runtime API: #{socket: \"/run/haproxy/admin.sock\" | addr: \"127.0.0.1:9999\", backend: \"web\", state_file: \"/var/lib/haproxy/state\"} (state_file keeps runtime weights across reloads).",
+        &["options: Map", "Router"],
+    )
+    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| haproxy_router(&k, &ctx, &opts));
     engine.register_static_module("traffic", module.into());
 
     doc(
@@ -230,6 +238,30 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
             let want: Weights = current.keys().map(|b| (b.clone(), if b == to { 100 } else { 0 })).collect();
             Ok(to_map(&r.set_weights(&ctx, &want)?))
         });
+    for (name, state, what) in [
+        (
+            "drain",
+            "drain",
+            "Lets a backend finish its connections and takes no new ones (load balancers).",
+        ),
+        (
+            "disable",
+            "maint",
+            "Takes a backend out of rotation at once (maintenance; load balancers).",
+        ),
+        (
+            "enable",
+            "ready",
+            "Puts a drained or disabled backend back in rotation (load balancers).",
+        ),
+    ] {
+        doc(name, what, &["router: &mut Router", "backend: &str", "Map"]).register_into_engine(
+            engine,
+            move |ctx: NativeCallContext, r: &mut Router, backend: &str| -> Result<Map> {
+                Ok(to_map(&r.set_state(&ctx, backend, state)?))
+            },
+        );
+    }
     let h = host.clone();
     doc(
         "verify",
@@ -237,4 +269,40 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         &["router: &mut Router", "options: Map", "Map"],
     )
     .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, opts: Map| verify(&h, &ctx, r, &opts));
+}
+
+fn haproxy_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
+    use crate::traffic::haproxy::Address;
+    let text = |key: &str| opts.get(key).map(|v| v.to_string());
+    if let Some(k) = opts
+        .keys()
+        .find(|k| !matches!(k.as_str(), "socket" | "addr" | "backend" | "state_file"))
+    {
+        return Err(error_at(
+            ctx,
+            format!(
+                "traffic::haproxy has no option \"{k}\"\nhint: socket or addr, backend, state_file"
+            ),
+        ));
+    }
+    let address = match (text("socket"), text("addr")) {
+        (Some(s), None) => Address::Unix(s.into()),
+        (None, Some(a)) => Address::Tcp(a),
+        _ => return Err(error_at(ctx, "traffic::haproxy needs the runtime API: #{socket: \"/run/haproxy/admin.sock\"} or #{addr: \"127.0.0.1:9999\"} (one of them)")),
+    };
+    let backend = text("backend").ok_or_else(|| {
+        error_at(
+            ctx,
+            "traffic::haproxy needs the backend whose servers it weighs: #{backend: \"web\"}",
+        )
+    })?;
+    Ok(Router {
+        k8s: k8s.clone(),
+        target: Target::HAProxy(haproxy::HAProxy {
+            address,
+            backend,
+            state_file: text("state_file").map(Into::into),
+            warned: Default::default(),
+        }),
+    })
 }

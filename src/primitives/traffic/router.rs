@@ -7,6 +7,7 @@
 //! - an ingress-nginx canary Ingress: the canary-weight annotation
 //!   (legacy: ingress-nginx is retired; prefer the Gateway API).
 
+use super::haproxy::{HAProxy, ServerChange};
 use crate::k8s::objects::Change;
 use crate::primitives::k8s::K8s;
 use serde_json::{json, Value};
@@ -31,6 +32,8 @@ pub enum Target {
     Gateway { route: String, rule: usize },
     /// The canary Ingress `ingress`: backends "stable" and "canary".
     IngressNginx { ingress: String },
+    /// A HAProxy backend, through the runtime API.
+    HAProxy(HAProxy),
 }
 
 #[derive(Clone)]
@@ -46,22 +49,17 @@ impl Router {
             Target::Service { name, .. } => format!("service/{name}"),
             Target::Gateway { route, .. } => format!("httproute/{route}"),
             Target::IngressNginx { ingress } => format!("ingress/{ingress}"),
+            Target::HAProxy(p) => format!("haproxy {} backend {}", p.address, p.backend),
         }
     }
 
-    fn kind(&self) -> &'static str {
-        match self.target {
-            Target::Service { .. } => "services",
-            Target::Gateway { .. } => "httproutes",
-            Target::IngressNginx { .. } => "ingresses",
-        }
-    }
-
-    fn name(&self) -> &str {
+    /// The Kubernetes kind and name of the router's object (None for HAProxy).
+    fn object(&self) -> Option<(&'static str, &str)> {
         match &self.target {
-            Target::Service { name, .. } => name,
-            Target::Gateway { route, .. } => route,
-            Target::IngressNginx { ingress } => ingress,
+            Target::Service { name, .. } => Some(("services", name)),
+            Target::Gateway { route, .. } => Some(("httproutes", route)),
+            Target::IngressNginx { ingress } => Some(("ingresses", ingress)),
+            Target::HAProxy(_) => None,
         }
     }
 }
@@ -117,6 +115,7 @@ pub fn weights_of(target: &Target, object: &Value) -> std::result::Result<Weight
                 .unwrap_or(0);
             Ok([("stable".to_string(), 100 - w), ("canary".to_string(), w)].into())
         }
+        Target::HAProxy(_) => Err("a HAProxy router has no Kubernetes object".into()),
     }
 }
 
@@ -197,27 +196,34 @@ fn change_for(
                 format!("set canary-weight {canary}"),
             ))
         }
+        Target::HAProxy(_) => Err("a HAProxy router has no Kubernetes object".into()),
     }
 }
 
 type RhaiResult<T> = std::result::Result<T, Box<rhai::EvalAltResult>>;
 
+fn err(ctx: &rhai::NativeCallContext, e: String) -> Box<rhai::EvalAltResult> {
+    crate::primitives::error::error_at(ctx, e)
+}
+
 impl Router {
-    fn live(&self, ctx: &rhai::NativeCallContext) -> RhaiResult<Value> {
-        self.k8s
-            .read(ctx, self.kind(), self.name())?
-            .ok_or_else(|| {
-                crate::primitives::error::error_at(
-                    ctx,
-                    format!("{} not found in the run's namespace", self.describe()),
-                )
-            })
+    fn live(&self, ctx: &rhai::NativeCallContext, kind: &str, name: &str) -> RhaiResult<Value> {
+        self.k8s.read(ctx, kind, name)?.ok_or_else(|| {
+            err(
+                ctx,
+                format!("{} not found in the run's namespace", self.describe()),
+            )
+        })
     }
 
-    /// The weights now, read from the cluster.
+    /// The weights now, read back from the cluster or the load balancer.
     pub fn weights(&self, ctx: &rhai::NativeCallContext) -> RhaiResult<Weights> {
-        let object = self.live(ctx)?;
-        weights_of(&self.target, &object).map_err(|e| crate::primitives::error::error_at(ctx, e))
+        if let Target::HAProxy(p) = &self.target {
+            return p.weights(self.k8s.host(), ctx);
+        }
+        let (kind, name) = self.object().expect("a Kubernetes router");
+        let object = self.live(ctx, kind, name)?;
+        weights_of(&self.target, &object).map_err(|e| err(ctx, e))
     }
 
     /// Writes `want` (backends left out keep their weight); returns the
@@ -227,13 +233,50 @@ impl Router {
         ctx: &rhai::NativeCallContext,
         want: &Weights,
     ) -> RhaiResult<Weights> {
-        let object = self.live(ctx)?;
-        let (change, summary) = change_for(&self.target, &object, want)
-            .map_err(|e| crate::primitives::error::error_at(ctx, e))?;
-        let written = self
-            .k8s
-            .write(ctx, self.kind(), self.name(), change, summary)?;
-        weights_of(&self.target, &written).map_err(|e| crate::primitives::error::error_at(ctx, e))
+        if let Target::HAProxy(p) = &self.target {
+            let changes: Vec<ServerChange> = want
+                .iter()
+                .map(|(s, w)| ServerChange {
+                    server: s.clone(),
+                    weight: Some(*w),
+                    state: None,
+                })
+                .collect();
+            return p.change(self.k8s.host(), ctx, &changes);
+        }
+        let (kind, name) = self.object().expect("a Kubernetes router");
+        let object = self.live(ctx, kind, name)?;
+        let (change, summary) = change_for(&self.target, &object, want).map_err(|e| err(ctx, e))?;
+        let written = self.k8s.write(ctx, kind, name, change, summary)?;
+        weights_of(&self.target, &written).map_err(|e| err(ctx, e))
+    }
+
+    /// Puts one backend in a state: "drain" (no new connections), "maint"
+    /// (out), "ready" (back in). Load balancers only.
+    pub fn set_state(
+        &self,
+        ctx: &rhai::NativeCallContext,
+        backend: &str,
+        state: &'static str,
+    ) -> RhaiResult<Weights> {
+        match &self.target {
+            Target::HAProxy(p) => p.change(
+                self.k8s.host(),
+                ctx,
+                &[ServerChange {
+                    server: backend.to_string(),
+                    weight: None,
+                    state: Some(state),
+                }],
+            ),
+            _ => Err(err(
+                ctx,
+                format!(
+                    "{} has no per-backend state\nhint: set_weights(#{{{backend}: 0}}) takes it out of rotation",
+                    self.describe()
+                ),
+            )),
+        }
     }
 }
 
