@@ -136,9 +136,12 @@ fn service_router(
 
 pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     engine.register_type_with_name::<Router>("Router");
-    engine.register_fn("to_string", |r: &mut Router| {
-        format!("Router({})", r.describe())
-    });
+    doc(
+        "to_string",
+        "A router as text: Router(service/web).",
+        &["router: &mut Router", "String"],
+    )
+    .register_into_engine(engine, |r: &mut Router| format!("Router({})", r.describe()));
     let mut module = Module::new();
     let k = k8s.clone();
     doc(
