@@ -178,6 +178,46 @@ async fn undo_haproxy(e: &Entry) -> Result<&'static str, K8sError> {
     Ok("restored")
 }
 
+/// The plan with its HAProxy servers last, those whose weight goes back up
+/// first: HAProxy's weighted round robin skews for a long while when a
+/// server returns after the others' weights were lowered, and not when it
+/// returns first.
+async fn raising_first(plan: Vec<&Entry>) -> Vec<&Entry> {
+    use crate::traffic::haproxy::{servers, Address};
+    let (mut lbs, mut order): (Vec<&Entry>, Vec<&Entry>) =
+        plan.into_iter().partition(|e| e.api_version == HAPROXY);
+    let mut rise = std::collections::HashMap::new();
+    for e in &lbs {
+        let (Some(address), Some((backend, server))) =
+            (Address::parse(&e.namespace), e.name.split_once('/'))
+        else {
+            continue;
+        };
+        let now = servers(&address, backend)
+            .await
+            .ok()
+            .and_then(|s| s.into_iter().find(|s| s.name == server))
+            .map_or(0, |s| if s.state == "ready" { s.weight } else { 0 });
+        let prior = e.prior.as_ref().map_or(0, |p| {
+            if p["state"] == "ready" {
+                p["weight"].as_i64().unwrap_or(0)
+            } else {
+                0
+            }
+        });
+        rise.insert((e.name.clone(), e.namespace.clone()), prior - now);
+    }
+    lbs.sort_by_key(|e| {
+        std::cmp::Reverse(
+            rise.get(&(e.name.clone(), e.namespace.clone()))
+                .copied()
+                .unwrap_or(0),
+        )
+    });
+    order.extend(lbs);
+    order
+}
+
 /// Undoes `entries` (a run's journal) and waits for restored workloads.
 /// When `abort` is cancelled (a second Ctrl-C) it stops where it is: what
 /// was not undone says so. Without a cluster only what is outside one
@@ -196,7 +236,8 @@ pub async fn undo(
         None => Err("no cluster to undo it in".to_string()),
     };
     let mut out = vec![];
-    for e in plan(entries) {
+    let order = raising_first(plan(entries)).await;
+    for e in order.iter().copied() {
         let outcome = if abort.is_cancelled() {
             Err(SKIPPED.to_string())
         } else {
@@ -224,7 +265,7 @@ pub async fn undo(
         });
     }
     // Restored workloads roll back; the undo is done when they have.
-    for (e, u) in plan(entries).into_iter().zip(out.iter_mut()) {
+    for (e, u) in order.into_iter().zip(out.iter_mut()) {
         if u.outcome != Ok("restored")
             || !matches!(e.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet")
         {

@@ -112,7 +112,21 @@ impl HAProxy {
             );
             crate::primitives::approve::approve(h, ctx, &shown)?;
         }
-        for c in changes {
+        // Servers whose share grows go first (see guard::compensate::raising_first).
+        let effective = |weight: i64, state: &str| if state == "ready" { weight } else { 0 };
+        let mut ordered: Vec<&ServerChange> = changes.iter().collect();
+        ordered.sort_by_key(|c| {
+            let before = now
+                .iter()
+                .find(|s| s.name == c.server)
+                .expect("checked above");
+            let after = effective(
+                c.weight.unwrap_or(before.weight),
+                c.state.unwrap_or(before.state),
+            );
+            std::cmp::Reverse(after - effective(before.weight, before.state))
+        });
+        for c in ordered {
             let before = now
                 .iter()
                 .find(|s| s.name == c.server)
@@ -197,7 +211,7 @@ impl HAProxy {
                 if !self.warned.swap(true, Ordering::SeqCst) {
                     h.log(
                         Level::Warn,
-                        format!("HAProxy forgets weights and states set at runtime when it reloads; give traffic::haproxy a state_file (haproxy.cfg's server-state-file, with load-server-state-from-file) to keep them"),
+                        "HAProxy forgets weights and states set at runtime when it reloads; give traffic::haproxy a state_file (haproxy.cfg's server-state-file, with load-server-state-from-file) to keep them",
                         call_site(ctx),
                     );
                 }
