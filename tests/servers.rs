@@ -387,3 +387,44 @@ impl Drop for HAProxy {
         let _ = self.child.wait();
     }
 }
+
+/// nginx (Debian package) in its own prefix directory, proxying a frontend
+/// port to upstream `web`, which lives in `upstream.conf` (orion's file).
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    /// Starts with `upstream` as the upstream file's first content.
+    pub fn start(upstream: &str) -> Nginx {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let port = free_port();
+        std::fs::write(dir.path().join("upstream.conf"), upstream).unwrap();
+        let conf = format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 256; }}\nhttp {{\n    access_log off;\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n    fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n    include {d}/upstream.conf;\n    server {{\n        listen 127.0.0.1:{port};\n        location / {{ proxy_pass http://web; }}\n    }}\n}}\n"
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let mut child = Command::new("nginx")
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx (./scripts/test installs it)");
+        wait_for_port(port, "nginx", &mut child);
+        Nginx { child, port, dir }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -265,3 +265,74 @@ fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_th
         "{e}"
     );
 }
+
+#[test]
+fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
+    let c = Cluster::start("");
+    let ips: Vec<String> = c
+        .ok(TWO_VERSIONS)
+        .into_iter()
+        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
+        .collect();
+    let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
+    let nginx = crate::servers::Nginx::start(&format!(
+        "upstream web {{\n    server {v1} weight=100; # v1\n    server {v2} down; # v2\n}}\n"
+    ));
+    let d = nginx.dir.path().display().to_string();
+    let router = format!(
+        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
+            servers: #{{ v1: "{v1}", v2: "{v2}" }} }});
+        let entry = "http://127.0.0.1:{}/";"#,
+        nginx.port
+    );
+    for (a, b) in [(100, 0), (90, 10), (50, 50), (0, 100), (50, 50)] {
+        let logs = c.ok(&format!(
+            r#"{router}
+            let w = r.set_weights(#{{ v1: {a}, v2: {b} }}, #{{ entry: entry, requests: 1000, tolerance: 3 }});
+            info(`${{w.v1}}/${{w.v2}}`);"#
+        ));
+        assert!(logs.contains(&format!("{a}/{b}")), "{logs:?}");
+    }
+    let file = std::fs::read_to_string(nginx.dir.path().join("upstream.conf")).unwrap();
+    assert!(
+        file.contains(&format!("server {v1} weight=50; # v1")),
+        "{file}"
+    );
+
+    // nginx -t refusing the change leaves the old file, and nginx serving it.
+    let bad = format!(
+        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
+            servers: #{{ v1: "{v1}", v2: "{v2}", v3: "127.0.0.1:99999" }} }});
+        r.set_weights(#{{ v3: 10 }});"#
+    );
+    let e = c.fails(&bad);
+    assert!(
+        e.contains("nginx -t refused the new upstream, so nginx keeps serving")
+            && e.contains("99999"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(nginx.dir.path().join("upstream.conf")).unwrap(),
+        file
+    );
+    c.ok(&format!(
+        r#"{router} r.verify(#{{ entry: entry, requests: 400, tolerance: 3 }});"#
+    ));
+
+    // A failed run puts the file back and reloads.
+    let (outcome, logs) = c.play(&format!(
+        r#"{router} r.set_weights(#{{ v1: 0, v2: 100 }}); fail("analysis failed");"#
+    ));
+    assert_eq!(outcome.exit_code.code(), 2);
+    assert!(
+        logs.iter().any(|l| l == "the run's changes are undone"),
+        "{logs:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(nginx.dir.path().join("upstream.conf")).unwrap(),
+        file
+    );
+    c.ok(&format!(
+        r#"{router} r.verify(#{{ entry: entry, requests: 400, tolerance: 3 }});"#
+    ));
+}

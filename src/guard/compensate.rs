@@ -142,6 +142,32 @@ async fn undo_one(cluster: &Cluster, kinds: &Kinds, e: &Entry) -> Result<&'stati
 /// "backend/server", prior `{"weight": N, "state": "ready"}`.
 pub const HAPROXY: &str = "orion.dev/haproxy";
 
+/// The api_version of an nginx upstream's entry: namespace is the upstream
+/// file, name the upstream, prior the file's content (null: there was none)
+/// and how to run that nginx.
+pub const NGINX: &str = "orion.dev/nginx";
+
+/// Puts an upstream file back from its entry, checks and reloads nginx.
+fn undo_nginx(e: &Entry) -> Result<&'static str, String> {
+    use crate::traffic::nginx::{put, Nginx};
+    let prior = e.prior.clone().unwrap_or_default();
+    let path = |k: &str| prior[k].as_str().map(std::path::PathBuf::from);
+    let nginx = Nginx {
+        binary: path("binary").unwrap_or_else(|| "nginx".into()),
+        conf: path("conf").ok_or("the journal entry has no nginx.conf")?,
+        prefix: path("prefix"),
+        pid_file: path("pid_file"),
+    };
+    put(
+        std::path::Path::new(&e.namespace),
+        prior["content"].as_str(),
+    )?;
+    nginx
+        .test()
+        .map_err(|why| format!("put back, but nginx -t refuses it: {why}"))?;
+    nginx.reload().map(|_| "restored")
+}
+
 /// Whether the entry is for something outside the cluster.
 pub fn is_external(e: &Entry) -> bool {
     e.api_version.starts_with("orion.dev/")
@@ -244,6 +270,12 @@ pub async fn undo(
             let one = async {
                 if e.api_version == HAPROXY {
                     return undo_haproxy(e).await.map_err(|x| x.message);
+                }
+                if e.api_version == NGINX {
+                    let e = e.clone();
+                    return tokio::task::spawn_blocking(move || undo_nginx(&e))
+                        .await
+                        .map_err(|x| x.to_string())?;
                 }
                 match (cluster, &kinds) {
                     (Some(c), Ok(k)) => {

@@ -5,4 +5,5 @@
 //! the k8s primitives.)
 
 pub mod haproxy;
+pub mod nginx;
 pub mod verify;

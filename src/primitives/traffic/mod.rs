@@ -4,6 +4,7 @@
 //! canary Ingress. Every change goes through the k8s mutation path.
 
 pub mod haproxy;
+pub mod nginx;
 pub mod router;
 
 use crate::primitives::doc;
@@ -199,6 +200,13 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         &["options: Map", "Router"],
     )
     .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| haproxy_router(&k, &ctx, &opts));
+    let k = k8s.clone();
+    doc(
+        "nginx",
+        "A router over an nginx upstream orion renders into an include file: #{upstream_file: \"/etc/nginx/conf.d/web-upstream.conf\", upstream: \"web\", servers: #{v1: \"10.0.0.5:8080\", v2: \"10.0.0.6:8080\"}, conf: \"/etc/nginx/nginx.conf\", pid_file: \"/run/nginx.pid\"} (prefix, binary optional). Each change is checked with nginx -t (a refusal leaves the old file serving) and reloaded.",
+        &["options: Map", "Router"],
+    )
+    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| nginx_router(&k, &ctx, &opts));
     engine.register_static_module("traffic", module.into());
 
     doc(
@@ -306,6 +314,58 @@ fn haproxy_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result
             backend,
             state_file: text("state_file").map(Into::into),
             warned: Default::default(),
+        }),
+    })
+}
+
+fn nginx_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
+    use crate::traffic::nginx::Nginx;
+    let known = [
+        "upstream_file",
+        "upstream",
+        "servers",
+        "conf",
+        "prefix",
+        "pid_file",
+        "binary",
+    ];
+    if let Some(k) = opts.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(error_at(
+            ctx,
+            format!(
+                "traffic::nginx has no option \"{k}\"\nhint: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    let text = |key: &str| opts.get(key).map(|v| v.to_string());
+    let need = |key: &str| {
+        text(key).ok_or_else(|| {
+            error_at(
+                ctx,
+                format!(
+                    "traffic::nginx needs {key}\nhint: #{{upstream_file, upstream, servers, conf}}"
+                ),
+            )
+        })
+    };
+    let servers: BTreeMap<String, String> = opts
+        .get("servers")
+        .and_then(|s| s.read_lock::<Map>().map(|m| m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+        .filter(|m: &BTreeMap<String, String>| !m.is_empty())
+        .ok_or_else(|| error_at(ctx, "traffic::nginx needs its servers: #{servers: #{v1: \"10.0.0.5:8080\", v2: \"10.0.0.6:8080\"}}"))?;
+    Ok(Router {
+        k8s: k8s.clone(),
+        target: Target::Nginx(nginx::NginxRouter {
+            nginx: Nginx {
+                binary: text("binary").unwrap_or_else(|| "nginx".into()).into(),
+                conf: need("conf")?.into(),
+                prefix: text("prefix").map(Into::into),
+                pid_file: text("pid_file").map(Into::into),
+            },
+            upstream_file: need("upstream_file")?.into(),
+            upstream: need("upstream")?,
+            servers,
         }),
     })
 }

@@ -8,6 +8,7 @@
 //!   (legacy: ingress-nginx is retired; prefer the Gateway API).
 
 use super::haproxy::{HAProxy, ServerChange};
+use super::nginx::NginxRouter;
 use crate::k8s::objects::Change;
 use crate::primitives::k8s::K8s;
 use serde_json::{json, Value};
@@ -34,6 +35,8 @@ pub enum Target {
     IngressNginx { ingress: String },
     /// A HAProxy backend, through the runtime API.
     HAProxy(HAProxy),
+    /// An nginx upstream in a file orion renders.
+    Nginx(NginxRouter),
 }
 
 #[derive(Clone)]
@@ -50,6 +53,7 @@ impl Router {
             Target::Gateway { route, .. } => format!("httproute/{route}"),
             Target::IngressNginx { ingress } => format!("ingress/{ingress}"),
             Target::HAProxy(p) => format!("haproxy {} backend {}", p.address, p.backend),
+            Target::Nginx(n) => format!("nginx upstream {}", n.upstream),
         }
     }
 
@@ -59,7 +63,7 @@ impl Router {
             Target::Service { name, .. } => Some(("services", name)),
             Target::Gateway { route, .. } => Some(("httproutes", route)),
             Target::IngressNginx { ingress } => Some(("ingresses", ingress)),
-            Target::HAProxy(_) => None,
+            Target::HAProxy(_) | Target::Nginx(_) => None,
         }
     }
 }
@@ -115,7 +119,9 @@ pub fn weights_of(target: &Target, object: &Value) -> std::result::Result<Weight
                 .unwrap_or(0);
             Ok([("stable".to_string(), 100 - w), ("canary".to_string(), w)].into())
         }
-        Target::HAProxy(_) => Err("a HAProxy router has no Kubernetes object".into()),
+        Target::HAProxy(_) | Target::Nginx(_) => {
+            Err("a load balancer's router has no Kubernetes object".into())
+        }
     }
 }
 
@@ -196,7 +202,9 @@ fn change_for(
                 format!("set canary-weight {canary}"),
             ))
         }
-        Target::HAProxy(_) => Err("a HAProxy router has no Kubernetes object".into()),
+        Target::HAProxy(_) | Target::Nginx(_) => {
+            Err("a load balancer's router has no Kubernetes object".into())
+        }
     }
 }
 
@@ -218,8 +226,10 @@ impl Router {
 
     /// The weights now, read back from the cluster or the load balancer.
     pub fn weights(&self, ctx: &rhai::NativeCallContext) -> RhaiResult<Weights> {
-        if let Target::HAProxy(p) = &self.target {
-            return p.weights(self.k8s.host(), ctx);
+        match &self.target {
+            Target::HAProxy(p) => return p.weights(self.k8s.host(), ctx),
+            Target::Nginx(n) => return n.weights(ctx),
+            _ => {}
         }
         let (kind, name) = self.object().expect("a Kubernetes router");
         let object = self.live(ctx, kind, name)?;
@@ -233,6 +243,9 @@ impl Router {
         ctx: &rhai::NativeCallContext,
         want: &Weights,
     ) -> RhaiResult<Weights> {
+        if let Target::Nginx(n) = &self.target {
+            return n.set(self.k8s.host(), ctx, want);
+        }
         if let Target::HAProxy(p) = &self.target {
             let changes: Vec<ServerChange> = want
                 .iter()
