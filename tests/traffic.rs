@@ -336,3 +336,108 @@ fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
         r#"{router} r.verify(#{{ entry: entry, requests: 400, tolerance: 3 }});"#
     ));
 }
+
+const FOUR_SERVERS: &str = r#"
+for n in 1..=4 {
+    k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: `web-${n}` },
+        spec: #{ replicas: 1, selector: #{ matchLabels: #{ app: `web-${n}` } },
+            template: #{ metadata: #{ labels: #{ app: `web-${n}` } },
+                spec: #{ containers: [#{ name: "web", image: "shop/web:v1", ports: [#{ containerPort: 8080 }] }] } } } });
+    k8s::apply(#{ apiVersion: "v1", kind: "Service", metadata: #{ name: `web-${n}` },
+        spec: #{ selector: #{ app: `web-${n}` }, ports: [#{ port: 8080 }] } });
+}
+k8s::wait_all(["web-1", "web-2", "web-3", "web-4"], #{});
+for n in 1..=4 { info(k8s::get("service", `web-${n}`).spec.clusterIP); }
+"#;
+
+#[test]
+fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    let ips: Vec<String> = c
+        .ok(FOUR_SERVERS)
+        .into_iter()
+        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
+        .collect();
+    let servers: Vec<(String, String, i64)> = ips
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| (format!("web-{}", i + 1), format!("{ip}:8080"), 10))
+        .collect();
+    let servers: Vec<(&str, String, i64)> = servers
+        .iter()
+        .map(|(n, a, w)| (n.as_str(), a.clone(), *w))
+        .collect();
+    let lb = crate::servers::HAProxy::start(&servers);
+    let roll = |image: &str| {
+        format!(
+            r#"import "orion/rolling" as rolling;
+            let lb = traffic::haproxy(#{{ socket: "{}", backend: "web" }});
+            rolling::behind_lb(lb, [["web-1"], ["web-2", "web-3"], ["web-4"]],
+                |server| {{ k8s::set_image(server, "{image}"); k8s::wait_rollout(server, #{{ timeout: "20s" }}); }},
+                |server| health::http(`${{k8s::service_url(server, 8080)}}/health`, #{{ retries: 3, interval: "100ms" }}));
+            let checks = [];
+            for i in 0..40 {{ checks.push(#{{ http: "http://127.0.0.1:{}/", json: #{{ version: "{}" }} }}); }}
+            health::all(checks, #{{ concurrency: 4 }});"#,
+            lb.socket.display(),
+            lb.port,
+            image.rsplit(':').next().unwrap()
+        )
+    };
+    let logs = c.ok(&roll("shop/web:v2"));
+    assert!(
+        logs.iter()
+            .any(|l| l == "batch 2/3: [\"web-2\", \"web-3\"]"),
+        "{logs:?}"
+    );
+    let order: Vec<&String> = logs
+        .iter()
+        .filter(|l| l.starts_with("haproxy web/") || l.starts_with("deployment/"))
+        .collect();
+    let at = |s: &str| {
+        order
+            .iter()
+            .position(|l| l.starts_with(s))
+            .unwrap_or_else(|| panic!("{s}: {order:?}"))
+    };
+    assert!(
+        at("haproxy web/web-1: set state drain") < at("deployment/web-1: set image"),
+        "{order:?}"
+    );
+    assert!(
+        at("deployment/web-1: set image") < at("haproxy web/web-1: set state ready"),
+        "{order:?}"
+    );
+    assert!(
+        at("haproxy web/web-1: set state ready") < at("haproxy web/web-2: set state drain"),
+        "{order:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("40 of 40 checks healthy")),
+        "all on v2: {logs:?}"
+    );
+
+    // A broken version fails the first batch: the run stops there and its
+    // server comes back on v2, in rotation.
+    let (outcome, logs) = c.play(&roll("shop/web:broken"));
+    assert_eq!(outcome.exit_code.code(), 2, "{:?}", outcome.error);
+    assert!(
+        !logs.iter().any(|l| l.starts_with("batch 2/3")),
+        "stopped at the first batch: {logs:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l == "the run's changes are undone"),
+        "{logs:?}"
+    );
+    let logs = c.ok(&format!(
+        r#"let lb = traffic::haproxy(#{{ socket: "{}", backend: "web" }});
+        info(`${{lb.weights()}}`);
+        info(k8s::get("deployment", "web-1").spec.template.spec.containers[0].image);"#,
+        lb.socket.display()
+    ));
+    assert!(logs.contains(&"shop/web:v2".to_string()), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l.contains("\"web-1\": 10")),
+        "back in rotation: {logs:?}"
+    );
+}

@@ -157,6 +157,26 @@ pub async fn set_state(
     .await
 }
 
+/// A server's current sessions (in-flight connections), from `show stat`.
+pub async fn sessions(address: &Address, backend: &str, server: &str) -> Result<i64, String> {
+    let text = command(address, "show stat").await?;
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .and_then(|h| h.strip_prefix("# "))
+        .ok_or_else(|| format!("not a stats table: {}", crate::health::excerpt(&text, 120)))?;
+    let columns: Vec<&str> = header.split(',').collect();
+    let at = |name: &str| columns.iter().position(|c| *c == name);
+    let (Some(px), Some(sv), Some(scur)) = (at("pxname"), at("svname"), at("scur")) else {
+        return Err(format!("unexpected stats columns: {header}"));
+    };
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f.get(px) == Some(&backend) && f.get(sv) == Some(&server))
+        .and_then(|f| f.get(scur).and_then(|n| n.parse().ok()))
+        .ok_or_else(|| format!("backend {backend} has no server \"{server}\""))
+}
+
 /// Every backend's server state, in the format of HAProxy's server-state-file.
 pub async fn dump_state(address: &Address) -> Result<String, String> {
     command(address, "show servers state").await

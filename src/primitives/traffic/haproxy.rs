@@ -54,6 +54,42 @@ impl HAProxy {
             .collect())
     }
 
+    /// Waits until `server` has no connections in flight (after a drain).
+    pub fn wait_drained(
+        &self,
+        h: &Host,
+        ctx: &NativeCallContext,
+        server: &str,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
+        let started = std::time::Instant::now();
+        loop {
+            let n = h
+                .block_on(crate::traffic::haproxy::sessions(
+                    &self.address,
+                    &self.backend,
+                    server,
+                ))
+                .map_err(|_| cancelled_at(ctx))?
+                .map_err(|e| error_at(ctx, e))?;
+            if n == 0 {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                return Err(error_at(
+                    ctx,
+                    format!(
+                        "{}/{server} still has {n} connections in flight after {}",
+                        self.backend,
+                        crate::duration::format(timeout)
+                    ),
+                ));
+            }
+            h.block_on(tokio::time::sleep(std::time::Duration::from_millis(50)))
+                .map_err(|_| cancelled_at(ctx))?;
+        }
+    }
+
     /// Makes `changes`; returns the weights as read back.
     pub fn change(
         &self,

@@ -273,6 +273,21 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
             },
         );
     }
+    doc(
+        "wait_drained",
+        "Waits until a drained backend has no connections in flight (HAProxy), up to a duration: r.wait_drained(\"v1\", \"30s\").",
+        &["router: &mut Router", "backend: &str", "timeout: &str", "()"],
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, r: &mut Router, backend: &str, timeout: &str| -> Result<()> {
+            let timeout = crate::duration::parse(timeout).map_err(|e| error_at(&ctx, e))?;
+            match &r.target {
+                Target::HAProxy(p) => p.wait_drained(r.k8s.host(), &ctx, backend, timeout),
+                _ => Err(error_at(&ctx, format!("{} cannot tell connections in flight; only traffic::haproxy can", r.describe()))),
+            }
+        },
+    );
     let h = host.clone();
     doc(
         "verify",
