@@ -10,7 +10,7 @@
 use orion::report::memory::Memory;
 use orion::sim::{Sim, SimConfig, Timing};
 use orion::traffic::haproxy::{set_weight, Address};
-use orion::traffic::nginx::{put, render, Nginx};
+use orion::traffic::nginx::{put, render, Nginx, Slot};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -222,8 +222,12 @@ fn main() {
     ]
     .into();
     let upstream = dir.path().join("upstream.conf");
-    let weights = |a: i64, b: i64| -> BTreeMap<String, i64> {
-        [("v1".to_string(), a), ("v2".to_string(), b)].into()
+    let weights = |a: i64, b: i64| -> BTreeMap<String, Slot> {
+        let slot = |w: i64| Slot {
+            weight: w.max(1),
+            down: w == 0,
+        };
+        [("v1".to_string(), slot(a)), ("v2".to_string(), slot(b))].into()
     };
     put(&upstream, Some(&render("web", &servers, &weights(100, 0)))).unwrap();
     std::fs::write(

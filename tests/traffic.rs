@@ -441,3 +441,43 @@ fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back(
         "back in rotation: {logs:?}"
     );
 }
+
+#[test]
+fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
+    let c = Cluster::start("");
+    let ips: Vec<String> = c
+        .ok(TWO_VERSIONS)
+        .into_iter()
+        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
+        .collect();
+    let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
+    let nginx = crate::servers::Nginx::start(&format!(
+        "upstream web {{\n    server {v1} weight=30; # v1\n    server {v2} weight=70; # v2\n}}\n"
+    ));
+    let d = nginx.dir.path().display().to_string();
+    let logs = c.ok(&format!(
+        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
+            servers: #{{ v1: "{v1}", v2: "{v2}" }} }});
+        let entry = "http://127.0.0.1:{}/";
+        r.drain("v2");
+        r.verify(#{{ entry: entry, requests: 100, tolerance: 0 }});
+        info(`drained ${{r.weights().v2}}`);
+        r.enable("v2");
+        r.verify(#{{ entry: entry, requests: 1000, tolerance: 3 }});
+        info(`enabled ${{r.weights().v2}}`);
+        let e = "";
+        try {{ r.disable("v1"); r.disable("v2"); }} catch (err) {{ e = err; }}
+        info(`both: ${{e}}`);"#,
+        nginx.port
+    ));
+    assert!(logs.contains(&"drained 0".to_string()), "{logs:?}");
+    assert!(
+        logs.contains(&"enabled 70".to_string()),
+        "its weight kept: {logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("both: ") && l.contains("every server would be down")),
+        "{logs:?}"
+    );
+}

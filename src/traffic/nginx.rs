@@ -89,39 +89,60 @@ impl Nginx {
     }
 }
 
-/// The weights in an upstream file orion wrote: name → weight (0: down).
-pub fn parse(text: &str) -> BTreeMap<String, i64> {
+/// One server's line: its weight (nginx weights start at 1) and whether it
+/// is `down` (out of rotation; the weight is kept for when it comes back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub weight: i64,
+    pub down: bool,
+}
+
+impl Slot {
+    /// The weight it gets traffic with: 0 when down.
+    pub fn effective(&self) -> i64 {
+        if self.down {
+            0
+        } else {
+            self.weight
+        }
+    }
+}
+
+/// The servers of an upstream file orion wrote, by name.
+pub fn parse(text: &str) -> BTreeMap<String, Slot> {
     text.lines()
         .filter_map(|l| {
             let (decl, name) = l.trim().strip_prefix("server ")?.split_once("; #")?;
-            let weight = if decl.split_whitespace().any(|w| w == "down") {
-                0
-            } else {
-                decl.split_whitespace()
-                    .find_map(|w| w.strip_prefix("weight="))
-                    .and_then(|w| w.parse().ok())
-                    .unwrap_or(1)
-            };
-            Some((name.trim().to_string(), weight))
+            let words: Vec<&str> = decl.split_whitespace().collect();
+            let weight = words
+                .iter()
+                .find_map(|w| w.strip_prefix("weight="))
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(1);
+            let down = words.contains(&"down");
+            Some((name.trim().to_string(), Slot { weight, down }))
         })
         .collect()
 }
 
-/// The upstream block for `weights` of `servers` (name → address).
+/// The upstream block for `servers` (name → address); a server without a
+/// slot is down.
 pub fn render(
     upstream: &str,
     servers: &BTreeMap<String, String>,
-    weights: &BTreeMap<String, i64>,
+    slots: &BTreeMap<String, Slot>,
 ) -> String {
     let mut text = format!("# Written by orion (traffic::nginx): each change replaces this file.\nupstream {upstream} {{\n");
     for (name, address) in servers {
-        let w = weights.get(name).copied().unwrap_or(0);
-        let how = if w > 0 {
-            format!("weight={w}")
-        } else {
-            "down".into()
-        };
-        text.push_str(&format!("    server {address} {how}; # {name}\n"));
+        let slot = slots.get(name).copied().unwrap_or(Slot {
+            weight: 1,
+            down: true,
+        });
+        let down = if slot.down { " down" } else { "" };
+        text.push_str(&format!(
+            "    server {address} weight={}{down}; # {name}\n",
+            slot.weight.max(1)
+        ));
     }
     text.push_str("}\n");
     text
@@ -156,14 +177,26 @@ mod tests {
             ("v2".into(), "127.0.0.1:8082".into()),
         ]
         .into();
-        let weights: BTreeMap<String, i64> = [("v1".into(), 90), ("v2".into(), 0)].into();
-        let text = render("web", &servers, &weights);
-        assert!(
-            text.contains(
-                "server 127.0.0.1:8081 weight=90; # v1\n    server 127.0.0.1:8082 down; # v2"
+        let slots: BTreeMap<String, Slot> = [
+            (
+                "v1".into(),
+                Slot {
+                    weight: 90,
+                    down: false,
+                },
             ),
-            "{text}"
-        );
-        assert_eq!(parse(&text), weights);
+            (
+                "v2".into(),
+                Slot {
+                    weight: 10,
+                    down: true,
+                },
+            ),
+        ]
+        .into();
+        let text = render("web", &servers, &slots);
+        assert!(text.contains("server 127.0.0.1:8081 weight=90; # v1\n    server 127.0.0.1:8082 weight=10 down; # v2"), "{text}");
+        assert_eq!(parse(&text), slots);
+        assert_eq!(slots["v2"].effective(), 0);
     }
 }

@@ -11,7 +11,7 @@ use crate::guard::Refusal;
 use crate::primitives::error::{call_site, error_at, refused_at};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
-use crate::traffic::nginx::{parse, put, render, Nginx};
+use crate::traffic::nginx::{parse, put, render, Nginx, Slot};
 use rhai::{EvalAltResult, NativeCallContext};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -33,45 +33,116 @@ impl NginxRouter {
         std::fs::read_to_string(&self.upstream_file).ok()
     }
 
+    /// The effective weights (0 when down), read from the file.
     pub fn weights(&self, ctx: &NativeCallContext) -> Result<Weights> {
         let text = self.current().ok_or_else(|| {
             error_at(ctx, format!("no upstream file at {} yet\nhint: set_weights writes it (and nginx.conf must include it)", self.upstream_file.display()))
         })?;
-        let found = parse(&text);
-        Ok(self
-            .servers
-            .keys()
-            .map(|s| (s.clone(), found.get(s).copied().unwrap_or(0)))
-            .collect())
+        Ok(effective(&self.slots(Some(&text))))
     }
 
-    pub fn set(&self, h: &Host, ctx: &NativeCallContext, want: &Weights) -> Result<Weights> {
-        if let Some(unknown) = want.keys().find(|b| !self.servers.contains_key(*b)) {
-            return Err(error_at(
-                ctx,
-                format!(
-                    "no server \"{unknown}\" in this router\nhint: its servers are {}",
-                    self.servers.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            ));
+    /// Every server's slot in `text` (a server not in it is down).
+    fn slots(&self, text: Option<&str>) -> BTreeMap<String, Slot> {
+        let found = text.map(parse).unwrap_or_default();
+        self.servers
+            .keys()
+            .map(|s| {
+                (
+                    s.clone(),
+                    found.get(s).copied().unwrap_or(Slot {
+                        weight: 1,
+                        down: true,
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    fn known(&self, ctx: &NativeCallContext, name: &str) -> Result<()> {
+        if self.servers.contains_key(name) {
+            return Ok(());
         }
-        if let Some((b, w)) = want.iter().find(|(_, w)| **w < 0) {
-            return Err(error_at(
-                ctx,
-                format!("backend {b} has a negative weight ({w})"),
-            ));
+        Err(error_at(
+            ctx,
+            format!(
+                "no server \"{name}\" in this router\nhint: its servers are {}",
+                self.servers.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ))
+    }
+
+    /// Sets weights; 0 takes a server out (`down`), keeping its weight for `enable`.
+    pub fn set(&self, h: &Host, ctx: &NativeCallContext, want: &Weights) -> Result<Weights> {
+        for (b, w) in want {
+            self.known(ctx, b)?;
+            if *w < 0 {
+                return Err(error_at(
+                    ctx,
+                    format!("backend {b} has a negative weight ({w})"),
+                ));
+            }
         }
         let before = self.current();
-        let mut weights: Weights = before.as_deref().map(parse).unwrap_or_default();
-        weights.retain(|k, _| self.servers.contains_key(k));
-        weights.extend(want.clone());
-        if weights.values().all(|w| *w == 0) {
+        let mut slots = self.slots(before.as_deref());
+        for (b, w) in want {
+            let slot = slots.get_mut(b).expect("checked above");
+            if *w == 0 {
+                slot.down = true;
+            } else {
+                *slot = Slot {
+                    weight: *w,
+                    down: false,
+                };
+            }
+        }
+        let shown = want
+            .iter()
+            .map(|(b, w)| format!("{b}={w}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.write(h, ctx, before, slots, format!("set weights {shown}"))
+    }
+
+    /// Takes a server out of rotation ("drain", "maint": `down`; nginx lets
+    /// its requests in flight finish) or puts it back ("ready").
+    pub fn set_state(
+        &self,
+        h: &Host,
+        ctx: &NativeCallContext,
+        server: &str,
+        state: &str,
+    ) -> Result<Weights> {
+        self.known(ctx, server)?;
+        let before = self.current();
+        let mut slots = self.slots(before.as_deref());
+        let down = state != "ready";
+        slots.get_mut(server).expect("checked above").down = down;
+        self.write(
+            h,
+            ctx,
+            before,
+            slots,
+            format!("set {server} {}", if down { "down" } else { "up" }),
+        )
+    }
+
+    /// Renders `slots`, and (unless nothing changes) gates, journals,
+    /// writes, checks with nginx -t and reloads.
+    fn write(
+        &self,
+        h: &Host,
+        ctx: &NativeCallContext,
+        before: Option<String>,
+        slots: BTreeMap<String, Slot>,
+        summary: String,
+    ) -> Result<Weights> {
+        if slots.values().all(|s| s.effective() == 0) {
             return Err(error_at(
                 ctx,
                 "every server would be down: nginx would send nothing anywhere",
             ));
         }
-        let text = render(&self.upstream, &self.servers, &weights);
+        let text = render(&self.upstream, &self.servers, &slots);
         if before.as_deref() == Some(text.as_str()) {
             return self.weights(ctx);
         }
@@ -81,15 +152,10 @@ impl NginxRouter {
             Err(Refusal::Refused(why)) => return Err(refused_at(ctx, &why)),
             Err(Refusal::Failed(e)) => return Err(error_at(ctx, e.message)),
         }
-        let shown = weights
-            .iter()
-            .map(|(b, w)| format!("{b}={w}"))
-            .collect::<Vec<_>>()
-            .join(" ");
         let dry_run = h.target.dry_run;
         if !dry_run && gate.needs_approval() {
             let shown = format!(
-                "  nginx upstream {} in {}\n  first change: set weights {shown}",
+                "  nginx upstream {} in {}\n  first change: {summary}",
                 self.upstream,
                 self.upstream_file.display()
             );
@@ -98,14 +164,11 @@ impl NginxRouter {
         let prefix = if dry_run { "(dry run) " } else { "" };
         h.log(
             Level::Info,
-            format!(
-                "{prefix}nginx upstream {}: set weights {shown}",
-                self.upstream
-            ),
+            format!("{prefix}nginx upstream {}: {summary}", self.upstream),
             call_site(ctx),
         );
         if dry_run {
-            return self.weights(ctx).or_else(|_| Ok(weights));
+            return Ok(effective(&slots));
         }
         if let Some(journal) = &gate.journal {
             let entry = Entry {
@@ -118,7 +181,7 @@ impl NginxRouter {
                 kind: "Upstream".into(),
                 namespace: self.upstream_file.display().to_string(),
                 name: self.upstream.clone(),
-                summary: format!("set weights {shown}"),
+                summary: summary.clone(),
                 prior: Some(json!({
                     "content": before,
                     "binary": self.nginx.binary,
@@ -157,4 +220,12 @@ impl NginxRouter {
         }
         self.weights(ctx)
     }
+}
+
+/// Effective weights by server.
+fn effective(slots: &BTreeMap<String, Slot>) -> Weights {
+    slots
+        .iter()
+        .map(|(k, s)| (k.clone(), s.effective()))
+        .collect()
 }

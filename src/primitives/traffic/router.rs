@@ -282,6 +282,7 @@ impl Router {
                     state: Some(state),
                 }],
             ),
+            Target::Nginx(n) => n.set_state(self.k8s.host(), ctx, backend, state),
             _ => Err(err(
                 ctx,
                 format!(
