@@ -20,6 +20,26 @@ k8s::wait_all(["web-blue", "web-green"], #{});
 const ROUTER: &str = r#"let r = traffic::service("web", #{ label: "version", backends: ["blue", "green"] });
 let url = k8s::service_url("web", 8080);"#;
 
+/// Runs `script`; returns the IPv4 addresses it logged (Services' ClusterIPs).
+fn addresses(c: &Cluster, script: &str) -> Vec<String> {
+    c.ok(script)
+        .into_iter()
+        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
+        .collect()
+}
+
+/// `let r = traffic::nginx(...)` over the test's nginx with `servers`
+/// (a Rhai map's body), and `let entry` its address.
+fn nginx_router(nginx: &crate::servers::Nginx, servers: &str) -> String {
+    let d = nginx.dir.path().display().to_string();
+    format!(
+        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
+            servers: #{{ {servers} }} }});
+        let entry = "http://127.0.0.1:{}/";"#,
+        nginx.port
+    )
+}
+
 fn selector(c: &Cluster) -> String {
     c.ok(r#"info(k8s::get("service", "web").spec.selector.version);"#)[0].clone()
 }
@@ -159,11 +179,7 @@ info(k8s::get("service", "web-v2").spec.clusterIP);
 #[test]
 fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_them() {
     let c = Cluster::start("");
-    let ips: Vec<String> = c
-        .ok(TWO_VERSIONS)
-        .into_iter()
-        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
-        .collect();
+    let ips = addresses(&c, TWO_VERSIONS);
     let lb = crate::servers::HAProxy::start(&[
         ("v1", format!("{}:8080", ips[0]), 100),
         ("v2", format!("{}:8080", ips[1]), 0),
@@ -269,22 +285,12 @@ fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_th
 #[test]
 fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
     let c = Cluster::start("");
-    let ips: Vec<String> = c
-        .ok(TWO_VERSIONS)
-        .into_iter()
-        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
-        .collect();
+    let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=100; # v1\n    server {v2} down; # v2\n}}\n"
     ));
-    let d = nginx.dir.path().display().to_string();
-    let router = format!(
-        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
-            servers: #{{ v1: "{v1}", v2: "{v2}" }} }});
-        let entry = "http://127.0.0.1:{}/";"#,
-        nginx.port
-    );
+    let router = nginx_router(&nginx, &format!(r#"v1: "{v1}", v2: "{v2}""#));
     for (a, b) in [(100, 0), (90, 10), (50, 50), (0, 100), (50, 50)] {
         let logs = c.ok(&format!(
             r#"{router}
@@ -301,9 +307,11 @@ fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
 
     // nginx -t refusing the change leaves the old file, and nginx serving it.
     let bad = format!(
-        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
-            servers: #{{ v1: "{v1}", v2: "{v2}", v3: "127.0.0.1:99999" }} }});
-        r.set_weights(#{{ v3: 10 }});"#
+        r#"{} r.set_weights(#{{ v3: 10 }});"#,
+        nginx_router(
+            &nginx,
+            &format!(r#"v1: "{v1}", v2: "{v2}", v3: "127.0.0.1:99999""#)
+        )
     );
     let e = c.fails(&bad);
     assert!(
@@ -353,11 +361,7 @@ for n in 1..=4 { info(k8s::get("service", `web-${n}`).spec.clusterIP); }
 #[test]
 fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back() {
     let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
-    let ips: Vec<String> = c
-        .ok(FOUR_SERVERS)
-        .into_iter()
-        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
-        .collect();
+    let ips = addresses(&c, FOUR_SERVERS);
     let servers: Vec<(String, String, i64)> = ips
         .iter()
         .enumerate()
@@ -445,20 +449,13 @@ fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back(
 #[test]
 fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
     let c = Cluster::start("");
-    let ips: Vec<String> = c
-        .ok(TWO_VERSIONS)
-        .into_iter()
-        .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
-        .collect();
+    let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=30; # v1\n    server {v2} weight=70; # v2\n}}\n"
     ));
-    let d = nginx.dir.path().display().to_string();
     let logs = c.ok(&format!(
-        r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
-            servers: #{{ v1: "{v1}", v2: "{v2}" }} }});
-        let entry = "http://127.0.0.1:{}/";
+        r#"{}
         r.drain("v2");
         r.verify(#{{ entry: entry, requests: 100, tolerance: 0 }});
         info(`drained ${{r.weights().v2}}`);
@@ -468,7 +465,7 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
         let e = "";
         try {{ r.disable("v1"); r.disable("v2"); }} catch (err) {{ e = err; }}
         info(`both: ${{e}}`);"#,
-        nginx.port
+        nginx_router(&nginx, &format!(r#"v1: "{v1}", v2: "{v2}""#))
     ));
     assert!(logs.contains(&"drained 0".to_string()), "{logs:?}");
     assert!(

@@ -41,35 +41,40 @@ pub struct Server {
     pub state: &'static str,
 }
 
+/// Writes `line` and reads the answer to its end (HAProxy closes after one command).
+async fn exchange<S>(mut stream: S, line: &str) -> Result<String, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut answer = String::new();
+    stream
+        .write_all(line.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut answer)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(answer)
+}
+
 /// Sends one command; returns HAProxy's answer.
 pub async fn command(address: &Address, cmd: &str) -> Result<String, String> {
-    let mut answer = String::new();
     let line = format!("{cmd}\n");
     match address {
         Address::Unix(path) => {
-            let mut s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
+            let s = tokio::net::UnixStream::connect(path).await.map_err(|e| {
                 format!("cannot reach HAProxy's runtime API at {}: {e}\nhint: the socket is the `stats socket` line of haproxy.cfg (and its user needs access)", path.display())
             })?;
-            s.write_all(line.as_bytes())
-                .await
-                .map_err(|e| e.to_string())?;
-            s.read_to_string(&mut answer)
-                .await
-                .map_err(|e| e.to_string())?;
+            exchange(s, &line).await
         }
         Address::Tcp(addr) => {
-            let mut s = tokio::net::TcpStream::connect(addr).await.map_err(|e| {
+            let s = tokio::net::TcpStream::connect(addr).await.map_err(|e| {
                 format!("cannot reach HAProxy's runtime API at {addr}: {e}\nhint: `stats socket ipv4@ADDR:PORT level admin` in haproxy.cfg")
             })?;
-            s.write_all(line.as_bytes())
-                .await
-                .map_err(|e| e.to_string())?;
-            s.read_to_string(&mut answer)
-                .await
-                .map_err(|e| e.to_string())?;
+            exchange(s, &line).await
         }
     }
-    Ok(answer)
 }
 
 /// A command whose answer is empty on success (HAProxy prints only errors).

@@ -6,11 +6,10 @@
 //! reloads unless they are in its server-state file: with `state_file`,
 //! orion writes it after each change; without, it says so.
 
+use super::external;
 use super::router::Weights;
 use crate::guard::compensate::HAPROXY;
-use crate::guard::journal::Entry;
-use crate::guard::Refusal;
-use crate::primitives::error::{call_site, cancelled_at, error_at, refused_at};
+use crate::primitives::error::{call_site, cancelled_at, error_at};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
 use crate::traffic::haproxy::{dump_state, servers, set_state, set_weight, Address, Server};
@@ -118,12 +117,6 @@ impl HAProxy {
                 ));
             }
         }
-        let gate = h.gate();
-        match gate.check_external() {
-            Ok(()) => {}
-            Err(Refusal::Refused(why)) => return Err(refused_at(ctx, &why)),
-            Err(Refusal::Failed(e)) => return Err(error_at(ctx, e.message)),
-        }
         let dry_run = h.target.dry_run;
         let what = |c: &ServerChange| {
             let mut parts = vec![];
@@ -135,8 +128,8 @@ impl HAProxy {
             }
             format!("set {}", parts.join(", "))
         };
-        if !dry_run && gate.needs_approval() {
-            let shown = format!(
+        external::admit(h, ctx, || {
+            format!(
                 "  HAProxy {} backend {}\n  first change: {}",
                 self.address,
                 self.backend,
@@ -145,9 +138,8 @@ impl HAProxy {
                     .map(|c| format!("{}: {}", c.server, what(c)))
                     .collect::<Vec<_>>()
                     .join("; ")
-            );
-            crate::primitives::approve::approve(h, ctx, &shown)?;
-        }
+            )
+        })?;
         // Servers whose share grows go first (see guard::compensate::raising_first).
         let effective = |weight: i64, state: &str| if state == "ready" { weight } else { 0 };
         let mut ordered: Vec<&ServerChange> = changes.iter().collect();
@@ -187,32 +179,19 @@ impl HAProxy {
             if dry_run {
                 continue;
             }
-            if let Some(journal) = &gate.journal {
-                let entry = Entry {
-                    seq: 0,
-                    at: jiff::Timestamp::now().to_string(),
-                    run: String::new(),
-                    environment: gate.name.clone(),
-                    context: "haproxy".into(),
-                    api_version: HAPROXY.into(),
-                    kind: "Server".into(),
+            external::journal(
+                h,
+                ctx,
+                external::Record {
+                    context: "haproxy",
+                    api_version: HAPROXY,
+                    kind: "Server",
                     namespace: self.address.to_string(),
                     name: format!("{}/{}", self.backend, c.server),
                     summary: what(c),
-                    prior: Some(json!({"weight": before.weight, "state": before.state})),
-                    step: h.current_step(),
-                    approver: gate.approvals().last().map(|a| a.by.clone()),
-                };
-                journal.append(entry).map_err(|e| {
-                    error_at(
-                        ctx,
-                        format!(
-                            "cannot write the journal {}: {e}; nothing was changed",
-                            journal.path.display()
-                        ),
-                    )
-                })?;
-            }
+                    prior: json!({"weight": before.weight, "state": before.state}),
+                },
+            )?;
             let done = h.block_on(async {
                 if let Some(w) = c.weight {
                     set_weight(&self.address, &self.backend, &c.server, w).await?;

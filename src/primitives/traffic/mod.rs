@@ -3,6 +3,7 @@
 //! over a Service selector, a Gateway API HTTPRoute or an ingress-nginx
 //! canary Ingress. Every change goes through the k8s mutation path.
 
+pub mod external;
 pub mod haproxy;
 pub mod nginx;
 pub mod router;

@@ -4,11 +4,10 @@
 //! passes the gate and is journaled with the file's previous content, so a
 //! failed run puts it back (and reloads); --dry-run prints the change.
 
+use super::external;
 use super::router::Weights;
 use crate::guard::compensate::NGINX;
-use crate::guard::journal::Entry;
-use crate::guard::Refusal;
-use crate::primitives::error::{call_site, error_at, refused_at};
+use crate::primitives::error::{call_site, error_at};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
 use crate::traffic::nginx::{parse, put, render, Nginx, Slot};
@@ -146,21 +145,14 @@ impl NginxRouter {
         if before.as_deref() == Some(text.as_str()) {
             return self.weights(ctx);
         }
-        let gate = h.gate();
-        match gate.check_external() {
-            Ok(()) => {}
-            Err(Refusal::Refused(why)) => return Err(refused_at(ctx, &why)),
-            Err(Refusal::Failed(e)) => return Err(error_at(ctx, e.message)),
-        }
-        let dry_run = h.target.dry_run;
-        if !dry_run && gate.needs_approval() {
-            let shown = format!(
+        external::admit(h, ctx, || {
+            format!(
                 "  nginx upstream {} in {}\n  first change: {summary}",
                 self.upstream,
                 self.upstream_file.display()
-            );
-            crate::primitives::approve::approve(h, ctx, &shown)?;
-        }
+            )
+        })?;
+        let dry_run = h.target.dry_run;
         let prefix = if dry_run { "(dry run) " } else { "" };
         h.log(
             Level::Info,
@@ -170,38 +162,25 @@ impl NginxRouter {
         if dry_run {
             return Ok(effective(&slots));
         }
-        if let Some(journal) = &gate.journal {
-            let entry = Entry {
-                seq: 0,
-                at: jiff::Timestamp::now().to_string(),
-                run: String::new(),
-                environment: gate.name.clone(),
-                context: "nginx".into(),
-                api_version: NGINX.into(),
-                kind: "Upstream".into(),
+        external::journal(
+            h,
+            ctx,
+            external::Record {
+                context: "nginx",
+                api_version: NGINX,
+                kind: "Upstream",
                 namespace: self.upstream_file.display().to_string(),
                 name: self.upstream.clone(),
                 summary: summary.clone(),
-                prior: Some(json!({
+                prior: json!({
                     "content": before,
                     "binary": self.nginx.binary,
                     "conf": self.nginx.conf,
                     "prefix": self.nginx.prefix,
                     "pid_file": self.nginx.pid_file,
-                })),
-                step: h.current_step(),
-                approver: gate.approvals().last().map(|a| a.by.clone()),
-            };
-            journal.append(entry).map_err(|e| {
-                error_at(
-                    ctx,
-                    format!(
-                        "cannot write the journal {}: {e}; nothing was changed",
-                        journal.path.display()
-                    ),
-                )
-            })?;
-        }
+                }),
+            },
+        )?;
         put(&self.upstream_file, Some(&text)).map_err(|e| error_at(ctx, e))?;
         if let Err(why) = self.nginx.test() {
             let restored = put(&self.upstream_file, before.as_deref());
