@@ -98,7 +98,7 @@ impl Drop for Cluster {
     }
 }
 
-const WEB: &str = r#"
+pub const WEB: &str = r#"
 fn deploy(name, image, replicas) {
     let d = #{
         apiVersion: "apps/v1", kind: "Deployment",

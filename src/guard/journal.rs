@@ -48,12 +48,33 @@ pub struct ApprovalRecord {
     pub shown: String,
 }
 
+/// A background monitor's check that tripped and failed the run: which, the
+/// value it saw against the threshold, and in which step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriggerRecord {
+    pub seq: u64,
+    pub at: String,
+    pub run: String,
+    pub monitor: String,
+    pub check: String,
+    /// The last value seen, when the check measures one.
+    pub value: Option<f64>,
+    /// "< 0.05", "status 200-299", ...: what the check wanted.
+    pub threshold: String,
+    /// What was seen, in words.
+    pub detail: String,
+    /// How long the breach had lasted when it tripped.
+    pub breached_ms: u64,
+    pub step: Option<String>,
+}
+
 /// One line of a journal, tagged by `"record"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "lowercase")]
 pub enum Record {
     Change(Entry),
     Approval(ApprovalRecord),
+    Trigger(TriggerRecord),
 }
 
 pub struct Journal {
@@ -84,13 +105,18 @@ impl Journal {
     pub fn append(&self, entry: Entry) -> std::io::Result<Entry> {
         match self.append_record(Record::Change(entry))? {
             Record::Change(e) => Ok(e),
-            Record::Approval(_) => unreachable!("a change goes in as a change"),
+            _ => unreachable!("a change goes in as a change"),
         }
     }
 
     /// Appends an approval and flushes it to disk.
     pub fn append_approval(&self, approval: ApprovalRecord) -> std::io::Result<()> {
         self.append_record(Record::Approval(approval)).map(|_| ())
+    }
+
+    /// Appends a monitor's trigger and flushes it to disk.
+    pub fn append_trigger(&self, trigger: TriggerRecord) -> std::io::Result<()> {
+        self.append_record(Record::Trigger(trigger)).map(|_| ())
     }
 
     fn append_record(&self, mut record: Record) -> std::io::Result<Record> {
@@ -110,6 +136,7 @@ impl Journal {
         let (n, run) = match &mut record {
             Record::Change(e) => (&mut e.seq, &mut e.run),
             Record::Approval(a) => (&mut a.seq, &mut a.run),
+            Record::Trigger(t) => (&mut t.seq, &mut t.run),
         };
         *n = *seq;
         *run = self.run.clone();
@@ -140,7 +167,7 @@ impl Journal {
             .into_iter()
             .filter_map(|r| match r {
                 Record::Change(e) => Some(e),
-                Record::Approval(_) => None,
+                _ => None,
             })
             .collect())
     }

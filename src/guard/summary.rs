@@ -87,7 +87,9 @@ pub async fn write(
                 }
                 v
             }
-            Record::Approval(_) => serde_json::to_value(record).unwrap_or(Value::Null),
+            Record::Approval(_) | Record::Trigger(_) => {
+                serde_json::to_value(record).unwrap_or(Value::Null)
+            }
         };
         lines.push_str(&shown.to_string());
         lines.push('\n');
@@ -197,6 +199,7 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
             match serde_json::from_str::<Record>(line) {
                 Ok(Record::Change(e)) => entries.push(e),
                 Ok(Record::Approval(a)) => approvals.push(a),
+                Ok(Record::Trigger(_)) => {}
                 Err(e) => problem = Some(format!("the run summary {ns}/{name} is damaged: {e}")),
             }
         }

@@ -26,6 +26,21 @@ impl Cancel {
         }
     }
 
+    /// Stops the script as a request does, for a monitor that tripped: not
+    /// the operator's Ctrl-C, so it does not count towards a second one.
+    pub fn trip(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        lock(&self.token).cancel();
+    }
+
+    /// After a trip has stopped the script: clears it, so clean-up runs as
+    /// after any failure. A Ctrl-C made meanwhile stays.
+    pub fn clear_trip(&self) {
+        if self.count.load(Ordering::SeqCst) == 0 {
+            self.reset();
+        }
+    }
+
     pub fn is_requested(&self) -> bool {
         self.requested.load(Ordering::Relaxed)
     }

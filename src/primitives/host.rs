@@ -33,6 +33,8 @@ pub struct Host {
     failed_phase: Mutex<Option<(Phase, String)>>,
     /// The run's smoke tests so far.
     tests: Mutex<Vec<TestRecord>>,
+    /// The run's background monitors and the trigger that failed it.
+    pub monitors: crate::primitives::monitor::Monitors,
     /// HTTP clients of health checks, shared so connections are reused.
     pub http_clients: crate::health::http::Clients,
 }
@@ -56,6 +58,7 @@ impl Host {
             failed_phase: Mutex::new(None),
             tests: Mutex::new(Vec::new()),
             http_clients: Default::default(),
+            monitors: Default::default(),
         })
     }
 
@@ -95,6 +98,11 @@ impl Host {
                 out = fut => Ok(out),
             }
         })
+    }
+
+    /// Runs a future in the background on the I/O runtime (a monitor).
+    pub fn spawn<F: Future<Output = ()> + Send + 'static>(&self, fut: F) {
+        self.tokio.spawn(fut);
     }
 
     /// Runs a future to completion even after the operator cancelled: for

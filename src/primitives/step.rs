@@ -77,7 +77,15 @@ fn run_step(
             if h.cancel.is_requested()
                 || matches!(innermost(e), EvalAltResult::ErrorTerminated(..)) =>
         {
-            (StepStatus::Cancelled, Some(message(e)))
+            // A monitor that tripped fails the step in its phase.
+            match (h.monitors.tripped(), phase) {
+                (Some(trigger), Some(p)) => {
+                    h.phase_failed(p, &trigger);
+                    (StepStatus::Failed, Some(trigger))
+                }
+                (Some(trigger), None) => (StepStatus::Failed, Some(trigger)),
+                _ => (StepStatus::Cancelled, Some(message(e))),
+            }
         }
         Err(e) => {
             if let Some(p) = phase {

@@ -115,6 +115,7 @@ impl Runtime {
     fn start(&self, name: &str) {
         self.host.clear_steps();
         self.host.hooks.take();
+        self.host.monitors.reset();
         self.host.cancel.reset();
         let t = &self.host.target;
         self.host.emit(Event::RunStarted {
@@ -183,6 +184,12 @@ impl Runtime {
         tracing::debug!(playbook = name, "compiled with its imports; running");
         let ran = Instant::now();
         let result = engine.run_ast_with_scope(&mut scope, &ast);
+        // Monitors watch the script, not the clean-up after it.
+        self.host.monitors.stop_all();
+        let trigger = self.host.monitors.tripped();
+        if trigger.is_some() {
+            self.host.cancel.clear_trip();
+        }
         tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
         // Failed smoke tests fail a run that otherwise went through (exit 4).
         let result = result.and_then(|_| self.smoke_verdict());
@@ -190,9 +197,16 @@ impl Runtime {
             self.run_failure_hooks(&engine, &ast);
         }
         result.map_err(|e| {
-            let d = diagnoser.eval_error(&e, name, Some(&ast));
+            let mut d = diagnoser.eval_error(&e, name, Some(&ast));
             let code = if d.kind == Kind::Guard {
                 ExitCode::PreFlight
+            } else if let Some(trigger) = &trigger {
+                // A monitor stopped the script: its trigger is the error.
+                d.kind = Kind::Runtime;
+                d.message = trigger.clone();
+                self.host
+                    .failed_phase(trigger)
+                    .map_or(ExitCode::DeployFailed, |p| p.exit_code())
             } else if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
                 ExitCode::Cancelled
             } else {

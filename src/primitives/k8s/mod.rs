@@ -91,6 +91,11 @@ impl K8s {
         &self.host
     }
 
+    /// The connected cluster, for other namespaces' primitives.
+    pub(crate) fn connected(&self, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
+        self.cluster(ctx)
+    }
+
     /// An object in the run's namespace ("services", "httproutes"...), for
     /// other namespaces' primitives.
     pub(crate) fn read(
