@@ -47,7 +47,7 @@ pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
     };
     let builder = args
         .target
-        .apply(Runtime::builder())
+        .apply(Runtime::builder(), Some(&args.playbook))
         .sink(sink)
         .cancel_on_ctrl_c(true);
     match builder.build() {

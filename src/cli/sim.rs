@@ -59,12 +59,9 @@ pub fn run(args: SimArgs) -> ExitCode {
         Err(e) => return fail(format!("cannot start the I/O runtime: {e}")),
     };
     let mut scenario = match &args.scenario {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => match Scenario::parse(&text) {
-                Ok(s) => s,
-                Err(e) => return fail(format!("invalid scenario {}: {e}", path.display())),
-            },
-            Err(e) => return fail(format!("cannot read scenario {}: {e}", path.display())),
+        Some(path) => match Scenario::load(path) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
         },
         None => Scenario::default(),
     };

@@ -2,6 +2,7 @@
 //! `repl`, with a kubeconfig (context `orion-sim`) that lives as long as it.
 
 use crate::sim::kubeconfig::CONTEXT;
+use crate::sim::scenario::Scenario;
 use crate::sim::{Sim, SimConfig};
 use std::path::PathBuf;
 
@@ -13,7 +14,8 @@ pub struct InProcessSim {
 }
 
 impl InProcessSim {
-    pub fn start() -> Result<InProcessSim, String> {
+    /// A simulated cluster behaving as `scenario` says.
+    pub fn start(scenario: Scenario) -> Result<InProcessSim, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("orion-sim")
@@ -21,7 +23,10 @@ impl InProcessSim {
             .build()
             .map_err(|e| format!("cannot start the simulated cluster's runtime: {e}"))?;
         let sim = runtime
-            .block_on(Sim::start(SimConfig::default()))
+            .block_on(Sim::start(SimConfig {
+                scenario,
+                ..SimConfig::default()
+            }))
             .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
         let dir = std::env::temp_dir().join(format!("orion-sim-{}", std::process::id()));
         let kubeconfig = dir.join("kubeconfig");

@@ -3,7 +3,10 @@
 use crate::cli::sim_cluster::InProcessSim;
 use crate::runtime::RuntimeBuilder;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The environment `--sim` picks when orion.toml has one of this name.
+const SIM_ENVIRONMENT: &str = "sim";
 
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
@@ -37,12 +40,19 @@ pub struct TargetArgs {
     /// Run the smoke tests tagged "comprehensive" too (response times, ...).
     #[arg(long)]
     comprehensive: bool,
+    /// Record every smoke test as skipped (the deploy and its checks still run).
+    #[arg(long)]
+    skip_tests: bool,
     /// orion.toml to use instead of the nearest one above the playbook.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Run against a simulated cluster started for this run (context orion-sim).
+    /// With --sim and no --env, the environment named "sim" in orion.toml is used when there is one.
     #[arg(long, conflicts_with = "context")]
     pub sim: bool,
+    /// With --sim: how the simulated images behave (error rates, crashes, latency...), a scenario TOML file.
+    #[arg(long, value_name = "FILE", requires = "sim")]
+    scenario: Option<PathBuf>,
 }
 
 fn parse_set(text: &str) -> Result<(String, String), String> {
@@ -70,7 +80,11 @@ impl TargetArgs {
         if !self.sim {
             return Ok(None);
         }
-        let sim = InProcessSim::start()?;
+        let scenario = match &self.scenario {
+            Some(path) => crate::sim::scenario::Scenario::load(path)?,
+            None => Default::default(),
+        };
+        let sim = InProcessSim::start(scenario)?;
         // SAFETY: set before the run starts any thread that reads the environment.
         unsafe { std::env::set_var("KUBECONFIG", &sim.kubeconfig) };
         eprintln!(
@@ -82,8 +96,23 @@ impl TargetArgs {
         Ok(Some(sim))
     }
 
-    pub fn apply(&self, mut builder: RuntimeBuilder) -> RuntimeBuilder {
-        if let Some(e) = &self.environment {
+    /// The environment: --env, else with --sim the one named "sim" in the
+    /// playbook's orion.toml, if it has one.
+    pub fn environment(&self, playbook: Option<&Path>) -> Option<String> {
+        if self.environment.is_some() || !self.sim {
+            return self.environment.clone();
+        }
+        let dir = playbook.map_or(Path::new("."), crate::runtime::dir_of);
+        let config = crate::config::Config::for_dir(self.config.as_deref(), dir).ok()?;
+        config.environments.contains_key(SIM_ENVIRONMENT).then(|| {
+            eprintln!("environment {SIM_ENVIRONMENT} (orion.toml), for --sim");
+            SIM_ENVIRONMENT.to_string()
+        })
+    }
+
+    /// `builder` set up with these flags; `playbook` is where orion.toml is looked for.
+    pub fn apply(&self, mut builder: RuntimeBuilder, playbook: Option<&Path>) -> RuntimeBuilder {
+        if let Some(e) = self.environment(playbook) {
             builder = builder.environment(e);
         }
         if let Some(c) = &self.context {
@@ -105,7 +134,9 @@ impl TargetArgs {
         for s in &self.services {
             builder = builder.service(s);
         }
-        builder = builder.comprehensive(self.comprehensive);
+        builder = builder
+            .comprehensive(self.comprehensive)
+            .skip_tests(self.skip_tests);
         if let Some(a) = &self.approver {
             builder = builder.approver(a);
         }

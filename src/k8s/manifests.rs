@@ -166,6 +166,19 @@ fn pod_spec(o: &Value) -> Option<&Value> {
     .find(|s| s["containers"].is_array())
 }
 
+fn pod_spec_mut(o: &mut Value) -> Option<&mut Value> {
+    let path: &[&str] = if o["spec"]["template"]["spec"]["containers"].is_array() {
+        &["spec", "template", "spec"]
+    } else if o["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"].is_array() {
+        &["spec", "jobTemplate", "spec", "template", "spec"]
+    } else if o["spec"]["containers"].is_array() {
+        &["spec"]
+    } else {
+        return None;
+    };
+    path.iter().try_fold(o, |v, k| v.get_mut(*k))
+}
+
 /// The images an object runs, in order, without repeats.
 pub fn images(o: &Value) -> Vec<String> {
     let mut out: Vec<String> = vec![];
@@ -181,6 +194,38 @@ pub fn images(o: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// `image` with its tag replaced when its name (the part before the tag)
+/// is a key of `tags`, as kustomize's `images: [{name, newTag}]` does.
+pub fn retag(image: &str, tags: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    let untagged = image.split('@').next().unwrap_or(image);
+    // A ':' after the last '/' starts the tag; one before it is a registry port.
+    let name = match untagged.rfind(':') {
+        Some(i) if i > untagged.rfind('/').unwrap_or(0) => &untagged[..i],
+        _ => untagged,
+    };
+    tags.get(name).map(|tag| format!("{name}:{tag}"))
+}
+
+/// Retags the images of a workload's containers; returns how many changed.
+pub fn set_tags(o: &mut Value, tags: &std::collections::BTreeMap<String, String>) -> usize {
+    let Some(spec) = pod_spec_mut(o) else {
+        return 0;
+    };
+    let mut n = 0;
+    for list in ["initContainers", "containers"] {
+        for c in spec[list].as_array_mut().into_iter().flatten() {
+            let new = c["image"].as_str().and_then(|i| retag(i, tags));
+            if let Some(new) = new {
+                if c["image"] != new.as_str() {
+                    c["image"] = Value::String(new);
+                    n += 1;
+                }
+            }
+        }
+    }
+    n
 }
 
 /// What the server fills or keeps for itself, left out of diffs.

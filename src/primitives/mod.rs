@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod cancel;
+pub mod confirm;
 pub mod error;
 pub mod exit;
 pub mod failure;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 /// Registers every primitive and namespace into `engine`.
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     approve::register(engine, host);
+    confirm::register(engine, host);
     exit::register(engine, host);
     failure::register(engine, host);
     health::register(engine, host);

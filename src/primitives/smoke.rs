@@ -55,6 +55,9 @@ fn about(ctx: &NativeCallContext, opts: &Map) -> Result<About, Box<EvalAltResult
 /// Why this run skips a test, if it does.
 fn skip_reason(h: &Host, a: &About) -> Option<String> {
     let t = &h.target;
+    if t.skip_tests {
+        return Some("--skip-tests".into());
+    }
     if a.tags.iter().any(|t| t == "comprehensive") && !t.comprehensive {
         return Some("comprehensive only (run with --comprehensive)".into());
     }
@@ -141,6 +144,23 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     .set_into_module(&mut module, move |ctx: NativeCallContext, name: &str, opts: Map, body: FnPtr| {
         let a = about(&ctx, &opts)?;
         test(&h, &ctx, name, a, body)
+    });
+    let h = host.clone();
+    doc(
+        "skip",
+        "Records a smoke test as skipped with the reason (say, a server this environment does not have); it neither passes nor fails the run.",
+        &["name: &str", "reason: &str", "()"],
+    )
+    .set_into_module(&mut module, move |name: &str, reason: &str| {
+        h.add_test(TestRecord {
+            name: name.to_string(),
+            service: None,
+            tags: vec![],
+            status: TestStatus::Skipped,
+            duration: Duration::ZERO,
+            reason: Some(reason.to_string()),
+            soft: false,
+        });
     });
     let h = host.clone();
     doc(

@@ -26,6 +26,8 @@ pub struct Target {
     pub services: Vec<String>,
     /// `--comprehensive`: smoke tests tagged "comprehensive" run too.
     pub comprehensive: bool,
+    /// `--skip-tests`: every smoke test is recorded as skipped.
+    pub skip_tests: bool,
 }
 
 /// The `target` namespace: where this run points. Usable from any function or module.
@@ -73,6 +75,13 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["bool"],
     )
     .set_into_module(&mut module, move || comprehensive);
+    let skip_tests = t.skip_tests;
+    doc(
+        "skip_tests",
+        "True when the run was started with --skip-tests (smoke tests are recorded as skipped).",
+        &["bool"],
+    )
+    .set_into_module(&mut module, move || skip_tests);
     engine.register_static_module("target", module.into());
 }
 

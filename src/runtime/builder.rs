@@ -35,6 +35,12 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Records every smoke test as skipped (`--skip-tests`).
+    pub fn skip_tests(mut self, on: bool) -> Self {
+        self.target.skip_tests = on;
+        self
+    }
+
     /// A value the script reads as `args.KEY` (like `--set KEY=VALUE`).
     pub fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.target.args.insert(key.into(), value.into());

@@ -167,6 +167,13 @@ fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duratio
 }
 
 impl Scenario {
+    /// The scenario in a file, with the file named in any error.
+    pub fn load(path: &std::path::Path) -> Result<Scenario, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
+        Scenario::parse(&text).map_err(|e| format!("invalid scenario {}: {e}", path.display()))
+    }
+
     pub fn parse(text: &str) -> Result<Scenario, String> {
         let s: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
         for (name, rate) in [

@@ -47,7 +47,7 @@ pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
     };
     let runtime = match args
         .target
-        .apply(Runtime::builder())
+        .apply(Runtime::builder(), None)
         .sink(Arc::new(Console::stderr(verbosity)))
         .cancel_on_ctrl_c(true)
         .build()

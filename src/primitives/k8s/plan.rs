@@ -28,6 +28,19 @@ fn describe(plan: &Plan) -> String {
     format!("Plan({} objects: {})", names.len(), names.join(", "))
 }
 
+/// The plan's images, for hints.
+fn describe_images(plan: &Plan) -> String {
+    let mut all: Vec<String> = vec![];
+    for m in &plan.manifests {
+        for i in manifests::images(&m.object) {
+            if !all.contains(&i) {
+                all.push(i);
+            }
+        }
+    }
+    all.join(", ")
+}
+
 pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     doc(
         "manifests",
@@ -85,6 +98,32 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
                 .map(|m| to_dynamic(&json!({"kind": m.kind(), "name": m.name(), "namespace": m.object["metadata"]["namespace"], "source": m.source})))
                 .collect()
         });
+    global(
+        "set_tags",
+        "The plan with images retagged, as kustomize's images/newTag: k8s::set_tags(plan, #{\"registry.example.com/shop/auth\": \"1.5.0\"}); an image name no workload runs is an error.",
+        &["plan: Plan", "tags: map", "Plan"],
+    )
+    .set_into_module(module, |ctx: NativeCallContext, plan: &mut Plan, tags: rhai::Map| -> Result<Plan> {
+        let tags: std::collections::BTreeMap<String, String> =
+            tags.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut out = plan.clone();
+        let mut used = std::collections::BTreeSet::new();
+        for m in &mut out.manifests {
+            for i in manifests::images(&m.object) {
+                if let Some(new) = manifests::retag(&i, &tags) {
+                    used.insert(new.rsplit_once(':').map_or(new.clone(), |(n, _)| n.to_string()));
+                }
+            }
+            manifests::set_tags(&mut m.object, &tags);
+        }
+        if let Some(unused) = tags.keys().find(|k| !used.contains(*k)) {
+            return Err(error_at(
+                &ctx,
+                format!("no workload in the plan runs image {unused}\nhint: the plan's images: {}", describe_images(plan)),
+            ));
+        }
+        Ok(out)
+    });
     global(
         "filter",
         "The plan's objects of one kind (\"Deployment\", case ignored).",
