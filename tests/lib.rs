@@ -15,6 +15,7 @@ mod k8s;
 mod kubectl_cluster;
 mod monitor;
 mod play;
+mod playbooks;
 mod repl;
 mod servers;
 mod signal;

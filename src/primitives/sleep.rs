@@ -35,6 +35,20 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         },
     );
 
+    doc(
+        "seconds",
+        "A duration string in seconds, as a float: seconds(\"1m30s\") is 90.0.",
+        &["duration: &str", "f64"],
+    )
+    .register_into_engine(
+        engine,
+        |ctx: NativeCallContext, text: &str| -> Result<f64, Box<EvalAltResult>> {
+            duration::parse(text)
+                .map(|d| d.as_secs_f64())
+                .map_err(|e| error_at(&ctx, e))
+        },
+    );
+
     // Rhai's own sleep(seconds) blocks the thread where Ctrl-C cannot reach it.
     doc(
         "sleep",

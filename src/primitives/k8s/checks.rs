@@ -85,7 +85,7 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "endpoints",
-        "A Service's ready addresses: [\"ip:port\"], and not-ready ones under .not_ready.",
+        "A Service's addresses: #{ready: [\"ip:port\"], not_ready: [...]}.",
         &["service: &str", "map"],
     )
     .set_into_module(

@@ -1,0 +1,318 @@
+//! The shipped playbooks (staging, production, blue-green) run by the orion
+//! binary against a simulated cluster behaving as the shipped scenario files
+//! say, from a copy of playbooks/ (journals land beside its orion.toml).
+
+use crate::kubectl_cluster::Cluster;
+use crate::sim_traffic::get;
+use crate::support::{repo, ORION};
+use orion::sim::scenario::Scenario;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const NS: &str = "shop-staging";
+
+/// A cluster behaving as playbooks/scenarios/NAME.toml says, plus `extra`.
+pub fn cluster(scenario: &str, extra: &str) -> Cluster {
+    let file = repo().join(format!("playbooks/scenarios/{scenario}.toml"));
+    let text = format!("{extra}\n{}", std::fs::read_to_string(file).unwrap());
+    let scenario = Scenario::parse(&text).unwrap();
+    Cluster::start_with(|config, _| config.scenario = scenario)
+}
+
+/// playbooks/ copied into the cluster's directory.
+pub fn playbooks(c: &Cluster) -> PathBuf {
+    let to = c.dir.path().join("playbooks");
+    let ok = Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("playbooks"))
+        .arg(&to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "copying playbooks/");
+    to
+}
+
+/// Runs `orion play DIR/PLAYBOOK ARGS...`: (exit code, stderr).
+pub fn play(c: &Cluster, dir: &Path, playbook: &str, args: &[&str]) -> (i32, String) {
+    let out = Command::new(ORION)
+        .arg("play")
+        .arg(dir.join(playbook))
+        .args(args)
+        .env("KUBECONFIG", &c.kubeconfig)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+/// The images of a namespace's Deployments: "name=image" lines, sorted.
+fn images(c: &Cluster, ns: &str) -> String {
+    c.ok(&[
+        "get", "deployments", "-n", ns, "-o",
+        "jsonpath={range .items[*]}{.metadata.name}={.spec.template.spec.containers[0].image}{\"\\n\"}{end}",
+    ])
+}
+
+/// Which versions answer `n` requests through a Service: version → count.
+pub fn versions_behind(
+    c: &Cluster,
+    ns: &str,
+    service: &str,
+    n: usize,
+) -> std::collections::BTreeMap<String, usize> {
+    let ip = c.ok(&[
+        "get",
+        "service",
+        service,
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.spec.clusterIP}",
+    ]);
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        let a = get(&format!("{}:8080", ip.trim()), "/").unwrap();
+        let v = a
+            .headers
+            .get("x-orion-version")
+            .cloned()
+            .unwrap_or_else(|| format!("status {}", a.status));
+        *seen.entry(v).or_insert(0) += 1;
+    }
+    seen
+}
+
+#[test]
+fn staging_deploys_the_platform_then_a_crash_looping_version_exits_2_with_the_diagnosis_and_is_rolled_back(
+) {
+    let c = cluster("bad", "");
+    let dir = playbooks(&c);
+    let (code, stderr) = play(&c, &dir, "staging.rhai", &["--env", "sim"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "postgres accepts logins and queries skipped: the simulated cluster runs no PostgreSQL"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tests: 10 passed, 0 failed, 6 skipped"),
+        "{stderr}"
+    );
+    let before = images(&c, NS);
+    assert!(
+        before.contains("notification=registry.example.com/shop/notification:1.4.2"),
+        "{before}"
+    );
+
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "staging.rhai",
+        &["--env", "sim", "--set", "version=1.5.0"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("Deployment notification failed to roll out")
+            && stderr.contains("CrashLoopBackOff")
+            && stderr.contains("exiting with code 1"),
+        "the diagnosis names the pod, why and its log:\n{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("Roll it back to what ran before? yes (no terminal to ask at: the default)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the run's changes are undone"), "{stderr}");
+    assert_eq!(images(&c, NS), before);
+
+    // --skip-tests, --dry-run: nothing changes, the tests are listed as skipped.
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "staging.rhai",
+        &[
+            "--env",
+            "sim",
+            "--set",
+            "version=1.5.1",
+            "--dry-run",
+            "--skip-tests",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("skipped: --skip-tests"), "{stderr}");
+    assert!(
+        stderr.contains("registry.example.com/shop/auth:1.5.1"),
+        "the dry run shows the change:\n{stderr}"
+    );
+    assert_eq!(images(&c, NS), before);
+}
+
+#[test]
+fn production_without_approval_exits_5_and_changes_nothing() {
+    let c = cluster("good", "");
+    let dir = playbooks(&c);
+    std::fs::write(
+        dir.join("platform/overlays/production/secrets.env"),
+        "POSTGRES_USER=shop\nPOSTGRES_DB=shop\nPOSTGRES_PASSWORD=pg-from-the-vault\nREDIS_PASSWORD=redis-from-the-vault\n",
+    )
+    .unwrap();
+    // production's guards, on the simulated cluster's context, at any hour
+    let config = dir.join("orion.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("context = \"production-*\"", "context = \"orion-sim\"");
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("windows"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&config, text).unwrap();
+    // A namespace must exist: without it the run stops before anything.
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "production.rhai",
+        &["--env", "production", "--set", "version=1.5.0"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("namespace shop does not exist"), "{stderr}");
+    c.ok(&["create", "namespace", "shop"]);
+    let before = c.ok(&["get", "all,secrets,configmaps", "-n", "shop", "-o", "name"]);
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "production.rhai",
+        &["--env", "production", "--set", "version=1.5.0"],
+    );
+    assert_eq!(code, 5, "{stderr}");
+    assert!(
+        stderr.contains("needs approval and there is no terminal"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("registry.example.com/shop/gateway:1.5.0"),
+        "the changes were shown:\n{stderr}"
+    );
+    assert!(!stderr.contains("pg-from-the-vault"), "{stderr}");
+    assert_eq!(
+        c.ok(&["get", "all,secrets,configmaps", "-n", "shop", "-o", "name"]),
+        before
+    );
+    // Approved, it deploys and verifies.
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "production.rhai",
+        &[
+            "--env",
+            "production",
+            "--set",
+            "version=1.5.0",
+            "--yes",
+            "--approver",
+            "ci",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("approved by ci"), "{stderr}");
+    assert!(images(&c, "shop").contains("gateway=registry.example.com/shop/gateway:1.5.0"));
+}
+
+const BLUE: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gateway-blue, namespace: shop-staging, labels: {app: gateway, track: blue}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: gateway, track: blue}}
+  template:
+    metadata: {labels: {app: gateway, track: blue, tier: service}}
+    spec:
+      containers:
+        - name: gateway
+          image: registry.example.com/shop/gateway:1.4.2
+          ports: [{containerPort: 8080, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gateway, namespace: shop-staging}
+spec:
+  selector: {app: gateway, track: blue}
+  ports: [{name: http, port: 8080, targetPort: 8080}]
+"#;
+
+#[test]
+fn blue_green_switches_then_switches_back_when_the_new_version_fails() {
+    // 1.6.0 is healthy for its first 1.5 s, then its health endpoint answers 503.
+    let c = cluster("good", "[[image]]\nmatch = \"registry.example.com/shop/gateway:1.6.0\"\n[[image.phase]]\nafter = \"1500ms\"\nunhealthy = true\n");
+    let dir = playbooks(&c);
+    c.ok(&["create", "namespace", NS]);
+    let file = c.file("blue.yaml", BLUE);
+    c.ok(&["apply", "-f", &file]);
+    c.ok(&[
+        "rollout",
+        "status",
+        "deployment/gateway-blue",
+        "-n",
+        NS,
+        "--timeout=30s",
+    ]);
+    let args = [
+        "--env",
+        "sim",
+        "--set",
+        "keep=1s",
+        "--set",
+        "interval=300ms",
+    ];
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "blue-green.rhai",
+        &[&args[..], &["--set", "version=1.5.0"]].concat(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("traffic on green"), "{stderr}");
+    let selector = || {
+        c.ok(&[
+            "get",
+            "service",
+            "gateway",
+            "-n",
+            NS,
+            "-o",
+            "jsonpath={.spec.selector.track}",
+        ])
+    };
+    assert_eq!(selector(), "green");
+    let seen = versions_behind(&c, NS, "gateway", 40);
+    assert_eq!(seen.get("1.5.0"), Some(&40), "{seen:?}");
+
+    // Now green is live; 1.6.0 goes to blue, fails while green is kept, and
+    // traffic goes straight back to green.
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "blue-green.rhai",
+        &[
+            "--env",
+            "sim",
+            "--set",
+            "keep=5s",
+            "--set",
+            "interval=300ms",
+            "--set",
+            "version=1.6.0",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("switched back to green"), "{stderr}");
+    assert_eq!(selector(), "green");
+    let seen = versions_behind(&c, NS, "gateway", 40);
+    assert_eq!(seen.get("1.5.0"), Some(&40), "{seen:?}");
+}
