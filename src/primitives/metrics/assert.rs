@@ -1,4 +1,5 @@
-//! `client.assert(promql, op, threshold, #{for, interval, no_data})`: the
+//! `client.assert(promql, op, threshold, #{"for", interval, no_data})`
+//! (`for` is a Rhai keyword, so scripts quote the key): the
 //! query's value must satisfy `value op threshold`.
 //!
 //! Without `for`, one evaluation decides. With `for`, as a Prometheus

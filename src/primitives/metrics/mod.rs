@@ -70,7 +70,7 @@ fn register_methods(engine: &mut Engine, host: &Arc<Host>) {
     doc("assert", "Throws unless the query's value satisfies `value op threshold` (op: <, <=, >, >=, ==, !=); returns #{value, ok, verdict}.", &["client: &mut Prometheus", "promql: &str", "op: &str", "threshold: float", "map"])
         .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic| assert::assert(&h, &ctx, c, q, op, &t, &Map::new()));
     let h = host.clone();
-    doc("assert", "As assert(promql, op, threshold), failing only when breached at every evaluation for a window: #{for: \"1m\", interval: \"5s\", no_data: \"error\"}; passes as soon as it holds.", &["client: &mut Prometheus", "promql: &str", "op: &str", "threshold: float", "options: Map", "map"])
+    doc("assert", "As assert(promql, op, threshold), failing only when breached at every evaluation for a window: #{\"for\": \"1m\", interval: \"5s\", no_data: \"error\"}; passes as soon as it holds.", &["client: &mut Prometheus", "promql: &str", "op: &str", "threshold: float", "options: Map", "map"])
         .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic, o: Map| assert::assert(&h, &ctx, c, q, op, &t, &o));
     let h = host.clone();
     doc("compare", "Canary analysis: a one-sided Mann-Whitney U test of the canary query's values against the baseline's over 5m every 15s; returns #{verdict, p_value, canary_median, baseline_median, increase, ...}, throws on \"fail\".", &["client: &mut Prometheus", "canary: &str", "baseline: &str", "map"])
