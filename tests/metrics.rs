@@ -536,3 +536,50 @@ fn an_unreachable_prometheus_is_named_with_what_to_try() {
     let e = fails(kubeconfig, r#"metrics::prometheus("prometheus:9090");"#);
     assert!(e.contains("is not an http(s) URL"), "{e}");
 }
+
+#[test]
+fn ctrl_c_stops_an_assert_waiting_out_its_window() {
+    use std::io::BufRead;
+    let (_dir, prom) = lone_prometheus();
+    let url = prom.url();
+    let playbook = format!(
+        "metrics::prometheus(\"{url}\").assert(\"time()\", \">=\", {}, #{{\"for\": \"60s\", interval: \"5s\"}});\n",
+        now() + 1000.0
+    );
+    let t = crate::support::Test::new()
+        .playbook(&playbook)
+        .args(["play", "playbook.rhai"]);
+    let mut child = t
+        .command()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start orion");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("breached") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "orion ended early:\n{seen}"
+        );
+        seen.push_str(&line);
+    }
+    let sent = Instant::now();
+    // SAFETY: plain kill(2) on the child this test spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(5), "{seen}{rest}");
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert!(
+        rest.contains("cancelled by the operator (Ctrl-C)"),
+        "{seen}{rest}"
+    );
+}

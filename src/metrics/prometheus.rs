@@ -12,9 +12,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Thanos, Mimir, VictoriaMetrics).
 #[derive(Debug, Clone)]
 pub struct Prometheus {
+    /// The URL requests go to (a password in it is sent as basic auth).
+    base: String,
+    /// `base` with any password replaced by "***", for messages.
     url: String,
     client: reqwest::Client,
     timeout: Duration,
+    headers: Vec<(String, String)>,
 }
 
 /// Requests wait this long for an answer unless told otherwise.
@@ -39,11 +43,21 @@ impl Prometheus {
             .user_agent(concat!("orion/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
+        let base = url.trim_end_matches('/').to_string();
         Ok(Prometheus {
-            url: url.trim_end_matches('/').to_string(),
+            url: crate::health::redact_url(&base),
+            base,
             client,
             timeout: DEFAULT_TIMEOUT,
+            headers: vec![],
         })
+    }
+
+    /// The same client, sending `headers` with each request
+    /// (`Authorization: Bearer ...` for a managed Prometheus).
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Prometheus {
+        self.headers = headers;
+        self
     }
 
     /// The same client, waiting up to `timeout` for each answer.
@@ -52,7 +66,8 @@ impl Prometheus {
         self
     }
 
-    /// The server's URL, as given (without a trailing slash).
+    /// The server's URL as given (without a trailing slash), any password
+    /// in it shown as "***": for messages and events.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -68,12 +83,16 @@ impl Prometheus {
         params: &[(&str, String)],
         promql: &str,
     ) -> Result<Value, MetricsError> {
-        let endpoint = format!("{}{path}", self.url);
-        let response = self
+        let mut request = self
             .client
-            .get(&endpoint)
+            .get(format!("{}{path}", self.base))
             .query(params)
-            .timeout(self.timeout)
+            .timeout(self.timeout);
+        for (k, v) in &self.headers {
+            request = request.header(k, v);
+        }
+        let endpoint = format!("{}{path}", self.url);
+        let response = request
             .send()
             .await
             .map_err(|e| {
@@ -82,7 +101,7 @@ impl Prometheus {
                     format!(
                         "cannot reach Prometheus at {}: {}\nhint: is it running, and is the URL right? try curl {}/-/ready",
                         self.url,
-                        why(&e),
+                        why(&e).replace(&self.base, &self.url),
                         self.url
                     ),
                 )
@@ -209,12 +228,18 @@ mod tests {
     fn urls_are_checked_and_kept_without_a_trailing_slash() {
         let p = Prometheus::new("http://prom:9090/").unwrap();
         assert_eq!(p.url(), "http://prom:9090");
+        let secret = Prometheus::new("https://me:hunter2@prom.example").unwrap();
+        assert_eq!(secret.url(), "https://me:***@prom.example/");
         assert_eq!(p.timeout(), DEFAULT_TIMEOUT);
         assert!(Prometheus::new("prom:9090")
             .unwrap_err()
             .contains("http(s)"));
         assert!(Prometheus::new("not a url").unwrap_err().contains("hint"));
+        // A monitor calls these from tokio tasks.
         fn shared<T: Send + Sync>() {}
+        fn sendable<T: Send>(_: &T) {}
         shared::<Prometheus>();
+        sendable(&p.value("up"));
+        sendable(&p.query_range("up", Duration::from_secs(60), Duration::from_secs(15)));
     }
 }

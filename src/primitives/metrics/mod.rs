@@ -57,11 +57,15 @@ fn metric(
 
 fn prometheus(ctx: &NativeCallContext, url: &str, opts: &Map) -> Result<Client> {
     let bad = |e: String| error_at(ctx, e);
-    options::only(opts, "prometheus", &["timeout"]).map_err(bad)?;
+    options::only(opts, "prometheus", &["timeout", "headers"]).map_err(bad)?;
+    let headers = options::headers(opts).map_err(bad)?;
     let timeout = options::duration(opts, "timeout", crate::metrics::prometheus::DEFAULT_TIMEOUT)
         .map_err(bad)?;
     Ok(Client(Arc::new(
-        Prometheus::new(url).map_err(bad)?.with_timeout(timeout),
+        Prometheus::new(url)
+            .map_err(bad)?
+            .with_timeout(timeout)
+            .with_headers(headers),
     )))
 }
 
@@ -88,7 +92,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         .set_into_module(&mut module, |ctx: NativeCallContext, url: &str| prometheus(&ctx, url, &Map::new()));
     doc(
         "prometheus",
-        "As prometheus(url), with #{timeout: \"10s\"} for each request.",
+        "As prometheus(url), with #{timeout: \"10s\", headers: #{Authorization: \"Bearer ...\"}} for each request.",
         &["url: &str", "options: Map", "Prometheus"],
     )
     .set_into_module(&mut module, |ctx: NativeCallContext, url: &str, o: Map| {
