@@ -251,7 +251,7 @@ fn values_no_data_policies_and_asserts_against_scraped_pods() {
         .and_then(|(_, rest)| rest.split_once(&format!(" at {url}, not < 0.05")))
         .and_then(|(v, _)| v.parse().ok())
         .unwrap_or_else(|| panic!("no value in {e}"));
-    assert!((0.1..=0.3).contains(&value), "{value} from {e}");
+    assert!((0.08..=0.4).contains(&value), "{value} from {e}");
     assert!(
         e.starts_with("metric check failed: (sum(rate(http_requests_total{deployment=\"bad\""),
         "{e}"
@@ -463,7 +463,7 @@ fn pod_usage_reads_metrics_k8s_io_of_the_runs_namespace() {
         r#"
         let busy = metrics::pod_usage("app=busy");
         let idle = metrics::pod_usage("app=idle");
-        info(`busy ${busy.len()} ${busy.all(|u| u.pod.starts_with("busy-") && u.cpu_millicores > 5.0 && u.memory_bytes >= 25165824.0)}`);
+        info(`busy ${busy.len()} ${busy.all(|u| u.pod.starts_with("busy-") && u.cpu_millicores > 2.0 && u.memory_bytes >= 25165824.0)}`);
         info(`idle ${idle.len()} ${idle[0].cpu_millicores} ${idle[0].memory_bytes}`);
         info(`all ${metrics::pod_usage("").len()}`);
     "#,

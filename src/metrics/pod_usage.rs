@@ -5,6 +5,9 @@ use crate::metrics::quantity;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use serde_json::Value;
 
+/// How long to wait for the metrics API.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// One pod's usage now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodUsage {
@@ -26,15 +29,23 @@ pub async fn pod_usage(
     if !selector.is_empty() {
         params = params.labels(selector);
     }
-    let list = api.list(&params).await.map_err(|e| {
-        let hint = match &e {
-            kube::Error::Api(s) if s.code == 404 => {
-                "\nhint: the cluster serves no metrics.k8s.io: install metrics-server"
-            }
-            _ => "",
-        };
-        format!("cannot read pod metrics (metrics.k8s.io) in namespace {namespace}: {e}{hint}")
-    })?;
+    let list = tokio::time::timeout(TIMEOUT, api.list(&params))
+        .await
+        .map_err(|_| {
+            format!(
+                "no answer from metrics.k8s.io in namespace {namespace} within {}",
+                crate::duration::format(TIMEOUT)
+            )
+        })?
+        .map_err(|e| {
+            let hint = match &e {
+                kube::Error::Api(s) if s.code == 404 => {
+                    "\nhint: the cluster serves no metrics.k8s.io: install metrics-server"
+                }
+                _ => "",
+            };
+            format!("cannot read pod metrics (metrics.k8s.io) in namespace {namespace}: {e}{hint}")
+        })?;
     list.items.iter().map(usage).collect()
 }
 
