@@ -13,6 +13,7 @@ mod interrupt;
 mod json;
 mod k8s;
 mod kubectl_cluster;
+mod metrics;
 mod monitor;
 mod play;
 mod playbooks;

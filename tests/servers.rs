@@ -1,6 +1,7 @@
 //! Real servers the tests start on loopback and stop when dropped:
-//! PostgreSQL and Redis (Debian packages, installed by ./scripts/test) and a
-//! small HTTP(S) server with odd behaviour (tests/fixtures/odd_server.py).
+//! PostgreSQL, Redis and Prometheus (Debian packages, installed by
+//! ./scripts/test), HAProxy and nginx, and a small HTTP(S) server with odd
+//! behaviour (tests/fixtures/odd_server.py).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -423,6 +424,80 @@ impl Nginx {
 }
 
 impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real Prometheus (Debian package) on loopback, scraping the targets a
+/// simulated cluster writes (`SimConfig.scrape_targets`, file_sd format)
+/// every second; stopped when dropped.
+pub struct Prometheus {
+    child: Child,
+    pub addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    pub fn start(targets: &Path) -> Prometheus {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+scrape_configs:
+- job_name: sim
+  file_sd_configs: [{{files: ['{}'], refresh_interval: 1s}}]
+",
+                targets.display()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus (install it with ./scripts/test)");
+        wait_for_port(port, "prometheus", &mut child);
+        Prometheus {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The single value of an instant query, if it has one.
+    pub fn value(&self, query: &str) -> Option<f64> {
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let a =
+            crate::sim_traffic::get(&self.addr, &format!("/api/v1/query?query={encoded}")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&a.body).ok()?;
+        v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+    }
+}
+
+impl Drop for Prometheus {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

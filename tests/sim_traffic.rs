@@ -2,6 +2,7 @@
 //! LoadBalancer addresses, scenario errors and latency, metrics.
 
 use crate::kubectl_cluster::Cluster;
+use crate::servers::Prometheus;
 use orion::sim::scenario::Scenario;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -48,7 +49,7 @@ pub fn get(addr: &str, path: &str) -> std::io::Result<Answer> {
     })
 }
 
-fn deployment(name: &str, image: &str, replicas: u32, labels: &str) -> String {
+pub fn deployment(name: &str, image: &str, replicas: u32, labels: &str) -> String {
     format!(
         "apiVersion: apps/v1
 kind: Deployment
@@ -85,12 +86,12 @@ fn scenario(toml: &'static str) -> impl FnOnce(&mut orion::sim::SimConfig, &std:
 }
 
 impl Cluster {
-    fn apply(&self, name: &str, yaml: &str) {
+    pub fn apply(&self, name: &str, yaml: &str) {
         let path = self.file(name, yaml);
         self.ok(&["apply", "-f", &path]);
     }
 
-    fn ready(&self, deployment: &str, replicas: u32) {
+    pub fn ready(&self, deployment: &str, replicas: u32) {
         self.until(
             &[
                 "get",
@@ -103,7 +104,7 @@ impl Cluster {
         );
     }
 
-    fn pod_ips(&self, selector: &str) -> Vec<String> {
+    pub fn pod_ips(&self, selector: &str) -> Vec<String> {
         self.ok(&[
             "get",
             "pods",
@@ -129,7 +130,7 @@ impl Cluster {
 }
 
 /// Retries `get` for up to 5 s while the address is not answering yet.
-fn get_when_up(addr: &str, path: &str) -> Answer {
+pub fn get_when_up(addr: &str, path: &str) -> Answer {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match get(addr, path) {
@@ -409,74 +410,6 @@ fn an_image_can_point_its_service_at_a_real_server() {
     }
 }
 
-/// A real Prometheus on loopback, stopped when dropped.
-struct Prometheus {
-    child: std::process::Child,
-    addr: String,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Prometheus {
-    /// Scrapes the targets in `targets` every second.
-    fn start(dir: &std::path::Path, targets: &std::path::Path) -> Prometheus {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}
-scrape_configs:
-- job_name: sim
-  file_sd_configs: [{{files: ['{}'], refresh_interval: 1s}}]
-",
-                targets.display()
-            ),
-        )
-        .unwrap();
-        let child = std::process::Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("tsdb").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("prometheus (install it with ./scripts/test)");
-        Prometheus {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-        }
-    }
-
-    /// The single value of an instant query, if it has one.
-    fn value(&self, query: &str) -> Option<f64> {
-        let encoded: String = query
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        let a = get(&self.addr, &format!("/api/v1/query?query={encoded}")).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&a.body).ok()?;
-        v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
-    }
-}
-
 #[test]
 fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
     let c = Cluster::start_with(|config, dir| {
@@ -499,7 +432,7 @@ fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let prometheus = Prometheus::start(c.dir.path(), &targets);
+    let prometheus = Prometheus::start(&targets);
     let up = r#"up{job="sim",deployment="web",version="2.0",namespace="default"}"#;
     let ratio = r#"sum(rate(http_requests_total{path="/",code=~"5.."}[1m])) / sum(rate(http_requests_total{path="/"}[1m]))"#;
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -11,6 +11,7 @@ pub mod health;
 pub mod host;
 pub mod k8s;
 pub mod log;
+pub mod metrics;
 pub mod monitor;
 pub mod path;
 pub mod phase;
@@ -36,6 +37,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     traffic::register(engine, host, &k8s);
     monitor::register(engine, host, &k8s);
     log::register(engine, host);
+    metrics::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);
     smoke::register(engine, host);

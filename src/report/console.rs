@@ -242,6 +242,25 @@ impl Sink for Console {
                     TestStatus::Skipped => {}
                 }
             }
+            Event::Metric {
+                source,
+                query,
+                value,
+                verdict,
+                detail,
+            } => {
+                let failed = verdict.as_deref() == Some("fail");
+                if failed || self.verbosity > Verbosity::Quiet {
+                    self.line(&metric_line(
+                        s,
+                        source,
+                        query,
+                        *value,
+                        verdict.as_deref(),
+                        detail,
+                    ));
+                }
+            }
             Event::RunFinished {
                 exit_code,
                 status,
@@ -266,6 +285,34 @@ impl Sink for Console {
             }
         }
     }
+}
+
+/// "metric http://prom:9090 sum(up) = 3 pass: < 5".
+fn metric_line(
+    s: &Style,
+    source: &str,
+    query: &str,
+    value: Option<f64>,
+    verdict: Option<&str>,
+    detail: &str,
+) -> String {
+    let value = value.map_or("no data".to_string(), |v| format!("{v}"));
+    let verdict = match verdict {
+        Some("pass") => format!(" {}", s.ok("pass")),
+        Some("fail") => format!(" {}", s.error("fail")),
+        Some(other) => format!(" {}", s.warn(other)),
+        None => String::new(),
+    };
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", s.dim(&format!("({detail})")))
+    };
+    format!(
+        "{} {query} = {value}{verdict}{detail} {}",
+        s.accent("metric"),
+        s.dim(&format!("@ {source}"))
+    )
 }
 
 #[cfg(test)]
@@ -330,6 +377,27 @@ mod tests {
         assert!(
             text.ends_with("\r\x1b[2K"),
             "finished: the line is cleared: {text:?}"
+        );
+    }
+
+    #[test]
+    fn a_metric_is_one_line_and_a_failed_one_shows_even_when_quiet() {
+        let buf = Buffer::default();
+        let c = Console::new(Style::plain(), Verbosity::Quiet, Box::new(buf.clone()));
+        let metric = |verdict: &str| Event::Metric {
+            source: "http://prom:9090".into(),
+            query: "sum(up)".into(),
+            value: Some(3.0),
+            verdict: Some(verdict.into()),
+            detail: "< 5".into(),
+        };
+        c.emit(&metric("pass"));
+        c.emit(&metric("fail"));
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text:?}");
+        assert!(
+            text.ends_with("metric sum(up) = 3 fail (< 5) @ http://prom:9090\n"),
+            "{text:?}"
         );
     }
 

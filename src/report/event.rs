@@ -80,6 +80,21 @@ pub enum Event {
         #[serde(flatten)]
         test: TestRecord,
     },
+    /// A metrics query, value or verdict: what was asked of which source,
+    /// the number it gave and what was concluded.
+    Metric {
+        /// Where the number came from: a Prometheus URL, "metrics.k8s.io", an endpoint.
+        source: String,
+        /// The PromQL, selector or JSON path asked.
+        query: String,
+        /// The number, if one (None: no data, or several).
+        value: Option<f64>,
+        /// "pass", "fail", "inconclusive", "breached" for a judgement.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verdict: Option<String>,
+        /// The rest, in words ("3 series", the threshold, why).
+        detail: String,
+    },
     RunFinished {
         exit_code: i32,
         status: &'static str,

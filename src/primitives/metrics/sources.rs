@@ -1,0 +1,100 @@
+//! The sources beside Prometheus: `metrics::pod_usage(selector)` (CPU and
+//! memory from metrics.k8s.io in the run's namespace) and
+//! `metrics::http_value(url, path)` (a business KPI from a JSON endpoint).
+
+use super::options;
+use super::{ask, metric, Result};
+use crate::health::http::TlsAndRedirects;
+use crate::k8s::Cluster;
+use crate::metrics::http_value::http_value;
+use crate::metrics::pod_usage::pod_usage;
+use crate::primitives::error::{cancelled_at, error_at};
+use crate::primitives::host::Host;
+use rhai::{Array, Dynamic, Map, NativeCallContext};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The cluster connection of `pod_usage`, made on first use.
+#[derive(Default)]
+pub struct Connection(Mutex<Option<Arc<Cluster>>>);
+
+impl Connection {
+    /// The run's cluster: its kubeconfig, context and namespace as for `k8s::`.
+    fn get(&self, h: &Host, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = slot.as_ref() {
+            return Ok(c.clone());
+        }
+        let t = &h.target;
+        let gate = h.gate();
+        let context = t.context.as_deref().or(gate.environment.exact_context());
+        let namespace = t
+            .namespace
+            .as_deref()
+            .or(gate.environment.namespace.as_deref());
+        let connected = h
+            .block_on(crate::k8s::connect::connect(
+                t.kubeconfig.as_deref(),
+                context,
+                namespace,
+            ))
+            .map_err(|_| cancelled_at(ctx))?
+            .map_err(|e| error_at(ctx, e.message))?;
+        let c = Arc::new(connected);
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+}
+
+pub fn pods(h: &Host, ctx: &NativeCallContext, conn: &Connection, selector: &str) -> Result<Array> {
+    let cluster = conn.get(h, ctx)?;
+    let ns = cluster.namespace().to_string();
+    let client = cluster.client.clone();
+    let usage = h
+        .block_on(pod_usage(client, &ns, selector))
+        .map_err(|_| cancelled_at(ctx))?
+        .map_err(|e| error_at(ctx, e))?;
+    let cpu: f64 = usage.iter().map(|u| u.cpu_millicores).sum();
+    let memory: f64 = usage.iter().map(|u| u.memory_bytes).sum();
+    metric(
+        h,
+        "metrics.k8s.io",
+        &format!("pods {selector:?} in {ns}"),
+        None,
+        None,
+        format!(
+            "{} pods, {cpu:.0}m CPU, {:.1} MiB in all",
+            usage.len(),
+            memory / 1048576.0
+        ),
+    );
+    Ok(usage
+        .iter()
+        .map(|u| {
+            let mut m = Map::new();
+            m.insert("pod".into(), u.pod.clone().into());
+            m.insert("cpu_millicores".into(), u.cpu_millicores.into());
+            m.insert("memory_bytes".into(), u.memory_bytes.into());
+            Dynamic::from_map(m)
+        })
+        .collect())
+}
+
+pub fn http(h: &Host, ctx: &NativeCallContext, url: &str, path: &str, opts: &Map) -> Result<f64> {
+    let bad = |e: String| error_at(ctx, e);
+    options::only(opts, "http_value", &["timeout", "headers"]).map_err(bad)?;
+    let timeout = options::duration(opts, "timeout", Duration::from_secs(10)).map_err(bad)?;
+    let headers = options::headers(opts).map_err(bad)?;
+    let client = h
+        .http_clients
+        .get(&TlsAndRedirects {
+            ca_file: None,
+            insecure: false,
+            follow_redirects: true,
+        })
+        .map_err(bad)?;
+    let shown = crate::health::redact_url(url);
+    let value = ask(h, ctx, http_value(&client, url, path, &headers, timeout))?;
+    metric(h, &shown, path, Some(value), None, String::new());
+    Ok(value)
+}
