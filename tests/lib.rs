@@ -2,6 +2,7 @@
 
 mod support;
 
+mod canary;
 mod check;
 mod cli;
 mod docs;

@@ -36,7 +36,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     let (h, k) = (host.clone(), k8s.clone());
     doc(
         "monitor",
-        "Starts checks that run in the background while the playbook goes on: #{name, interval: \"10s\", checks: [#{http: url, expect: 200, for: \"30s\"}, #{pods: \"app=web\", max_restarts: 2}]}; when one trips, the current step stops and the run fails and is undone, the trigger in the journal.",
+        "Starts checks that run in the background while the playbook goes on: #{name, interval: \"10s\", checks: [#{http: url, expect: 200, for: \"30s\"}, #{pods: \"app=web\", max_restarts: 2}, #{prometheus: prom, query, op: \"<\", threshold: 0.05}]}; when one trips, the current step stops and the run fails and is undone, the trigger in the journal.",
         &["options: map", "Monitor"],
     )
     .register_into_engine(

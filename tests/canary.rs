@@ -1,0 +1,235 @@
+//! canary.rhai end to end: the simulated cluster, a real Prometheus scraping
+//! its pods, a real HAProxy in front with servers "stable" and "canary", and
+//! real requests flowing through it the whole time.
+
+use crate::kubectl_cluster::Cluster;
+use crate::playbooks::{play, playbooks};
+use crate::servers::{HAProxy, Prometheus};
+use crate::sim_traffic::get;
+use crate::support::repo;
+use orion::sim::scenario::Scenario;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const NS: &str = "shop-staging";
+
+const GATEWAY: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gateway, namespace: shop-staging, labels: {app: gateway}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: gateway}}
+  template:
+    metadata: {labels: {app: gateway, tier: service}}
+    spec:
+      containers:
+        - name: gateway
+          image: registry.example.com/shop/gateway:1.4.2
+          ports: [{containerPort: 8080, name: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gateway, namespace: shop-staging}
+spec:
+  selector: {app: gateway}
+  ports: [{name: http, port: 8080, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gateway-canary, namespace: shop-staging, labels: {app: gateway-canary, track: canary}}
+spec:
+  selector: {app: gateway-canary, track: canary}
+  ports: [{name: http, port: 8080, targetPort: 8080}]
+"#;
+
+/// Everything a canary run needs, and requests flowing through HAProxy
+/// until dropped.
+pub struct Stage {
+    pub cluster: Cluster,
+    pub haproxy: HAProxy,
+    pub prometheus: Prometheus,
+    load: Arc<AtomicBool>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        self.load.store(false, Ordering::SeqCst);
+        if let Some(w) = self.worker.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+/// A stage whose images behave as playbooks/scenarios/NAME.toml says.
+pub fn stage(scenario: &str) -> Stage {
+    let text = std::fs::read_to_string(repo().join(format!("playbooks/scenarios/{scenario}.toml")))
+        .unwrap();
+    let scenario = Scenario::parse(&text).unwrap();
+    let cluster = Cluster::start_with(|config, dir| {
+        config.scenario = scenario;
+        config.scrape_targets = Some(dir.join("targets.json"));
+    });
+    cluster.ok(&["create", "namespace", NS]);
+    let file = cluster.file("gateway.yaml", GATEWAY);
+    cluster.ok(&["apply", "-f", &file]);
+    cluster.ok(&[
+        "rollout",
+        "status",
+        "deployment/gateway",
+        "-n",
+        NS,
+        "--timeout=30s",
+    ]);
+    let ip = |svc: &str| {
+        cluster
+            .ok(&[
+                "get",
+                "service",
+                svc,
+                "-n",
+                NS,
+                "-o",
+                "jsonpath={.spec.clusterIP}",
+            ])
+            .trim()
+            .to_string()
+    };
+    let haproxy = HAProxy::start(&[
+        ("stable", format!("{}:8080", ip("gateway")), 100),
+        ("canary", format!("{}:8080", ip("gateway-canary")), 0),
+    ]);
+    let prometheus = Prometheus::start(&cluster.dir.path().join("targets.json"));
+    let load = Arc::new(AtomicBool::new(true));
+    let (on, entry) = (load.clone(), format!("127.0.0.1:{}", haproxy.port));
+    let worker = std::thread::spawn(move || {
+        while on.load(Ordering::SeqCst) {
+            if get(&entry, "/").is_err() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    });
+    Stage {
+        cluster,
+        haproxy,
+        prometheus,
+        load,
+        worker: Some(worker),
+    }
+}
+
+impl Stage {
+    /// Runs canary.rhai with `extra` --set values: (exit code, stderr).
+    pub fn canary(&self, extra: &[&str]) -> (i32, String) {
+        let dir = playbooks(&self.cluster);
+        let mut args: Vec<String> = vec!["--env".into(), "sim".into()];
+        let socket = self.haproxy.socket.display().to_string();
+        let entry = format!("http://127.0.0.1:{}/", self.haproxy.port);
+        for set in [
+            format!("haproxy={socket}"),
+            "backend=web".into(),
+            format!("prometheus={}", self.prometheus.url()),
+            format!("entry={entry}"),
+            "approve_at=".into(),
+            "window=5s".into(),
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|s| s.to_string()))
+        {
+            args.push("--set".into());
+            args.push(set);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        play(&self.cluster, &dir, "canary.rhai", &args)
+    }
+
+    /// Which versions answer `n` requests through HAProxy.
+    pub fn versions(&self, n: usize) -> BTreeMap<String, usize> {
+        let entry = format!("127.0.0.1:{}", self.haproxy.port);
+        let mut seen = BTreeMap::new();
+        for _ in 0..n {
+            let a = get(&entry, "/").unwrap();
+            let v = a
+                .headers
+                .get("x-orion-version")
+                .cloned()
+                .unwrap_or_else(|| format!("status {}", a.status));
+            *seen.entry(v).or_insert(0) += 1;
+        }
+        seen
+    }
+
+    pub fn image(&self, deployment: &str) -> String {
+        let (code, out, _) = self.cluster.kubectl(&[
+            "get",
+            "deployment",
+            deployment,
+            "-n",
+            NS,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+        ]);
+        if code == 0 {
+            out
+        } else {
+            String::new()
+        }
+    }
+}
+
+#[test]
+fn a_good_canary_goes_to_100_percent_and_is_promoted() {
+    let s = stage("good");
+    let (code, stderr) = s.canary(&[
+        "version=1.5.0",
+        "steps=20,50,100",
+        "pause=2s",
+        "interval=1s",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for step in [
+        "canary canary at 20%",
+        "canary canary at 50%",
+        "canary canary at 100%",
+        "passed every step; promoting",
+    ] {
+        assert!(stderr.contains(step), "{step}:\n{stderr}");
+    }
+    assert_eq!(
+        s.image("gateway"),
+        "registry.example.com/shop/gateway:1.5.0"
+    );
+    let seen = s.versions(100);
+    assert_eq!(seen.get("1.5.0"), Some(&100), "{seen:?}");
+}
+
+#[test]
+fn a_canary_with_5_percent_errors_is_rolled_back_and_traffic_is_back_on_stable() {
+    let s = stage("bad");
+    let (code, stderr) = s.canary(&[
+        "version=1.5.0",
+        "steps=20,50,100",
+        "pause=6s",
+        "interval=1s",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("canary aborted") && stderr.contains("canary error rate"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the run's changes are undone"), "{stderr}");
+    assert!(!stderr.contains("promoting"), "{stderr}");
+    assert_eq!(
+        s.image("gateway"),
+        "registry.example.com/shop/gateway:1.4.2"
+    );
+    assert_eq!(
+        s.image("gateway-canary"),
+        "",
+        "the canary Deployment is gone"
+    );
+    let seen = s.versions(100);
+    assert_eq!(seen.get("1.4.2"), Some(&100), "{seen:?}");
+}
