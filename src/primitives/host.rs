@@ -35,6 +35,8 @@ pub struct Host {
     tests: Mutex<Vec<TestRecord>>,
     /// HTTP clients of health checks, shared so connections are reused.
     pub http_clients: crate::health::http::Clients,
+    /// The run's webhooks and their posts in flight.
+    pub notify: crate::notify::Notifier,
 }
 
 impl Host {
@@ -44,6 +46,7 @@ impl Host {
             .thread_name("orion-io")
             .enable_all()
             .build()?;
+        let notify = crate::notify::Notifier::new(tokio.handle().clone(), sink.clone());
         Ok(Host {
             target,
             cancel: Cancel::default(),
@@ -56,6 +59,7 @@ impl Host {
             failed_phase: Mutex::new(None),
             tests: Mutex::new(Vec::new()),
             http_clients: Default::default(),
+            notify,
         })
     }
 

@@ -10,6 +10,7 @@ pub mod health;
 pub mod host;
 pub mod k8s;
 pub mod log;
+pub mod notify;
 pub mod path;
 pub mod phase;
 pub mod secrets;
@@ -32,6 +33,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     let k8s = k8s::register(engine, host);
     traffic::register(engine, host, &k8s);
     log::register(engine, host);
+    notify::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);
     smoke::register(engine, host);
