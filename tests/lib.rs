@@ -13,6 +13,7 @@ mod interrupt;
 mod json;
 mod k8s;
 mod kubectl_cluster;
+mod notify;
 mod play;
 mod repl;
 mod servers;

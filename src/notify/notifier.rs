@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
+/// How much longer than its timeout the end of a run waits for a post.
+const GRACE: Duration = Duration::from_millis(250);
+
 pub struct Notifier {
     io: tokio::runtime::Handle,
     sink: Arc<dyn Sink>,
@@ -152,10 +155,12 @@ impl Notifier {
     }
 
     /// Waits for the posts in flight, at most the longest timeout among
-    /// them; drops those still running and returns what they were.
+    /// them (and a moment, so a post that times out says so itself); drops
+    /// those still running and returns what they were.
     pub async fn drain(&self) -> (Vec<String>, Duration) {
         let flights = std::mem::take(&mut self.state().in_flight);
-        let wait = flights.iter().map(|f| f.timeout).max().unwrap_or_default();
+        let longest = flights.iter().map(|f| f.timeout).max();
+        let wait = longest.map_or(Duration::ZERO, |t| t + GRACE);
         let deadline = tokio::time::Instant::now() + wait;
         let mut left = Vec::new();
         for mut f in flights {

@@ -75,14 +75,17 @@ pub fn learn_secrets(host: &Host) -> bool {
         .namespace
         .as_deref()
         .or(gate.environment.namespace.as_deref());
-    let read = host.finish(tokio::time::timeout(SECRET_READ, async {
-        let cluster = connect(t.kubeconfig.as_deref(), context, namespace).await?;
-        let mut found = Vec::new();
-        for (ns, name, _) in &stale {
-            found.push(secrets::live_values(&cluster, ns, name).await?);
-        }
-        Ok::<_, crate::k8s::K8sError>(found)
-    }));
+    let read = host.finish(async {
+        tokio::time::timeout(SECRET_READ, async {
+            let cluster = connect(t.kubeconfig.as_deref(), context, namespace).await?;
+            let mut found = Vec::new();
+            for (ns, name, _) in &stale {
+                found.push(secrets::live_values(&cluster, ns, name).await?);
+            }
+            Ok::<_, crate::k8s::K8sError>(found)
+        })
+        .await
+    });
     let why = match read {
         Ok(Ok(found)) => {
             for ((ns, name, seq), values) in stale.iter().zip(found) {

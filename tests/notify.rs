@@ -1,0 +1,265 @@
+//! `notify::`: webhooks get the run's start, success, failure and rollback
+//! from a real local HTTP server's point of view; slow or dead webhooks never
+//! hold up the run or its undo; secrets never reach a body or a log line.
+
+use crate::k8s::Cluster;
+use crate::servers::{free_port, WebhookServer};
+use orion::Outcome;
+use std::time::Duration;
+
+const CONFIG: &str = "[environments.sim]\ncontext = \"orion-sim\"\nnamespace = \"shop\"\n";
+const PASSWORD: &str = "hunter2-s3cret-value";
+const HEADER: &str = "Bearer hdr-t0ken-9f8e7d";
+
+/// A simulated cluster with namespace shop.
+fn cluster() -> Cluster {
+    let c = Cluster::start("");
+    c.ok(r#"k8s::ensure_namespace("shop");"#);
+    c
+}
+
+/// Runs `script` in environment `sim` (namespace shop).
+fn play(c: &Cluster, script: &str) -> (Outcome, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("orion.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    c.play_with(script, move |b| b.config_file(&config).environment("sim"))
+}
+
+const CHANGE: &str = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "new" } });"#;
+
+fn events(bodies: &[crate::servers::Received]) -> Vec<String> {
+    bodies
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.body["event"].as_str().unwrap_or("?"),
+                r.body["status"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// Nothing secret in any body or log line.
+fn no_secrets(server: &WebhookServer, logs: &[String], secrets: &[&str]) {
+    let bodies: Vec<String> = server
+        .received("/")
+        .iter()
+        .map(|r| r.body.to_string())
+        .collect();
+    for text in bodies.iter().chain(logs) {
+        for s in secrets {
+            assert!(!text.contains(s), "{s:?} leaked into {text}");
+        }
+    }
+}
+
+#[test]
+fn a_successful_run_posts_start_then_success_to_both_formats() {
+    let c = cluster();
+    let hooks = WebhookServer::start(false);
+    let script = format!(
+        r##"notify::webhook("{}", #{{ headers: #{{ Authorization: "{HEADER}" }} }});
+        notify::slack("{}", #{{ channel: "#deploys", username: "orion" }});
+        {CHANGE}"##,
+        hooks.url("/generic/G3NTOKEN"),
+        hooks.url("/services/T0/B0/SLACKTOKEN"),
+    );
+    let (outcome, logs) = play(&c, &script);
+    assert!(outcome.succeeded(), "{:?}\n{logs:?}", outcome.error);
+    let generic = hooks.received("/generic/");
+    assert_eq!(
+        events(&generic),
+        ["start running", "success succeeded"],
+        "{generic:?}"
+    );
+    let end = &generic[1].body;
+    assert_eq!(end["exit_code"], 0);
+    assert_eq!(
+        (
+            end["playbook"].as_str(),
+            end["environment"].as_str(),
+            end["namespace"].as_str()
+        ),
+        (Some("test.rhai"), Some("sim"), Some("shop"))
+    );
+    assert!(end["run"].as_str().is_some_and(|r| !r.is_empty()), "{end}");
+    assert_eq!(end["run"], generic[0].body["run"], "one run id");
+    assert!(
+        end["at"].as_str().is_some_and(|a| a.ends_with('Z')),
+        "{end}"
+    );
+    assert!(
+        generic[0]
+            .headers
+            .contains(&format!("authorization: {HEADER}")),
+        "{:?}",
+        generic[0].headers
+    );
+    let slack = hooks.received("/services/");
+    assert_eq!(slack.len(), 2, "{slack:?}");
+    let text = slack[1].body["text"].as_str().unwrap();
+    assert!(
+        text.contains("test.rhai in sim/shop succeeded (exit 0)"),
+        "{text}"
+    );
+    assert_eq!(
+        (
+            slack[1].body["channel"].as_str(),
+            slack[1].body["username"].as_str()
+        ),
+        (Some("#deploys"), Some("orion"))
+    );
+    no_secrets(&hooks, &logs, &["G3NTOKEN", "SLACKTOKEN", "hdr-t0ken"]);
+}
+
+#[test]
+fn a_failed_run_posts_failure_and_rollback_and_secret_values_stay_out() {
+    let c = cluster();
+    let hooks = WebhookServer::start(false);
+    let script = format!(
+        r#"notify::webhook("{}");
+        notify::slack("{}", #{{ on: ["failure", "rollback"] }});
+        {CHANGE}
+        k8s::apply(#{{ apiVersion: "v1", kind: "Secret", metadata: #{{ name: "db" }}, stringData: #{{ password: "{PASSWORD}" }} }});
+        notify::send(`the new password is {PASSWORD}`);
+        fail(`the database refused {PASSWORD}`);"#,
+        hooks.url("/generic/x"),
+        hooks.url("/services/T/B/SLACKTOKEN"),
+    );
+    let (outcome, logs) = play(&c, &script);
+    assert_eq!(outcome.exit_code.code(), 2, "{:?}\n{logs:?}", outcome.error);
+    let generic = hooks.received("/generic/");
+    assert_eq!(
+        events(&generic),
+        [
+            "start running",
+            "message running",
+            "failure failed",
+            "rollback rolling back",
+            "rollback undone"
+        ],
+        "{generic:?}"
+    );
+    assert_eq!(generic[1].body["message"], "the new password is ***");
+    assert!(
+        generic[2].body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the database refused ***"),
+        "{}",
+        generic[2].body
+    );
+    assert_eq!(generic[2].body["exit_code"], 2);
+    let slack = hooks.received("/services/");
+    let texts: Vec<&str> = slack
+        .iter()
+        .map(|r| r.body["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts.len(),
+        4,
+        "message, failure and the rollback's two: {texts:?}"
+    );
+    assert!(
+        texts[1].contains("failed (exit 2)") && texts[3].contains("rollback: undone"),
+        "{texts:?}"
+    );
+    no_secrets(
+        &hooks,
+        &logs,
+        &[PASSWORD, "aHVudGVyMi1zM2NyZXQtdmFsdWU", "SLACKTOKEN"],
+    );
+    let (_, after) = play(
+        &c,
+        r#"info(`${k8s::get("secret", "db") == ()} ${k8s::get("configmap", "settings") == ()}`);"#,
+    );
+    assert_eq!(after, ["true true"], "the run's changes are undone");
+}
+
+#[test]
+fn a_webhook_that_never_answers_does_not_hold_up_the_undo() {
+    let c = cluster();
+    let silent = WebhookServer::start(true);
+    let script = format!(
+        r#"notify::webhook("{}", #{{ timeout: "2s" }});
+        {CHANGE}
+        fail("verification failed");"#,
+        silent.url("/hook/SILENTTOKEN"),
+    );
+    let (outcome, logs) = play(&c, &script);
+    assert_eq!(outcome.exit_code.code(), 2, "{:?}\n{logs:?}", outcome.error);
+    let undone = logs
+        .iter()
+        .position(|l| l == "the run's changes are undone");
+    let undone = undone.unwrap_or_else(|| panic!("{logs:?}"));
+    // Four posts hang (start, failure, the rollback's two): waited for one
+    // after another they would take 8s; in the background, the end waits 2s.
+    assert!(
+        outcome.duration < Duration::from_secs(6),
+        "{:?}\n{logs:?}",
+        outcome.duration
+    );
+    let host = format!("http://127.0.0.1:{}", silent.port);
+    for event in ["start", "failure", "rollback"] {
+        let warning = format!(
+            "notification {event} to {host} not delivered: no answer within 2.0s; the run goes on"
+        );
+        let at = logs.iter().position(|l| *l == warning);
+        let at = at.unwrap_or_else(|| panic!("{warning}\n{logs:?}"));
+        if event != "start" {
+            assert!(undone < at, "the undo did not wait for {event}: {logs:?}");
+        }
+    }
+    no_secrets(&silent, &logs, &["SILENTTOKEN", "/hook"]);
+    let (_, after) = play(&c, r#"info(`${k8s::get("configmap", "settings") == ()}`);"#);
+    assert_eq!(after, ["true"]);
+}
+
+#[test]
+fn a_dead_webhook_is_a_warning_naming_only_scheme_and_host() {
+    let c = cluster();
+    let port = free_port();
+    let script = format!(
+        r#"notify::slack("http://user:pa55word@127.0.0.1:{port}/services/DEADTOKEN?key=QUERYTOKEN", #{{ timeout: "1s" }});
+        {CHANGE}"#
+    );
+    let (outcome, logs) = play(&c, &script);
+    assert!(
+        outcome.succeeded(),
+        "a notification never fails the run: {:?}",
+        outcome.error
+    );
+    let warning = logs.iter().find(|l| l.starts_with("notification start to"));
+    let warning = warning.unwrap_or_else(|| panic!("{logs:?}"));
+    assert!(
+        warning.starts_with(&format!(
+            "notification start to http://127.0.0.1:{port} not delivered: "
+        )),
+        "{warning}"
+    );
+    assert!(warning.to_lowercase().contains("refused"), "{warning}");
+    for l in &logs {
+        for s in ["DEADTOKEN", "QUERYTOKEN", "pa55word", "/services"] {
+            assert!(!l.contains(s), "{s} in {l}");
+        }
+    }
+}
+
+#[test]
+fn options_are_checked_and_errors_name_the_known_ones() {
+    let c = cluster();
+    let e = c.fails(r##"notify::slack("https://hooks.example.com/services/SECRETPATH", #{ chanel: "#deploys" });"##);
+    assert!(
+        e.contains("notify::slack: unknown option \"chanel\"; the known options are channel, on, timeout, username"),
+        "{e}"
+    );
+    let e = c.fails(r#"notify::webhook("https://hooks.example.com/x", #{ on: ["finish"] });"#);
+    assert!(
+        e.contains("unknown event \"finish\"; the events are start, success, failure, rollback"),
+        "{e}"
+    );
+    let e = c.fails(r#"notify::webhook("hooks.example.com/SECRETPATH");"#);
+    assert!(e.contains("not a URL") && !e.contains("SECRETPATH"), "{e}");
+}
