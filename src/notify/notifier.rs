@@ -1,7 +1,8 @@
 //! A run's subscribers and its posts in flight. Every post is a task on the
 //! I/O runtime: nothing the run does (least of all undoing a failed run)
-//! waits for a webhook. At the end of the run `drain` waits for the posts
-//! still in flight, at most the longest webhook timeout.
+//! waits for a webhook. Posts to one webhook go one after another, in the
+//! order sent. At the end of the run `drain` waits for the posts still in
+//! flight, at most the longest webhook timeout.
 
 use crate::notify::kind::Kind;
 use crate::notify::notice::Notice;
@@ -10,10 +11,13 @@ use crate::notify::redact::Redactor;
 use crate::notify::webhook::Webhook;
 use crate::report::event::{Event, Level};
 use crate::report::sink::Sink;
+use futures::future::{FutureExt, Shared};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// How much longer than its timeout the end of a run waits for a post.
 const GRACE: Duration = Duration::from_millis(250);
@@ -32,6 +36,8 @@ struct State {
     hooks: Vec<Arc<Webhook>>,
     in_flight: Vec<InFlight>,
     redactor: Redactor,
+    /// Per webhook (by address), when its latest post is done.
+    last: HashMap<usize, Shared<oneshot::Receiver<()>>>,
     /// Secrets whose live values are known, by (namespace, name): the
     /// journal seq they were read after.
     read: HashMap<(String, String), u64>,
@@ -63,6 +69,7 @@ impl Notifier {
         let mut s = self.state();
         s.playbook = playbook.to_string();
         s.hooks.clear();
+        s.last.clear();
         s.redactor = Redactor::default();
         s.read.clear();
     }
@@ -125,7 +132,8 @@ impl Notifier {
             .count()
     }
 
-    /// Posts `notice` (its message masked) to `hook`, in the background.
+    /// Posts `notice` (its message masked) to `hook`, in the background,
+    /// after the posts to `hook` sent before it (a channel reads in order).
     pub fn send_to(&self, hook: &Arc<Webhook>, mut notice: Notice) {
         let mut s = self.state();
         let Some(client) = s.client.clone() else {
@@ -134,8 +142,17 @@ impl Notifier {
         notice.message = notice.message.map(|m| s.redactor.redact(&m));
         let body = notice.body(hook);
         let what = format!("{} to {}", notice.event.as_str(), hook.shown());
+        // Each post waits for the one before to this webhook; dropped (done
+        // or aborted), `done` lets the next one go.
+        let (done, next) = oneshot::channel::<()>();
+        let key = Arc::as_ptr(hook) as usize;
+        let before = s.last.insert(key, next.shared());
         let (sink, task_hook, task_what) = (self.sink.clone(), hook.clone(), what.clone());
         let task = self.io.spawn(async move {
+            let _done = done;
+            if let Some(before) = before {
+                let _ = before.await;
+            }
             if let Err(why) = post(&client, &task_hook, &body).await {
                 sink.emit(&Event::Log {
                     level: Level::Warn,
@@ -155,19 +172,21 @@ impl Notifier {
     }
 
     /// Waits for the posts in flight, at most the longest timeout among
-    /// them (and a moment, so a post that times out says so itself); drops
-    /// those still running and returns what they were.
-    pub async fn drain(&self) -> (Vec<String>, Duration) {
+    /// them (and a moment, so a post that times out says so itself) or until
+    /// `stop`; drops those still running and returns what they were.
+    pub async fn drain(&self, stop: CancellationToken) -> (Vec<String>, Duration) {
         let flights = std::mem::take(&mut self.state().in_flight);
         let longest = flights.iter().map(|f| f.timeout).max();
         let wait = longest.map_or(Duration::ZERO, |t| t + GRACE);
         let deadline = tokio::time::Instant::now() + wait;
         let mut left = Vec::new();
         for mut f in flights {
-            if tokio::time::timeout_at(deadline, &mut f.task)
-                .await
-                .is_err()
-            {
+            let finished = tokio::select! {
+                biased;
+                _ = stop.cancelled() => false,
+                done = tokio::time::timeout_at(deadline, &mut f.task) => done.is_ok(),
+            };
+            if !finished {
                 f.task.abort();
                 left.push(f.what);
             }

@@ -167,9 +167,11 @@ pub fn rollback_ended(host: &Host, code: ExitCode, left: &[String]) {
 }
 
 /// The end of the run: waits for posts still in flight, at most the
-/// longest webhook timeout, and says which did not finish.
+/// longest webhook timeout (a second Ctrl-C stops the wait), and says which
+/// did not finish.
 pub fn drain(host: &Host) {
-    let (left, waited) = host.finish(host.notify.drain());
+    let stop = host.cancel.abort_token();
+    let (left, waited) = host.finish(host.notify.drain(stop));
     if left.is_empty() {
         return;
     }

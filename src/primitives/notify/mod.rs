@@ -51,6 +51,9 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["message: ?", "int"],
     )
     .set_into_module(&mut module, move |message: Dynamic| -> i64 {
+        if !h.notify.wants(Kind::Message) {
+            return 0; // no subscribers: nothing to read back or mask
+        }
         let text = hooks::masked(&h, &message.to_string());
         h.notify
             .send(hooks::notice(&h, Kind::Message, "running", None, Some(text))) as i64
