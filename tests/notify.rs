@@ -1,9 +1,8 @@
-//! `notify::`: webhooks get the run's start, success, failure and rollback
-//! from a real local HTTP server's point of view; slow or dead webhooks never
-//! hold up the run or its undo; secrets never reach a body or a log line.
+//! `notify::` against real local webhook servers: start, success, failure, rollback;
+//! slow or dead webhooks never hold up the run or its undo; no secret in a body or log.
 
 use crate::k8s::Cluster;
-use crate::servers::{free_port, WebhookServer};
+use crate::servers::{free_port, OddServer, WebhookServer};
 use orion::Outcome;
 use serde_json::json;
 use std::time::Duration;
@@ -69,22 +68,16 @@ fn a_successful_run_posts_start_then_success_to_both_formats() {
         fields,
         [json!("test.rhai"), json!("sim"), json!("shop"), json!(0)]
     );
-    assert!(end["run"].as_str().is_some_and(|r| !r.is_empty()), "{end}");
-    assert_eq!(end["run"], generic[0].body["run"], "one run id");
+    let (run, at) = (end["run"].as_str().unwrap(), end["at"].as_str().unwrap());
     assert!(
-        end["at"].as_str().is_some_and(|a| a.ends_with('Z')),
+        !run.is_empty() && end["run"] == generic[0].body["run"] && at.ends_with('Z'),
         "{end}"
     );
-    assert!(
-        generic[0]
-            .headers
-            .contains(&format!("authorization: {HEADER}")),
-        "{:?}",
-        generic[0].headers
-    );
+    let authorization = format!("authorization: {HEADER}");
+    assert!(generic[0].headers.contains(&authorization), "{generic:?}");
     let slack = hooks.received("/services/");
     assert_eq!(slack.len(), 2, "{slack:?}");
-    let text = slack[1].body["text"].as_str().unwrap();
+    let text = slack[1].body["text"].to_string();
     assert!(
         text.contains("test.rhai in sim/shop succeeded (exit 0)"),
         "{text}"
@@ -123,29 +116,14 @@ fn a_failed_run_posts_failure_and_rollback_and_secret_values_stay_out() {
         "{generic:?}"
     );
     assert_eq!(generic[1].body["message"], "the new password is ***");
-    assert!(
-        generic[2].body["message"]
-            .as_str()
-            .unwrap()
-            .contains("the database refused ***"),
-        "{}",
-        generic[2].body
-    );
+    assert_eq!(generic[2].body["message"], "the database refused ***");
     assert_eq!(generic[2].body["exit_code"], 2);
     let slack = hooks.received("/services/");
-    let texts: Vec<&str> = slack
-        .iter()
-        .map(|r| r.body["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        texts.len(),
-        4,
-        "message, failure and the rollback's two: {texts:?}"
-    );
-    assert!(
-        texts[1].contains("failed (exit 2)") && texts[3].contains("rollback: undone"),
-        "{texts:?}"
-    );
+    let texts: Vec<String> = slack.iter().map(|r| r.body["text"].to_string()).collect();
+    let ok = texts.len() == 4
+        && texts[1].contains("failed (exit 2)")
+        && texts[3].contains("rollback: undone");
+    assert!(ok, "message, failure and the rollback's two: {texts:?}");
     no_secrets(
         &hooks,
         &logs,
@@ -196,12 +174,17 @@ fn a_webhook_that_never_answers_does_not_hold_up_the_undo() {
 }
 
 #[test]
-fn a_dead_webhook_is_a_warning_naming_only_scheme_and_host() {
+fn failed_posts_are_warnings_naming_only_scheme_and_host() {
     let c = cluster();
     let port = free_port();
+    let (tls, plain) = (OddServer::start(true), OddServer::start(false));
     let script = format!(
         r#"notify::slack("http://user:pa55word@127.0.0.1:{port}/services/DEADTOKEN?key=QUERYTOKEN", #{{ timeout: "1s" }});
-        {CHANGE}"#
+        notify::webhook("{}", #{{ on: ["success"] }});
+        notify::webhook("{}", #{{ on: ["success"] }});
+        {CHANGE}"#,
+        tls.url("/ok"),
+        plain.url("/redirect"),
     );
     let (outcome, logs) = play(&c, &script);
     assert!(
@@ -209,17 +192,40 @@ fn a_dead_webhook_is_a_warning_naming_only_scheme_and_host() {
         "a notification never fails the run: {:?}",
         outcome.error
     );
-    let warning = logs.iter().find(|l| l.starts_with("notification start to"));
-    let warning = warning.unwrap_or_else(|| panic!("{logs:?}"));
+    let warning = |prefix: String| {
+        let found = logs.iter().find(|l| l.starts_with(&prefix));
+        found
+            .unwrap_or_else(|| panic!("{prefix}\n{logs:?}"))
+            .to_lowercase()
+    };
+    let dead = warning(format!(
+        "notification start to http://127.0.0.1:{port} not delivered: "
+    ));
+    assert!(dead.contains("refused"), "{dead}");
+    let self_signed = warning(format!(
+        "notification success to https://127.0.0.1:{} not delivered: ",
+        tls.port
+    ));
     assert!(
-        warning.starts_with(&format!(
-            "notification start to http://127.0.0.1:{port} not delivered: "
-        )),
-        "{warning}"
+        self_signed.contains("certificate"),
+        "TLS is verified: {self_signed}"
     );
-    assert!(warning.to_lowercase().contains("refused"), "{warning}");
+    let moved = warning(format!(
+        "notification success to http://127.0.0.1:{} not delivered: ",
+        plain.port
+    ));
+    assert!(
+        moved.contains("answered 302"),
+        "redirects are not followed: {moved}"
+    );
     for l in &logs {
-        for s in ["DEADTOKEN", "QUERYTOKEN", "pa55word", "/services"] {
+        for s in [
+            "DEADTOKEN",
+            "QUERYTOKEN",
+            "pa55word",
+            "/services",
+            "/redirect",
+        ] {
             assert!(!l.contains(s), "{s} in {l}");
         }
     }
