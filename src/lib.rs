@@ -17,6 +17,7 @@ pub mod guard;
 pub mod health;
 pub mod k8s;
 pub mod metrics;
+pub mod notify;
 pub mod outcome;
 pub mod primitives;
 pub mod report;

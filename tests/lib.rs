@@ -16,6 +16,7 @@ mod k8s;
 mod kubectl_cluster;
 mod metrics;
 mod monitor;
+mod notify;
 mod play;
 mod playbooks;
 mod repl;

@@ -503,3 +503,113 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
     }
 }
+/// A webhook receiver on a free loopback port: records every request (path,
+/// headers, JSON body) and answers 200, or, when `hang`, accepts connections
+/// and never answers.
+pub struct WebhookServer {
+    pub port: u16,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// One request a `WebhookServer` got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    /// Header lines as sent, lowercased names: "authorization: Bearer x".
+    pub headers: Vec<String>,
+    pub body: serde_json::Value,
+}
+
+impl WebhookServer {
+    pub fn start(hang: bool) -> WebhookServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
+                if hang {
+                    held.push(stream); // open, never read, never answered
+                    continue;
+                }
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    use std::io::Write;
+                    let mut stream = stream;
+                    if let Some(r) = receive(&stream) {
+                        seen.lock().unwrap().push(r);
+                        let ok =
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+                        let _ = stream.write_all(ok);
+                    }
+                });
+            }
+        });
+        WebhookServer {
+            port,
+            requests,
+            stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The requests so far to paths starting with `prefix`, in arrival order.
+    pub fn received(&self, prefix: &str) -> Vec<Received> {
+        let all = self.requests.lock().unwrap().clone();
+        all.into_iter()
+            .filter(|r| r.path.starts_with(prefix))
+            .collect()
+    }
+}
+
+impl Drop for WebhookServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept
+    }
+}
+
+/// Reads one HTTP/1.1 request with a Content-Length body.
+fn receive(stream: &std::net::TcpStream) -> Option<Received> {
+    use std::io::{BufRead, BufReader, Read};
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let path = line.split_whitespace().nth(1)?.to_string();
+    let mut headers = Vec::new();
+    let mut length = 0;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end().to_string();
+        if h.is_empty() {
+            break;
+        }
+        let (name, value) = h.split_once(':')?;
+        let name = name.trim().to_ascii_lowercase();
+        if name == "content-length" {
+            length = value.trim().parse().ok()?;
+        }
+        headers.push(format!("{name}: {}", value.trim()));
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Received {
+        path,
+        headers,
+        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    })
+}

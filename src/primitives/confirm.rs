@@ -88,7 +88,7 @@ mod tests {
         assert!(!ask(true, false, true, "no\n"));
         assert!(ask(true, false, true, "\n"));
         assert!(!ask(false, false, true, "maybe\n"));
-        assert!(ask(false, false, false, "y\n") == false);
+        assert!(!ask(false, false, false, "y\n"));
         assert!(ask(true, false, false, ""));
         assert!(ask(false, true, false, ""));
     }

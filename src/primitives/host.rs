@@ -37,6 +37,8 @@ pub struct Host {
     pub monitors: crate::primitives::monitor::Monitors,
     /// HTTP clients of health checks, shared so connections are reused.
     pub http_clients: crate::health::http::Clients,
+    /// The run's webhooks and their posts in flight.
+    pub notify: crate::notify::Notifier,
 }
 
 impl Host {
@@ -46,6 +48,7 @@ impl Host {
             .thread_name("orion-io")
             .enable_all()
             .build()?;
+        let notify = crate::notify::Notifier::new(tokio.handle().clone(), sink.clone());
         Ok(Host {
             target,
             cancel: Cancel::default(),
@@ -59,6 +62,7 @@ impl Host {
             tests: Mutex::new(Vec::new()),
             http_clients: Default::default(),
             monitors: Default::default(),
+            notify,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod k8s;
 pub mod log;
 pub mod metrics;
 pub mod monitor;
+pub mod notify;
 pub mod path;
 pub mod phase;
 pub mod secrets;
@@ -38,6 +39,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     monitor::register(engine, host, &k8s);
     log::register(engine, host);
     metrics::register(engine, host);
+    notify::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);
     smoke::register(engine, host);

@@ -69,6 +69,7 @@ pub fn after_failure(
         ),
         None,
     );
+    crate::primitives::notify::hooks::rollback_started(host, entries.len());
     let abort = host.cancel.abort_token();
     let t = &host.target;
     let context = t.context.as_deref().or(gate.environment.exact_context());
@@ -111,6 +112,7 @@ pub fn after_failure(
             "the run's changes are undone".to_string(),
             None,
         );
+        crate::primitives::notify::hooks::rollback_ended(host, code, &[]);
         return (code, "undone");
     }
     for l in &left {
@@ -132,5 +134,6 @@ pub fn after_failure(
             journal.path.display()
         ));
     }
+    crate::primitives::notify::hooks::rollback_ended(host, ExitCode::RollbackFailed, &left);
     (ExitCode::RollbackFailed, "not fully undone")
 }

@@ -117,6 +117,7 @@ impl Runtime {
         self.host.hooks.take();
         self.host.monitors.reset();
         self.host.cancel.reset();
+        crate::primitives::notify::hooks::begin(&self.host, name);
         let t = &self.host.target;
         self.host.emit(Event::RunStarted {
             playbook: name.to_string(),
@@ -295,6 +296,7 @@ impl Runtime {
             Ok(()) => (ExitCode::Success, None),
             Err((d, code)) => (code, Some(d)),
         };
+        crate::primitives::notify::hooks::run_ended(&self.host, exit_code, error.as_ref());
         // A failed run is undone while its deploy locks are still held.
         let (exit_code, changes) = compensation::after_failure(&self.host, exit_code, &mut error);
         let gate = self.host.gate();
@@ -315,6 +317,7 @@ impl Runtime {
                 None,
             );
         }
+        crate::primitives::notify::hooks::drain(&self.host);
         if let Some(d) = &error {
             self.host.emit(Event::Error {
                 diagnostic: d.clone(),
