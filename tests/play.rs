@@ -154,7 +154,9 @@ fn unknown_stdlib_module_lists_the_stdlib() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("hint: the stdlib has: orion/retry"),
+        out.stderr.contains(
+            "hint: the stdlib has: orion/blue_green, orion/canary, orion/retry, orion/rolling"
+        ),
         "{}",
         out.stderr
     );

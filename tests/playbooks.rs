@@ -216,10 +216,20 @@ fn production_without_approval_exits_5_and_changes_nothing() {
             "--yes",
             "--approver",
             "ci",
+            "--skip-tests",
         ],
     );
+    // (its smoke tests need PostgreSQL and Redis, which tests/smoke.rs starts)
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("approved by ci"), "{stderr}");
+    assert!(
+        stderr.contains("error rate: 0 of 200 requests failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("postgres accepts logins and queries skipped: --skip-tests"),
+        "{stderr}"
+    );
     assert!(images(&c, "shop").contains("gateway=registry.example.com/shop/gateway:1.5.0"));
 }
 
