@@ -233,3 +233,93 @@ fn a_canary_with_5_percent_errors_is_rolled_back_and_traffic_is_back_on_stable()
     let seen = s.versions(100);
     assert_eq!(seen.get("1.4.2"), Some(&100), "{seen:?}");
 }
+
+const TRIPPED_BY_PROMETHEUS: &str = r#"
+let prom = metrics::prometheus(args.prometheus);
+let lb = traffic::haproxy(#{ socket: args.haproxy, backend: "web" });
+let labels = #{ app: "gateway-canary", track: "canary" };
+step("deploy", || {
+    k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: "gateway-canary" },
+        spec: #{ replicas: 1, selector: #{ matchLabels: labels }, template: #{ metadata: #{ labels: labels },
+            spec: #{ containers: [#{ name: "gateway", image: "registry.example.com/shop/gateway:1.5.0", ports: [#{ containerPort: 8080 }] }] } } } });
+    k8s::wait_rollout("gateway-canary");
+    lb.set_weights(#{ stable: 50, canary: 50 });
+});
+step("verify", || {
+    let sel = `deployment="gateway-canary",path="/"`;
+    monitor(#{ name: "errors", interval: "1s", checks: [#{ name: "canary 5xx share", prometheus: prom,
+        query: `sum(rate(http_requests_total{${sel},code=~"5.."}[5s])) / sum(rate(http_requests_total{${sel}}[5s]))`,
+        op: "<", threshold: 0.01 }] });
+    sleep("2m");
+});
+"#;
+
+#[test]
+fn a_prometheus_check_in_a_monitor_trips_the_run_and_its_value_is_journaled() {
+    let s = stage("bad");
+    let dir = playbooks(&s.cluster);
+    std::fs::write(dir.join("tripped.rhai"), TRIPPED_BY_PROMETHEUS).unwrap();
+    let args = [
+        "--env".to_string(),
+        "sim".into(),
+        "--set".into(),
+        format!("haproxy={}", s.haproxy.socket.display()),
+        "--set".into(),
+        format!("prometheus={}", s.prometheus.url()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
+    let (code, stderr) = play(&s.cluster, &dir, "tripped.rhai", &args);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(100),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("monitor errors tripped: canary 5xx share: value"),
+        "{stderr}"
+    );
+    assert_eq!(s.image("gateway-canary"), "", "undone");
+    let seen = s.versions(50);
+    assert_eq!(seen.get("1.4.2"), Some(&50), "{seen:?}");
+    let journal = std::fs::read_dir(dir.join(".orion/journal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let trigger = orion::guard::journal::Journal::read_records(&journal)
+        .unwrap()
+        .into_iter()
+        .find_map(|r| match r {
+            orion::guard::journal::Record::Trigger(t) => Some(t),
+            _ => None,
+        })
+        .expect("a trigger record");
+    assert_eq!(trigger.threshold, "< 0.01");
+    assert!(trigger.value.is_some_and(|v| v >= 0.01), "{trigger:?}");
+    assert_eq!(trigger.step.as_deref(), Some("verify"));
+}
+
+#[test]
+fn a_canary_paused_for_approval_that_no_one_gives_is_aborted_and_rolled_back() {
+    let s = stage("good");
+    let (code, stderr) = s.canary(&[
+        "version=1.5.0",
+        "steps=20,50,100",
+        "pause=1s",
+        "interval=500ms",
+        "approve_at=50",
+    ]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("canary canary at 20%"), "{stderr}");
+    assert!(!stderr.contains("canary canary at 50%"), "{stderr}");
+    assert!(stderr.contains("the run's changes are undone"), "{stderr}");
+    assert_eq!(
+        s.image("gateway-canary"),
+        "",
+        "the canary Deployment is gone"
+    );
+    let seen = s.versions(50);
+    assert_eq!(seen.get("1.4.2"), Some(&50), "{seen:?}");
+}

@@ -3,6 +3,7 @@
 //! say, from a copy of playbooks/ (journals land beside its orion.toml).
 
 use crate::kubectl_cluster::Cluster;
+use crate::servers::WebhookServer;
 use crate::sim_traffic::get;
 use crate::support::{repo, ORION};
 use orion::sim::scenario::Scenario;
@@ -108,13 +109,28 @@ fn staging_deploys_the_platform_then_a_crash_looping_version_exits_2_with_the_di
         "{before}"
     );
 
+    let slack = WebhookServer::start(false);
+    let hook = format!(
+        "slack_url={}",
+        slack.url("/services/T0/B0/token-in-the-path")
+    );
     let (code, stderr) = play(
         &c,
         &dir,
         "staging.rhai",
-        &["--env", "sim", "--set", "version=1.5.0"],
+        &["--env", "sim", "--set", "version=1.5.0", "--set", &hook],
     );
     assert_eq!(code, 2, "{stderr}");
+    let texts: Vec<String> = slack
+        .received("/services/")
+        .iter()
+        .map(|r| r.body["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("fail")) && texts.iter().any(|t| t.contains("undone")),
+        "Slack heard of the failure and the rollback: {texts:?}"
+    );
+    assert!(!stderr.contains("token-in-the-path"), "{stderr}");
     assert!(
         stderr.contains("Deployment notification failed to roll out")
             && stderr.contains("CrashLoopBackOff")

@@ -478,3 +478,59 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
         "{logs:?}"
     );
 }
+
+#[test]
+fn rolling_behind_nginx_and_rolling_workloads_without_a_load_balancer() {
+    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    let ips = addresses(&c, FOUR_SERVERS);
+    let upstream = format!(
+        "upstream web {{\n    server {}:8080 weight=10; # web-1\n    server {}:8080 weight=10; # web-2\n}}\n",
+        ips[0], ips[1]
+    );
+    let nginx = crate::servers::Nginx::start(&upstream);
+    let router = nginx_router(
+        &nginx,
+        &format!(r#""web-1": "{}:8080", "web-2": "{}:8080""#, ips[0], ips[1]),
+    );
+    let logs = c.ok(&format!(
+        r#"import "orion/rolling" as rolling;
+        {router}
+        rolling::behind_lb(r, [["web-1"], ["web-2"]],
+            |server| {{ k8s::set_image(server, "shop/web:v2"); k8s::wait_rollout(server, #{{ timeout: "20s" }}); }},
+            |server| health::http(`${{k8s::service_url(server, 8080)}}/health`, #{{ retries: 3, interval: "100ms" }}));
+        let checks = [];
+        for i in 0..20 {{ checks.push(#{{ http: entry, json: #{{ version: "v2" }} }}); }}
+        health::all(checks, #{{ concurrency: 4 }});"#
+    ));
+    assert!(
+        logs.iter().any(|l| l == "batch 2/2: [\"web-2\"]"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("20 of 20 checks healthy")),
+        "all on v2 through nginx: {logs:?}"
+    );
+
+    // Without a load balancer: two at a time; a broken version stops the
+    // first batch and every workload is restored.
+    let roll = |image: &str| {
+        format!(
+            r#"import "orion/rolling" as rolling;
+            rolling::workloads(["web-1", "web-2", "web-3", "web-4"], 2,
+                |w| k8s::set_image(w, "{image}"),
+                |w| health::http(`${{k8s::service_url(w, 8080)}}/health`, #{{ retries: 3, interval: "100ms" }}));"#
+        )
+    };
+    let logs = c.ok(&roll("shop/web:v3"));
+    assert!(
+        logs.iter()
+            .any(|l| l == "batch 2/2: [\"web-3\", \"web-4\"]"),
+        "{logs:?}"
+    );
+    let (outcome, logs) = c.play(&roll("shop/web:broken"));
+    assert_eq!(outcome.exit_code.code(), 2, "{:?}", outcome.error);
+    assert!(!logs.iter().any(|l| l.starts_with("batch 2/2")), "{logs:?}");
+    let images = c.ok(r#"for n in 1..=4 { info(k8s::get("deployment", `web-${n}`).spec.template.spec.containers[0].image); }"#);
+    assert_eq!(images, ["shop/web:v3"; 4], "restored");
+}

@@ -276,7 +276,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     }
     doc(
         "wait_drained",
-        "Waits until a drained backend has no connections in flight (HAProxy), up to a duration: r.wait_drained(\"v1\", \"30s\").",
+        "Waits until a drained backend has no requests in flight, up to a duration: r.wait_drained(\"v1\", \"30s\"). HAProxy: its session count; nginx: at once, since drain's reload already waited for the old workers to finish their requests.",
         &["router: &mut Router", "backend: &str", "timeout: &str", "()"],
     )
     .register_into_engine(
@@ -285,6 +285,9 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
             let timeout = crate::duration::parse(timeout).map_err(|e| error_at(&ctx, e))?;
             match &r.target {
                 Target::HAProxy(p) => p.wait_drained(r.k8s.host(), &ctx, backend, timeout),
+                // drain() rendered the server down and reloaded, returning only
+                // once the old workers had finished their requests and exited.
+                Target::Nginx(_) => Ok(()),
                 _ => Err(error_at(&ctx, format!("{} cannot tell connections in flight; only traffic::haproxy can", r.describe()))),
             }
         },
