@@ -202,7 +202,7 @@ fn weight(socket: &Path, name: &str) -> Option<i64> {
         .and_then(|f| f[7].parse().ok())
 }
 
-const GATEWAY: &str = include_str!("canary_gateway.yaml");
+const GATEWAY: &str = include_str!("../tests/fixtures/canary_gateway.yaml");
 
 /// One canary that turns bad `after` its start: (to weight 0, to all-stable).
 fn canary_once(after: &str) -> (Duration, Duration) {

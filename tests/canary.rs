@@ -3,7 +3,7 @@
 //! real requests flowing through it the whole time.
 
 use crate::kubectl_cluster::Cluster;
-use crate::playbooks::{play, playbooks};
+use crate::playbooks::{play, playbooks, versions_at};
 use crate::servers::{HAProxy, Prometheus};
 use crate::sim_traffic::get;
 use crate::support::repo;
@@ -14,35 +14,8 @@ use std::sync::Arc;
 
 const NS: &str = "shop-staging";
 
-const GATEWAY: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: gateway, namespace: shop-staging, labels: {app: gateway}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: gateway}}
-  template:
-    metadata: {labels: {app: gateway, tier: service}}
-    spec:
-      containers:
-        - name: gateway
-          image: registry.example.com/shop/gateway:1.4.2
-          ports: [{containerPort: 8080, name: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: gateway, namespace: shop-staging}
-spec:
-  selector: {app: gateway}
-  ports: [{name: http, port: 8080, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: gateway-canary, namespace: shop-staging, labels: {app: gateway-canary, track: canary}}
-spec:
-  selector: {app: gateway-canary, track: canary}
-  ports: [{name: http, port: 8080, targetPort: 8080}]
-"#;
+/// The stable gateway (1.4.2, two pods) and the canary's Service.
+const GATEWAY: &str = include_str!("fixtures/canary_gateway.yaml");
 
 /// Everything a canary run needs, and requests flowing through HAProxy
 /// until dropped.
@@ -147,18 +120,7 @@ impl Stage {
 
     /// Which versions answer `n` requests through HAProxy.
     pub fn versions(&self, n: usize) -> BTreeMap<String, usize> {
-        let entry = format!("127.0.0.1:{}", self.haproxy.port);
-        let mut seen = BTreeMap::new();
-        for _ in 0..n {
-            let a = get(&entry, "/").unwrap();
-            let v = a
-                .headers
-                .get("x-orion-version")
-                .cloned()
-                .unwrap_or_else(|| format!("status {}", a.status));
-            *seen.entry(v).or_insert(0) += 1;
-        }
-        seen
+        versions_at(&format!("127.0.0.1:{}", self.haproxy.port), n)
     }
 
     pub fn image(&self, deployment: &str) -> String {

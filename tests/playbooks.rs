@@ -73,9 +73,14 @@ pub fn versions_behind(
         "-o",
         "jsonpath={.spec.clusterIP}",
     ]);
+    versions_at(&format!("{}:8080", ip.trim()), n)
+}
+
+/// Which versions answer `n` requests (each on a new connection) at `addr`: version → count.
+pub fn versions_at(addr: &str, n: usize) -> std::collections::BTreeMap<String, usize> {
     let mut seen = std::collections::BTreeMap::new();
     for _ in 0..n {
-        let a = get(&format!("{}:8080", ip.trim()), "/").unwrap();
+        let a = get(addr, "/").unwrap();
         let v = a
             .headers
             .get("x-orion-version")

@@ -76,7 +76,11 @@ impl Clients {
 /// The error chain of a failed request, as one line: reqwest's own message
 /// says little ("error sending request"), its sources say why.
 fn why(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
+    with_sources(e, e.to_string())
+}
+
+/// `text` followed by each source of `e` it does not already say.
+pub(crate) fn with_sources(e: &reqwest::Error, mut text: String) -> String {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let line = s.to_string();

@@ -45,19 +45,10 @@ impl std::error::Error for MetricsError {}
 /// The error chain of a failed request as one line (reqwest's own message
 /// says little, its sources say why).
 pub fn why(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
+    let text = if e.is_timeout() {
         "no answer in time".to_string()
     } else {
         e.to_string()
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let line = s.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = s.source();
-    }
-    text
+    crate::health::http::with_sources(e, text)
 }

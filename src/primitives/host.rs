@@ -71,6 +71,19 @@ impl Host {
         self.gate.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// The context and namespace the run targets: the flags, else the
+    /// environment's exact context and its namespace.
+    pub fn cluster_target(&self) -> (Option<String>, Option<String>) {
+        let gate = self.gate();
+        let t = &self.target;
+        let context = t.context.as_deref().or(gate.environment.exact_context());
+        let namespace = t
+            .namespace
+            .as_deref()
+            .or(gate.environment.namespace.as_deref());
+        (context.map(str::to_string), namespace.map(str::to_string))
+    }
+
     pub fn set_gate(&self, gate: Gate) {
         *self.gate.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(gate);
     }

@@ -38,7 +38,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     traffic::register(engine, host, &k8s);
     monitor::register(engine, host, &k8s);
     log::register(engine, host);
-    metrics::register(engine, host);
+    metrics::register(engine, host, &k8s);
     notify::register(engine, host);
     secrets::register(engine, host);
     sleep::register(engine, host);

@@ -72,11 +72,8 @@ pub fn after_failure(
     crate::primitives::notify::hooks::rollback_started(host, entries.len());
     let abort = host.cancel.abort_token();
     let t = &host.target;
-    let context = t.context.as_deref().or(gate.environment.exact_context());
-    let namespace = t
-        .namespace
-        .as_deref()
-        .or(gate.environment.namespace.as_deref());
+    let (context, namespace) = host.cluster_target();
+    let (context, namespace) = (context.as_deref(), namespace.as_deref());
     let undone = host.finish(async {
         // A run that changed only load balancers needs no cluster to be undone.
         let cluster = if entries.iter().any(|e| !is_external(e)) {

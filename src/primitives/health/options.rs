@@ -31,7 +31,7 @@ const HTTP: &[&str] = &[
 /// The kinds, as the key naming a check's target in `health::all`.
 pub const KINDS: [&str; 5] = ["http", "tcp", "postgres", "redis", "dns"];
 
-fn string(opts: &Map, key: &str) -> Result<Option<String>, String> {
+pub(crate) fn string(opts: &Map, key: &str) -> Result<Option<String>, String> {
     match opts.get(key) {
         None => Ok(None),
         Some(v) => v

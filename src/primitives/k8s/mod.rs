@@ -39,12 +39,8 @@ impl K8s {
         }
         let t = &self.host.target;
         // The environment's exact context and namespace stand in for missing flags.
-        let gate = self.host.gate();
-        let context = t.context.as_deref().or(gate.environment.exact_context());
-        let namespace = t
-            .namespace
-            .as_deref()
-            .or(gate.environment.namespace.as_deref());
+        let (context, namespace) = self.host.cluster_target();
+        let (context, namespace) = (context.as_deref(), namespace.as_deref());
         let connected = self.run(ctx, async {
             connect(t.kubeconfig.as_deref(), context, namespace).await
         })?;

@@ -84,7 +84,7 @@ fn register_methods(engine: &mut Engine, host: &Arc<Host>) {
         .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, a: &str, b: &str, o: Map| compare::compare(&h, &ctx, c, a, b, &o));
 }
 
-pub fn register(engine: &mut Engine, host: &Arc<Host>) {
+pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<crate::primitives::k8s::K8s>) {
     client::register(engine, host);
     register_methods(engine, host);
     let mut module = Module::new();
@@ -99,9 +99,9 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         prometheus(&ctx, url, &o)
     });
     let h = host.clone();
-    let conn = Arc::new(sources::Connection::default());
+    let k = k8s.clone();
     doc("pod_usage", "CPU and memory of the run's namespace's pods matching a label selector (\"\" for all), from metrics.k8s.io: [#{pod, cpu_millicores, memory_bytes}].", &["selector: &str", "Array"])
-        .set_into_module(&mut module, move |ctx: NativeCallContext, s: &str| -> Result<Array> { sources::pods(&h, &ctx, &conn, s) });
+        .set_into_module(&mut module, move |ctx: NativeCallContext, s: &str| -> Result<Array> { sources::pods(&h, &ctx, &k, s) });
     let h = host.clone();
     doc("http_value", "A business KPI: the number at a dotted path (\"orders.per_minute\") of a JSON endpoint's GET answer.", &["url: &str", "path: &str", "float"])
         .set_into_module(&mut module, move |ctx: NativeCallContext, u: &str, p: &str| sources::http(&h, &ctx, u, p, &Map::new()));

@@ -2,6 +2,7 @@
 //! an error naming the known ones, a wrong type says what is expected.
 
 use crate::metrics::NoData;
+use crate::primitives::health::options::string;
 use rhai::{Dynamic, Map};
 use std::time::Duration;
 
@@ -18,16 +19,6 @@ pub fn only(opts: &Map, function: &str, known: &[&str]) -> Result<(), String> {
             ))
         }
     }
-}
-
-fn string(opts: &Map, key: &str) -> Result<Option<String>, String> {
-    opts.get(key)
-        .map(|v| {
-            v.clone()
-                .into_string()
-                .map_err(|t| format!("option {key} is a string, not {t}"))
-        })
-        .transpose()
 }
 
 /// A duration option ("30s"), or `default`.

@@ -5,49 +5,16 @@
 use super::options;
 use super::{ask, metric, Result};
 use crate::health::http::TlsAndRedirects;
-use crate::k8s::Cluster;
 use crate::metrics::http_value::http_value;
 use crate::metrics::pod_usage::pod_usage;
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
+use crate::primitives::k8s::K8s;
 use rhai::{Array, Dynamic, Map, NativeCallContext};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-/// The cluster connection of `pod_usage`, made on first use.
-#[derive(Default)]
-pub struct Connection(Mutex<Option<Arc<Cluster>>>);
-
-impl Connection {
-    /// The run's cluster: its kubeconfig, context and namespace as for `k8s::`.
-    fn get(&self, h: &Host, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
-        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
-        }
-        let t = &h.target;
-        let gate = h.gate();
-        let context = t.context.as_deref().or(gate.environment.exact_context());
-        let namespace = t
-            .namespace
-            .as_deref()
-            .or(gate.environment.namespace.as_deref());
-        let connected = h
-            .block_on(crate::k8s::connect::connect(
-                t.kubeconfig.as_deref(),
-                context,
-                namespace,
-            ))
-            .map_err(|_| cancelled_at(ctx))?
-            .map_err(|e| error_at(ctx, e.message))?;
-        let c = Arc::new(connected);
-        *slot = Some(c.clone());
-        Ok(c)
-    }
-}
-
-pub fn pods(h: &Host, ctx: &NativeCallContext, conn: &Connection, selector: &str) -> Result<Array> {
-    let cluster = conn.get(h, ctx)?;
+pub fn pods(h: &Host, ctx: &NativeCallContext, k8s: &K8s, selector: &str) -> Result<Array> {
+    let cluster = k8s.connected(ctx)?;
     let ns = cluster.namespace().to_string();
     let client = cluster.client.clone();
     let usage = h

@@ -70,11 +70,8 @@ pub fn learn_secrets(host: &Host) -> bool {
         return true;
     }
     let t = &host.target;
-    let context = t.context.as_deref().or(gate.environment.exact_context());
-    let namespace = t
-        .namespace
-        .as_deref()
-        .or(gate.environment.namespace.as_deref());
+    let (context, namespace) = host.cluster_target();
+    let (context, namespace) = (context.as_deref(), namespace.as_deref());
     let read = host.finish(async {
         tokio::time::timeout(SECRET_READ, async {
             let cluster = connect(t.kubeconfig.as_deref(), context, namespace).await?;

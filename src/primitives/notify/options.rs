@@ -4,6 +4,7 @@
 
 use crate::notify::webhook::{Format, Webhook};
 use crate::notify::Kind;
+use crate::primitives::health::options::string;
 use reqwest::header::{HeaderName, HeaderValue};
 use rhai::Map;
 use std::time::Duration;
@@ -89,16 +90,6 @@ fn known(opts: &Map, function: &str, keys: &[&str]) -> Result<(), String> {
             keys.join(", ")
         )),
     }
-}
-
-fn string(opts: &Map, key: &str) -> Result<Option<String>, String> {
-    opts.get(key)
-        .map(|v| {
-            v.clone()
-                .into_string()
-                .map_err(|t| format!("option {key} is a string, not {t}"))
-        })
-        .transpose()
 }
 
 #[cfg(test)]
