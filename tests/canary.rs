@@ -244,20 +244,21 @@ fn a_prometheus_check_in_a_monitor_trips_the_run_and_its_value_is_journaled() {
     assert_eq!(s.image("gateway-canary"), "", "undone");
     let seen = s.versions(50);
     assert_eq!(seen.get("1.4.2"), Some(&50), "{seen:?}");
-    let journal = std::fs::read_dir(dir.join(".orion/journal"))
+    let files: Vec<_> = std::fs::read_dir(dir.join(".orion/journal"))
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let trigger = orion::guard::journal::Journal::read_records(&journal)
-        .unwrap()
-        .into_iter()
+        .map(|f| f.unwrap().path())
+        .collect();
+    let records: Vec<_> = files
+        .iter()
+        .flat_map(|f| orion::guard::journal::Journal::read_records(f).unwrap())
+        .collect();
+    let trigger = records
+        .iter()
         .find_map(|r| match r {
-            orion::guard::journal::Record::Trigger(t) => Some(t),
+            orion::guard::journal::Record::Trigger(t) => Some(t.clone()),
             _ => None,
         })
-        .expect("a trigger record");
+        .unwrap_or_else(|| panic!("no trigger record in {files:?}: {records:#?}\n{stderr}"));
     assert_eq!(trigger.threshold, "< 0.01");
     assert!(trigger.value.is_some_and(|v| v >= 0.01), "{trigger:?}");
     assert_eq!(trigger.step.as_deref(), Some("verify"));

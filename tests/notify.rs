@@ -247,3 +247,24 @@ fn options_are_checked_and_errors_name_the_known_ones() {
     let e = c.fails(r#"notify::webhook("hooks.example.com/SECRETPATH");"#);
     assert!(e.contains("not a URL") && !e.contains("SECRETPATH"), "{e}");
 }
+
+#[test]
+fn an_error_on_the_line_of_a_webhook_url_shows_the_line_masked() {
+    let out = crate::support::Test::new()
+        .playbook(
+            "notify::slack(\"https://hooks.example.com/services/T0/B0/XOXB-SECRET-PATH\", #{ chanel: \"#deploys\" });\n",
+        )
+        .args(["play", "playbook.rhai"])
+        .run();
+    assert!(
+        out.stderr.contains("unknown option \"chanel\""),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("notify::slack(\""),
+        "the line is quoted: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("XOXB-SECRET-PATH"), "{}", out.stderr);
+}

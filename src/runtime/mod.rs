@@ -318,6 +318,14 @@ impl Runtime {
             );
         }
         crate::primitives::notify::hooks::drain(&self.host);
+        // Webhook URLs and Secret values the run knows stay out of the error
+        // (its source line may quote a webhook's URL).
+        if let Some(d) = error.as_mut() {
+            let mask = |t: &str| self.host.notify.redact(t);
+            d.message = mask(&d.message);
+            d.source_line = d.source_line.as_deref().map(mask);
+            d.hint = d.hint.as_deref().map(mask);
+        }
         if let Some(d) = &error {
             self.host.emit(Event::Error {
                 diagnostic: d.clone(),

@@ -32,14 +32,18 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     ];
     for (name, parse, what) in kinds {
         let h = host.clone();
-        doc(name, what, &["url: &str", "()"])
-            .set_into_module(&mut module, move |ctx: NativeCallContext, url: &str| {
+        doc(name, what, &["url: &str", "()"]).set_into_module(
+            &mut module,
+            move |ctx: NativeCallContext, url: &str| {
+                learn(&h, url, &Map::new());
                 subscribe(&h, &ctx, parse(url, &Map::new()))
-            });
+            },
+        );
         let h = host.clone();
         doc(name, what, &["url: &str", "options: Map", "()"]).set_into_module(
             &mut module,
             move |ctx: NativeCallContext, url: &str, opts: Map| {
+                learn(&h, url, &opts);
                 subscribe(&h, &ctx, parse(url, &opts))
             },
         );
@@ -59,6 +63,23 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
             .send(hooks::notice(&h, Kind::Message, "running", None, Some(text))) as i64
     });
     engine.register_static_module("notify", module.into());
+}
+
+/// Makes the URL (its path and query: Slack's token) and any header values
+/// secrets before anything is checked, so even an error about them — and
+/// the source line it quotes — shows them masked.
+fn learn(h: &Host, url: &str, opts: &Map) {
+    let mut secrets = vec![url.to_string()];
+    if let Ok(u) = url::Url::parse(url) {
+        if u.path().len() > 1 {
+            secrets.push(u.path().to_string());
+        }
+        secrets.extend(u.query().map(str::to_string));
+    }
+    if let Some(headers) = opts.get("headers").and_then(|h| h.read_lock::<Map>()) {
+        secrets.extend(headers.values().map(|v| v.to_string()));
+    }
+    h.notify.learn(secrets);
 }
 
 /// Adds the webhook; posts "start" to it if it wants it (the run has begun).
