@@ -321,10 +321,10 @@ impl Runtime {
         // Webhook URLs and Secret values the run knows stay out of the error
         // (its source line may quote a webhook's URL).
         if let Some(d) = error.as_mut() {
-            let mask = |t: &str| self.host.notify.redact(t);
-            d.message = mask(&d.message);
-            d.source_line = d.source_line.as_deref().map(mask);
-            d.hint = d.hint.as_deref().map(mask);
+            let notify = &self.host.notify;
+            d.message = notify.redact(&d.message);
+            d.source_line = d.source_line.as_deref().map(|t| notify.redact(t));
+            d.hint = d.hint.as_deref().map(|t| notify.redact(t));
         }
         if let Some(d) = &error {
             self.host.emit(Event::Error {
