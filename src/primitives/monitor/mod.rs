@@ -3,20 +3,19 @@
 //! the journal, stops the current step, and the run fails into compensation
 //! (the automatic rollback) with the trigger as its error.
 
-mod breach;
 mod checks;
 mod reading;
 mod trip;
 
+use crate::metrics::window::{Standing, Window};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, error_at};
 use crate::primitives::host::Host;
 use crate::primitives::k8s::K8s;
 use crate::report::event::Level;
-use breach::Breach;
 use checks::Watch;
 use rhai::{Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -131,21 +130,17 @@ async fn watch(
     interval: Duration,
     stop: CancellationToken,
 ) {
-    let breaches: Vec<Mutex<Breach>> = watches.iter().map(|_| Mutex::default()).collect();
+    // The same `for` semantics as metrics' assert: a breach must last the window.
+    let mut windows: Vec<Window> = watches.iter().map(|w| Window::new(w.window)).collect();
     loop {
-        for (w, b) in watches.iter().zip(&breaches) {
+        for (w, window) in watches.iter().zip(&mut windows) {
             let reading = tokio::select! {
                 biased;
                 _ = stop.cancelled() => return,
                 r = w.read() => r,
             };
             let Some(h) = host.upgrade() else { return };
-            let was = b.lock().unwrap_or_else(|e| e.into_inner()).update(
-                Instant::now(),
-                reading.breached,
-                w.window,
-            );
-            if let Some(lasted) = was {
+            if let Standing::Sustained(lasted) = window.observe(Instant::now(), !reading.breached) {
                 trip::trip(&h, &name, &w.name, &reading, lasted);
                 return;
             }
