@@ -2,6 +2,7 @@
 //! `--config`. Every key has a documented default; unknown keys are errors.
 
 use crate::engine::limits::Limits;
+use crate::guard::programs::Programs;
 use crate::guard::Environment;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ pub struct Config {
     pub limits: Limits,
     /// `[environments.NAME]`, chosen with `--env NAME` (see `Environment`).
     pub environments: BTreeMap<String, Environment>,
+    /// `[programs]`: the programs orion runs (default: found on PATH).
+    pub programs: Programs,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@
 // by value in `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
+pub mod child;
 pub mod cli;
 pub mod config;
 pub mod duration;

@@ -795,8 +795,7 @@ fn a_secret_holding_a_placeholder_is_never_written() {
     with_env(&c, "open", apply).unwrap();
 
     // The playbook's own pre-flight check of an env file.
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join("secrets.env");
+    let env = c.dir().join("secrets.env");
     std::fs::write(&env, "DB_USER=shop\nDB_PASSWORD=<password>\n").unwrap();
     let (outcome, _) = c.play(&format!(
         r#"step("pre-flight", || secrets::assert_no_placeholders("{}"));"#,

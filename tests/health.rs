@@ -145,11 +145,25 @@ fn tls_is_verified_unless_the_check_trusts_its_ca() {
         e.to_lowercase().contains("certificate"),
         "a self-signed certificate is refused: {e}"
     );
-    let ca = s.ca.as_ref().unwrap().display().to_string();
-    ok(&format!(
-        r#"health::http("{}", #{{ ca_file: "{ca}", json: #{{ status: "healthy" }} }});"#,
-        s.url("/ok")
+    // The CA beside the playbook, as ca_file reads only there (or read_paths).
+    let ca = s.ca.as_ref().unwrap();
+    let runtime = orion::Runtime::builder().build().unwrap();
+    let outcome = runtime.run_script_in(
+        ca.parent().unwrap(),
+        "health.rhai",
+        &format!(
+            r#"health::http("{}", #{{ ca_file: "{}", json: #{{ status: "healthy" }} }});"#,
+            s.url("/ok"),
+            ca.file_name().unwrap().to_string_lossy()
+        ),
+    );
+    assert!(outcome.succeeded(), "{:?}", outcome.error);
+    let e = fails(&format!(
+        r#"health::http("{}", #{{ ca_file: "{}" }});"#,
+        s.url("/ok"),
+        ca.display()
     ));
+    assert!(e.contains("ca_file: refusing to read"), "{e}");
     ok(&format!(
         r#"health::http("{}", #{{ insecure: true }});"#,
         s.url("/ok")
@@ -158,7 +172,7 @@ fn tls_is_verified_unless_the_check_trusts_its_ca() {
         r#"health::http("{}", #{{ ca_file: "/no/such.pem" }});"#,
         s.url("/ok")
     ));
-    assert!(e.contains("cannot read the CA file /no/such.pem"), "{e}");
+    assert!(e.contains("ca_file: cannot read /no/such.pem"), "{e}");
 }
 
 #[test]

@@ -101,9 +101,26 @@ fn another_machine_lists_and_undoes_a_run_from_its_summary_in_the_cluster() {
         "three changes: {line}"
     );
 
+    // From the cluster's summary, the plan is shown and must be approved.
     let (code, _, said) = orion(elsewhere.path(), &c, &["rollback", "--last"]);
+    assert_eq!(code, 5, "{said}");
+    for shown in [
+        "configmap/settings in default: back to the summary's copy: keys mode",
+        "secret/db in default: back to the summary's copy: keys password",
+        "deployment/web in default: back to the summary's copy: images shop/web:1",
+    ] {
+        assert!(said.contains(shown), "{shown}: {said}");
+    }
+    let (code, _, said) = orion(
+        elsewhere.path(),
+        &c,
+        &["rollback", "--last", "--yes", "--approver", "bob"],
+    );
     assert_eq!(code, 0, "{said}");
-    assert!(said.contains("(summary default/orion-run-"), "{said}");
+    assert!(
+        said.contains("from its summaries default/orion-run-"),
+        "{said}"
+    );
     assert!(!said.contains("old-s3cret-value"), "{said}");
     let get = |what: &[&str]| c.ok(what);
     assert_eq!(

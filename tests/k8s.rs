@@ -15,6 +15,8 @@ pub struct Cluster {
     sim: Option<Sim>,
     runtime: tokio::runtime::Runtime,
     dir: tempfile::TempDir,
+    /// Directories playbooks may read and write beyond `dir` (see `allow`).
+    allowed: std::sync::Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl Cluster {
@@ -37,6 +39,7 @@ impl Cluster {
             sim: Some(sim),
             runtime,
             dir,
+            allowed: Default::default(),
         }
     }
 
@@ -51,12 +54,29 @@ impl Cluster {
         configure: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
     ) -> (Outcome, Vec<String>) {
         let memory = Arc::new(Memory::default());
-        let builder = Runtime::builder()
+        let mut builder = Runtime::builder()
             .kubeconfig(self.dir.path().join("kubeconfig"))
             .journal_dir(self.dir.path())
             .sink(memory.clone());
+        let allowed = self.allowed.lock().unwrap().clone();
+        if !allowed.is_empty() {
+            let list = format!(
+                "{:?}",
+                allowed
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+            );
+            let config = self.dir.path().join("orion.toml");
+            std::fs::write(
+                &config,
+                format!("[environments.test]\nread_paths = {list}\nwrite_paths = {list}\n"),
+            )
+            .unwrap();
+            builder = builder.config_file(config).environment("test");
+        }
         let runtime = configure(builder).build().unwrap();
-        let outcome = runtime.run_script("test.rhai", script);
+        let outcome = runtime.run_script_in(self.dir.path(), "test.rhai", script);
         let logs = memory
             .events()
             .into_iter()
@@ -66,6 +86,17 @@ impl Cluster {
             })
             .collect();
         (outcome, logs)
+    }
+
+    /// Lets playbooks read and write under `dir` too (a load balancer's own
+    /// directory), through an environment "test" in orion.toml.
+    pub fn allow(&self, dir: &std::path::Path) {
+        self.allowed.lock().unwrap().push(dir.to_path_buf());
+    }
+
+    /// The playbooks' directory: files they read go here.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// Runs `script`, which must succeed.
@@ -338,8 +369,7 @@ fn overlay(dir: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
     let c = Cluster::start("");
-    let dir = tempfile::tempdir().unwrap();
-    let staging = overlay(dir.path());
+    let staging = overlay(c.dir());
     let logs = c.ok(&format!(
         r#"
         let plan = k8s::kustomize("{dir}");
@@ -375,8 +405,7 @@ fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
 #[test]
 fn diff_shows_what_would_change_and_masks_secrets() {
     let c = Cluster::start("");
-    let dir = tempfile::tempdir().unwrap();
-    let staging = overlay(dir.path());
+    let staging = overlay(c.dir());
     c.ok(&format!(
         r#"k8s::apply(k8s::kustomize("{}"));"#,
         staging.display()
@@ -387,7 +416,7 @@ fn diff_shows_what_would_change_and_masks_secrets() {
     )
     .unwrap();
     std::fs::write(
-        dir.path().join("base/secret.yaml"),
+        c.dir().join("base/secret.yaml"),
         "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: n3w-s3cret}\n",
     )
     .unwrap();
@@ -421,8 +450,7 @@ fn diff_shows_what_would_change_and_masks_secrets() {
 #[test]
 fn an_invalid_manifest_names_its_file_and_field() {
     let c = Cluster::start("");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("web.yaml");
+    let file = c.dir().join("web.yaml");
     std::fs::write(
         &file,
         BASE_DEPLOYMENT.replace("replicas: 2", "replicas: -1"),
@@ -434,7 +462,7 @@ fn an_invalid_manifest_names_its_file_and_field() {
     ));
     assert!(e.contains("web.yaml, document 1"), "{e}");
     assert!(e.contains("spec.replicas"), "{e}");
-    let bad = dir.path().join("bad.yaml");
+    let bad = c.dir().join("bad.yaml");
     std::fs::write(&bad, "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n").unwrap();
     let e = c.fails(&format!(r#"k8s::manifests("{}");"#, bad.display()));
     assert!(

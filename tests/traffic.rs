@@ -184,6 +184,7 @@ fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_th
         ("v1", format!("{}:8080", ips[0]), 100),
         ("v2", format!("{}:8080", ips[1]), 0),
     ]);
+    c.allow(lb.dir.path());
     let state = lb.dir.path().join("server-state");
     let router = format!(
         r#"let r = traffic::haproxy(#{{ socket: "{}", backend: "web", state_file: "{}" }});
@@ -290,6 +291,7 @@ fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
     let nginx = crate::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=100; # v1\n    server {v2} down; # v2\n}}\n"
     ));
+    c.allow(nginx.dir.path());
     let router = nginx_router(&nginx, &format!(r#"v1: "{v1}", v2: "{v2}""#));
     for (a, b) in [(100, 0), (90, 10), (50, 50), (0, 100), (50, 50)] {
         let logs = c.ok(&format!(
@@ -310,14 +312,22 @@ fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
         r#"{} r.set_weights(#{{ v3: 10 }});"#,
         nginx_router(
             &nginx,
-            &format!(r#"v1: "{v1}", v2: "{v2}", v3: "127.0.0.1:99999""#)
+            &format!(r#"v1: "{v1}", v2: "{v2}", v3: "no-such-host.invalid:8080""#)
         )
     );
-    let e = c.fails(&bad);
+    let (outcome, logs) = c.play(&bad);
+    let e = outcome.error.unwrap();
     assert!(
-        e.contains("nginx -t refused the new upstream, so nginx keeps serving")
-            && e.contains("99999"),
-        "{e}"
+        e.message
+            .contains("nginx -t refused the configuration, so nginx keeps serving")
+            && e.hint.as_deref() == Some("what it said is in the log above"),
+        "{e:?}"
+    );
+    // nginx's own words reach the operator's log, not the error.
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("it said:") && l.contains("no-such-host.invalid")),
+        "{logs:?}"
     );
     assert_eq!(
         std::fs::read_to_string(nginx.dir.path().join("upstream.conf")).unwrap(),
@@ -454,6 +464,7 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
     let nginx = crate::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=30; # v1\n    server {v2} weight=70; # v2\n}}\n"
     ));
+    c.allow(nginx.dir.path());
     let logs = c.ok(&format!(
         r#"{}
         r.drain("v2");
@@ -488,6 +499,7 @@ fn rolling_behind_nginx_and_rolling_workloads_without_a_load_balancer() {
         ips[0], ips[1]
     );
     let nginx = crate::servers::Nginx::start(&upstream);
+    c.allow(nginx.dir.path());
     let router = nginx_router(
         &nginx,
         &format!(r#""web-1": "{}:8080", "web-2": "{}:8080""#, ips[0], ips[1]),

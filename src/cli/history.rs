@@ -47,11 +47,7 @@ pub fn run(args: HistoryArgs) -> ExitCode {
         let Some(first) = entries.first() else {
             continue;
         };
-        let status = run
-            .stored
-            .as_ref()
-            .map(|s| s.status.as_str())
-            .unwrap_or("-");
+        let status = run.status();
         println!(
             "{:<24} {:<12} {:<16} {:>7}  {status:<36} {:<8} {}/{}: {}",
             run.id,

@@ -28,33 +28,45 @@ pub struct Sources {
     local: bool,
 }
 
-/// One past run, from this machine's journal, the cluster's summary, or both.
+/// One past run, from this machine's journal, the cluster's summaries, or both.
 pub struct PastRun {
     pub id: String,
     /// The journal on this machine.
     pub journal: Option<(PathBuf, Vec<Entry>)>,
-    /// The summary in the cluster.
-    pub stored: Option<Stored>,
+    /// Its summaries in the cluster, one per namespace it changed.
+    pub stored: Vec<Stored>,
+    /// The summaries' changes, oldest first.
+    stored_entries: Vec<Entry>,
 }
 
 impl PastRun {
     /// Its changes: the local journal's when there is one (it alone is
-    /// sure to be complete), else the summary's.
+    /// sure to be complete and is this machine's own), else the summaries'.
     pub fn entries(&self) -> &[Entry] {
-        match (&self.journal, &self.stored) {
-            (Some((_, e)), _) => e,
-            (None, Some(s)) => &s.entries,
-            (None, None) => &[],
+        match &self.journal {
+            Some((_, e)) => e,
+            None => &self.stored_entries,
         }
     }
 
     /// "journal", "cluster" or "both".
     pub fn found_in(&self) -> &'static str {
-        match (&self.journal, &self.stored) {
-            (Some(_), Some(_)) => "both",
-            (Some(_), None) => "journal",
+        match (&self.journal, self.stored.is_empty()) {
+            (Some(_), false) => "both",
+            (Some(_), true) => "journal",
             _ => "cluster",
         }
+    }
+
+    /// How it ended, as its summaries say ("-" without one).
+    pub fn status(&self) -> &str {
+        self.stored.first().map_or("-", |s| s.status.as_str())
+    }
+
+    fn add(&mut self, s: Stored) {
+        self.stored_entries.extend(s.entries.iter().cloned());
+        self.stored_entries.sort_by_key(|e| e.seq);
+        self.stored.push(s);
     }
 }
 
@@ -75,6 +87,11 @@ impl Sources {
         base.join(".orion").join("journal")
     }
 
+    /// This machine's orion.toml for these flags (the defaults without one).
+    pub fn config(&self) -> Result<Config, String> {
+        Config::for_dir(self.config.as_deref(), Path::new(".")).map_err(|e| e.to_string())
+    }
+
     /// Every past run that changed something, oldest first. A cluster that
     /// cannot be read is said on stderr, and the journals are still listed.
     pub async fn find(&self) -> Found {
@@ -84,7 +101,8 @@ impl Sources {
             .map(|(id, path, entries)| PastRun {
                 id,
                 journal: Some((path, entries)),
-                stored: None,
+                stored: vec![],
+                stored_entries: vec![],
             })
             .collect();
         let mut cluster = None;
@@ -94,12 +112,17 @@ impl Sources {
                     cluster = Some(c);
                     for s in stored {
                         match runs.iter_mut().find(|r| r.id == s.run) {
-                            Some(r) => r.stored = Some(s),
-                            None => runs.push(PastRun {
-                                id: s.run.clone(),
-                                journal: None,
-                                stored: Some(s),
-                            }),
+                            Some(r) => r.add(s),
+                            None => {
+                                let mut r = PastRun {
+                                    id: s.run.clone(),
+                                    journal: None,
+                                    stored: vec![],
+                                    stored_entries: vec![],
+                                };
+                                r.add(s);
+                                runs.push(r);
+                            }
                         }
                     }
                 }

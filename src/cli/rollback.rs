@@ -1,10 +1,18 @@
 //! `orion rollback --last | --run ID`: undo a past run — after a killed run,
-//! from another shell, or from another machine through the run's summary in
-//! the cluster. It takes the run's deploy lock, like a run.
+//! from another shell, or from another machine through the run's summaries
+//! in the cluster. It takes the run's deploy lock, like a run. This
+//! machine's journal is trusted; a summary in the cluster is not (anyone who
+//! may write a ConfigMap there could have written it): undoing from one
+//! shows what each object becomes and needs an operator's approval, and
+//! undoes only what `guard::untrusted` admits.
 
 use crate::cli::past_runs::{PastRun, Sources};
+use crate::config::Config;
 use crate::exit_code::ExitCode;
-use crate::guard::compensate::{is_external, plan, undo};
+use crate::guard::approval::{ask, at_terminal};
+use crate::guard::compensate::{is_external, label, plan, undo, Undone};
+use crate::guard::journal::Entry;
+use crate::guard::untrusted::{admissible, becomes};
 use crate::guard::{summary, Gate, Refusal};
 use crate::k8s::connect::{connect, Cluster};
 use crate::report::style::Style;
@@ -12,15 +20,21 @@ use clap::Args;
 use std::time::Duration;
 
 /// Undo a past run's changes (each object back to its state before that run),
-/// from this machine's journal or the run's summary in the cluster.
+/// from this machine's journal or the run's summaries in the cluster.
 #[derive(Args, Debug)]
 pub struct RollbackArgs {
-    /// The newest run.
+    /// The newest run in this machine's journals (else the cluster's newest).
     #[arg(long, conflicts_with = "run")]
     last: bool,
     /// The run to undo (as `orion history` lists it).
     #[arg(long, value_name = "ID")]
     run: Option<String>,
+    /// Approve undoing from the cluster's summaries without a terminal (with --approver).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    /// Who approves with --yes (recorded in the run's summary).
+    #[arg(long, value_name = "NAME")]
+    approver: Option<String>,
     #[command(flatten)]
     sources: Sources,
 }
@@ -34,6 +48,10 @@ pub fn run(args: RollbackArgs) -> ExitCode {
     if args.run.is_none() && !args.last {
         return fail("say which run: --last, or --run ID (orion history lists them)".into());
     }
+    let config = match args.sources.config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -45,7 +63,13 @@ pub fn run(args: RollbackArgs) -> ExitCode {
         let found = args.sources.find().await;
         let chosen = match &args.run {
             Some(id) => found.runs.iter().find(|r| &r.id == id),
-            None => found.runs.last(),
+            // This machine's own runs first: a summary anyone could have
+            // named to sort last must not be the one --last picks.
+            None => found
+                .runs
+                .iter()
+                .rfind(|r| r.journal.is_some())
+                .or(found.runs.last()),
         };
         let Some(run) = chosen else {
             return fail(format!(
@@ -53,43 +77,178 @@ pub fn run(args: RollbackArgs) -> ExitCode {
                 found.dir.display()
             ));
         };
-        if run.journal.is_none() {
-            if let Some(problem) = run.stored.as_ref().and_then(|s| s.problem.as_ref()) {
-                return fail(format!("run {} cannot be undone from here: {problem}", run.id));
+        if args.last {
+            if let Some(newer) = found.runs.last().filter(|n| n.id > run.id) {
+                eprintln!(
+                    "note: the cluster also has a newer run {} that this machine's journals do not; `orion rollback --run {}` undoes it (after showing it)",
+                    newer.id, newer.id
+                );
             }
         }
-        let cluster = match (&run.journal, found.cluster) {
-            (None, Some(c)) => c,
-            _ => match connect(None, Some(&run.entries()[0].context), None).await {
-                Ok(c) => c,
-                Err(e) => return fail(e.message),
-            },
-        };
-        undo_run(run, &cluster, &style).await
+        match (&run.journal, found.cluster) {
+            (Some(_), _) => from_journal(run, &config, &style).await,
+            (None, Some(cluster)) => from_summaries(run, &cluster, &args, &config, &style).await,
+            (None, None) => fail(format!("run {} is known only from a cluster that cannot be read now", run.id)),
+        }
     })
 }
 
-async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
+/// The environment the run was made in, as this machine's orion.toml has it.
+fn environment_of(
+    config: &Config,
+    entries: &[Entry],
+) -> (Option<String>, crate::guard::Environment) {
+    let name = entries.iter().find_map(|e| e.environment.clone());
+    let env = config.environment(name.as_deref()).unwrap_or_default();
+    (name, env)
+}
+
+/// Undoes a run from this machine's journal (what it says is this
+/// machine's own record, so it is undone as it is).
+async fn from_journal(run: &PastRun, config: &Config, style: &Style) -> ExitCode {
     let entries = run.entries();
+    let in_cluster = entries.iter().find(|e| !is_external(e));
+    let cluster = match in_cluster {
+        None => None,
+        Some(e) => match connect(None, Some(&e.context), None).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("{} {}", style.error("error:"), e.message);
+                return ExitCode::PreFlight;
+            }
+        },
+    };
     let from = match &run.journal {
         Some((path, _)) => format!("journal {}", path.display()),
-        None => {
-            let ns = run
-                .stored
-                .as_ref()
-                .map(|s| s.namespace.as_str())
-                .unwrap_or("");
-            format!("summary {ns}/{}", summary::object_name(&run.id))
-        }
+        None => String::new(),
     };
     eprintln!(
-        "undoing run {}: {} changes in context {} ({from})",
+        "undoing run {}: {} changes{} ({from})",
         run.id,
         entries.len(),
-        cluster.info.name
+        cluster
+            .as_ref()
+            .map(|c| format!(" in context {}", c.info.name))
+            .unwrap_or_default()
     );
-    // The run's deploy lock, so no run changes the same objects meanwhile.
-    let gate = Gate::for_undo(entries[0].environment.clone());
+    let (name, env) = environment_of(config, entries);
+    let gate = Gate::for_undo(name, &env);
+    if let Some(c) = &cluster {
+        if let Err(code) = pass_gate(&gate, c, entries, style).await {
+            return code;
+        }
+    }
+    let undone = undo(
+        cluster.as_ref(),
+        entries,
+        Duration::from_secs(300),
+        &Default::default(),
+        &config.programs,
+    )
+    .await;
+    finish(run, cluster.as_ref(), &gate, undone, &from, style).await
+}
+
+/// Undoes a run from its summaries in the cluster: only what
+/// `guard::untrusted` admits, after showing the plan and being approved.
+async fn from_summaries(
+    run: &PastRun,
+    cluster: &Cluster,
+    args: &RollbackArgs,
+    config: &Config,
+    style: &Style,
+) -> ExitCode {
+    if let Some(problem) = run.stored.iter().find_map(|s| s.problem.as_ref()) {
+        eprintln!(
+            "{} run {} cannot be undone from here: {problem}",
+            style.error("error:"),
+            run.id
+        );
+        return ExitCode::PreFlight;
+    }
+    let (mut allowed, mut refused): (Vec<Entry>, Vec<Undone>) = (vec![], vec![]);
+    for s in &run.stored {
+        for e in &s.entries {
+            match admissible(e, &s.namespace) {
+                Ok(()) => allowed.push(e.clone()),
+                Err(why) => refused.push(Undone {
+                    object: label(e),
+                    outcome: Err(format!("left as it is: {why}")),
+                }),
+            }
+        }
+    }
+    allowed.sort_by_key(|e| e.seq);
+    let namespaces: Vec<String> = run.stored.iter().map(|s| s.namespace.clone()).collect();
+    let from = format!(
+        "summaries {}",
+        namespaces
+            .iter()
+            .map(|ns| format!("{ns}/{}", summary::object_name(&run.id)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut shown = format!(
+        "  run {} from its {from} in context {} — unverified: whoever may write ConfigMaps in {} could have written them\n",
+        run.id,
+        cluster.info.name,
+        namespaces.join(", ")
+    );
+    for e in plan(&allowed) {
+        shown.push_str(&format!("  {}: {}\n", label(e), becomes(e)));
+    }
+    for r in &refused {
+        if let Err(why) = &r.outcome {
+            shown.push_str(&format!("  {}: {why}\n", r.object));
+        }
+    }
+    if args.yes || !at_terminal() {
+        eprintln!("undoing run {} would change:\n{shown}", run.id);
+    }
+    let (name, env) = environment_of(config, &allowed);
+    let asked_for = name.clone().unwrap_or_else(|| namespaces.join(","));
+    let stdin = std::io::stdin();
+    let approved = ask(
+        &asked_for,
+        shown.trim_end(),
+        args.yes,
+        args.approver.as_deref(),
+        at_terminal(),
+        &mut stdin.lock(),
+        &mut std::io::stderr(),
+    );
+    let approved = match approved {
+        Ok(a) => a,
+        Err(denied) => {
+            eprintln!("{} {}", style.error("error:"), denied.0);
+            return ExitCode::Cancelled;
+        }
+    };
+    eprintln!("approved by {} ({})", approved.by, approved.how);
+    let gate = Gate::for_undo(name, &env);
+    if let Err(code) = pass_gate(&gate, cluster, &allowed, style).await {
+        return code;
+    }
+    let mut undone = undo(
+        Some(cluster),
+        &allowed,
+        Duration::from_secs(300),
+        &Default::default(),
+        &config.programs,
+    )
+    .await;
+    undone.extend(refused);
+    finish(run, Some(cluster), &gate, undone, &from, style).await
+}
+
+/// The gate for every namespace the undo changes: context, protected
+/// namespaces, the deploy lock. A refusal releases what was taken.
+async fn pass_gate(
+    gate: &Gate,
+    cluster: &Cluster,
+    entries: &[Entry],
+    style: &Style,
+) -> Result<(), ExitCode> {
     let mut namespaces: Vec<&str> = plan(entries)
         .iter()
         .filter(|e| !is_external(e))
@@ -98,27 +257,28 @@ async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
     namespaces.sort();
     namespaces.dedup();
     for ns in namespaces {
-        match gate.check(cluster, ns).await {
-            Ok(()) => {}
-            Err(Refusal::Refused(why)) => {
-                gate.release().await;
-                eprintln!("{} {why}", style.error("error:"));
-                return ExitCode::PreFlight;
-            }
-            Err(Refusal::Failed(e)) => {
-                gate.release().await;
-                eprintln!("{} {}", style.error("error:"), e.message);
-                return ExitCode::PreFlight;
-            }
-        }
+        let why = match gate.check(cluster, ns).await {
+            Ok(()) => continue,
+            Err(Refusal::Refused(why)) => why,
+            Err(Refusal::Failed(e)) => e.message,
+        };
+        gate.release().await;
+        eprintln!("{} {why}\nnothing was undone", style.error("error:"));
+        return Err(ExitCode::PreFlight);
     }
-    let undone = undo(
-        Some(cluster),
-        entries,
-        Duration::from_secs(300),
-        &Default::default(),
-    )
-    .await;
+    Ok(())
+}
+
+/// Releases the lock, reports each object, records the rollback in the
+/// run's summaries: exit 0, or 6 when something is left.
+async fn finish(
+    run: &PastRun,
+    cluster: Option<&Cluster>,
+    gate: &Gate,
+    undone: Vec<Undone>,
+    from: &str,
+    style: &Style,
+) -> ExitCode {
     for problem in gate.release().await {
         eprintln!("warning: could not release the deploy lock {problem}; it expires by itself");
     }
@@ -137,12 +297,14 @@ async fn undo_run(run: &PastRun, cluster: &Cluster, style: &Style) -> ExitCode {
     } else {
         "orion rollback left changes (exit 6)"
     };
-    if let Some(s) = &run.stored {
-        if let Err(e) = summary::set_status(cluster, &s.namespace, &run.id, status).await {
-            eprintln!(
-                "warning: could not record the rollback in the run's summary: {}",
-                e.message
-            );
+    if let Some(cluster) = cluster {
+        for s in &run.stored {
+            if let Err(e) = summary::set_status(cluster, &s.namespace, &run.id, status).await {
+                eprintln!(
+                    "warning: could not record the rollback in the run's summary {}: {}",
+                    s.namespace, e.message
+                );
+            }
         }
     }
     if left > 0 {

@@ -3,6 +3,7 @@
 //! ones deleted), then the restored workloads' rollouts waited for.
 
 use crate::guard::journal::Entry;
+use crate::guard::programs::Programs;
 use crate::k8s::error::K8sError;
 use crate::k8s::kinds::Kinds;
 use crate::k8s::retry::retry;
@@ -147,13 +148,15 @@ pub const HAPROXY: &str = "orion.dev/haproxy";
 /// and how to run that nginx.
 pub const NGINX: &str = "orion.dev/nginx";
 
-/// Puts an upstream file back from its entry, checks and reloads nginx.
-fn undo_nginx(e: &Entry) -> Result<&'static str, String> {
+/// Puts an upstream file back from its entry (this machine's journal), checks
+/// and reloads nginx — the `nginx` program of orion.toml or PATH, whatever an
+/// entry may say.
+fn undo_nginx(e: &Entry, nginx: std::path::PathBuf) -> Result<&'static str, String> {
     use crate::traffic::nginx::{put, Nginx};
     let prior = e.prior.clone().unwrap_or_default();
     let path = |k: &str| prior[k].as_str().map(std::path::PathBuf::from);
     let nginx = Nginx {
-        binary: path("binary").unwrap_or_else(|| "nginx".into()),
+        binary: nginx,
         conf: path("conf").ok_or("the journal entry has no nginx.conf")?,
         prefix: path("prefix"),
         pid_file: path("pid_file"),
@@ -164,8 +167,8 @@ fn undo_nginx(e: &Entry) -> Result<&'static str, String> {
     )?;
     nginx
         .test()
-        .map_err(|why| format!("put back, but nginx -t refuses it: {why}"))?;
-    nginx.reload().map(|_| "restored")
+        .map_err(|r| format!("put back, but {}", r.shown()))?;
+    nginx.reload().map(|_| "restored").map_err(|r| r.shown())
 }
 
 /// Whether the entry is for something outside the cluster.
@@ -247,12 +250,13 @@ async fn raising_first(plan: Vec<&Entry>) -> Vec<&Entry> {
 /// Undoes `entries` (a run's journal) and waits for restored workloads.
 /// When `abort` is cancelled (a second Ctrl-C) it stops where it is: what
 /// was not undone says so. Without a cluster only what is outside one
-/// (load balancers) can be undone.
+/// (load balancers) can be undone. `programs` are the ones orion.toml names.
 pub async fn undo(
     cluster: Option<&Cluster>,
     entries: &[Entry],
     wait: Duration,
     abort: &CancellationToken,
+    programs: &Programs,
 ) -> Vec<Undone> {
     let kinds = match cluster {
         Some(c) if entries.iter().any(|e| !is_external(e)) => Kinds::discover(c.client.clone())
@@ -272,8 +276,8 @@ pub async fn undo(
                     return undo_haproxy(e).await.map_err(|x| x.message);
                 }
                 if e.api_version == NGINX {
-                    let e = e.clone();
-                    return tokio::task::spawn_blocking(move || undo_nginx(&e))
+                    let (e, nginx) = (e.clone(), programs.nginx());
+                    return tokio::task::spawn_blocking(move || undo_nginx(&e, nginx))
                         .await
                         .map_err(|x| x.to_string())?;
                 }

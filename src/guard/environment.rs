@@ -4,6 +4,7 @@
 use crate::guard::placeholders::default_patterns;
 use crate::guard::window::Window;
 use serde::Deserialize;
+use std::path::PathBuf;
 
 /// Namespaces no playbook changes unless an environment lists others.
 pub fn default_protected() -> Vec<String> {
@@ -65,6 +66,14 @@ pub struct Environment {
     /// the check off.
     #[serde(default = "default_patterns")]
     pub secret_placeholders: Vec<String>,
+    /// Where a playbook's primitives may read beyond its own directory
+    /// (directories or files; relative ones from orion.toml's directory).
+    #[serde(default)]
+    pub read_paths: Vec<PathBuf>,
+    /// Where orion may write files for a playbook (an nginx upstream
+    /// include, HAProxy's server-state file) beyond its own directory.
+    #[serde(default)]
+    pub write_paths: Vec<PathBuf>,
 }
 
 impl Default for Environment {
@@ -81,6 +90,8 @@ impl Default for Environment {
             freeze: false,
             freeze_reason: None,
             secret_placeholders: default_patterns(),
+            read_paths: Vec::new(),
+            write_paths: Vec::new(),
         }
     }
 }

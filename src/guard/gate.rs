@@ -11,6 +11,7 @@ use crate::guard::placeholders;
 use crate::guard::summary;
 use crate::guard::window;
 use crate::guard::Environment;
+use crate::guard::Sandbox;
 use crate::k8s::error::K8sError;
 use crate::k8s::retry::retry;
 use crate::k8s::Cluster;
@@ -79,14 +80,17 @@ pub struct Gate {
     held: Mutex<Option<String>>,
     /// Where the run's summary is kept in the cluster, once it has one.
     summary: tokio::sync::Mutex<Summarised>,
+    /// What the run may read, write and run on this machine.
+    pub sandbox: Sandbox,
 }
 
-/// The run's summary in the cluster: where it is, and whether it is still
-/// kept up to date (a write that failed stops it).
+/// The run's summaries in the cluster: the cluster, the namespaces with
+/// one, and those no longer kept up to date (a write that failed stops one).
 #[derive(Default)]
 struct Summarised {
-    at: Option<(Cluster, String)>,
-    stopped: bool,
+    cluster: Option<Cluster>,
+    written: std::collections::BTreeSet<String>,
+    stopped: std::collections::BTreeSet<String>,
 }
 
 impl Default for Gate {
@@ -111,6 +115,7 @@ impl Gate {
             journal: None,
             held: Mutex::new(None),
             summary: Default::default(),
+            sandbox: Sandbox::default(),
         }
     }
 
@@ -132,11 +137,23 @@ impl Gate {
         }
     }
 
+    /// The same gate, confining the run's files and programs to `sandbox`.
+    pub fn with_sandbox(self, sandbox: Sandbox) -> Gate {
+        Gate { sandbox, ..self }
+    }
+
     /// The gate `orion rollback` passes: the deploy lock of the environment
-    /// the undone run was made in (and the protected namespaces).
-    pub fn for_undo(name: Option<String>) -> Gate {
+    /// the undone run was made in, and its context and protected namespaces
+    /// as this machine's orion.toml has them (no freezes or windows: undoing
+    /// is allowed in a freeze).
+    pub fn for_undo(name: Option<String>, environment: &Environment) -> Gate {
         Gate {
             name,
+            environment: Environment {
+                context: environment.context.clone(),
+                protected_namespaces: environment.protected_namespaces.clone(),
+                ..Environment::default()
+            },
             ..Gate::unset()
         }
     }
@@ -154,54 +171,62 @@ impl Gate {
         problems
     }
 
-    /// Rewrites the run's summary in the cluster (in the namespace of its
-    /// first change) with the journal so far. Returns a warning when it
-    /// could not: from then on only this machine's journal has the run.
+    /// Rewrites the run's summary in `namespace` (`default` for a
+    /// cluster-wide change) with the journal's records of that namespace so
+    /// far. Returns a warning when it could not: from then on only this
+    /// machine's journal has the run's changes there.
     pub async fn summarise(&self, cluster: &Cluster, namespace: &str) -> Option<String> {
         let journal = self.journal.as_ref()?;
+        let ns = if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
         let mut s = self.summary.lock().await;
-        if s.stopped {
+        if s.stopped.contains(ns) {
             return None;
         }
-        let (cluster, ns) = s.at.get_or_insert_with(|| {
-            let ns = if namespace.is_empty() {
-                "default"
-            } else {
-                namespace
-            };
-            (cluster.clone(), ns.to_string())
-        });
-        let (cluster, ns) = (cluster.clone(), ns.clone());
+        s.cluster.get_or_insert_with(|| cluster.clone());
         let records = journal.records();
-        let e = summary::write(&cluster, &ns, &journal.run, "running", &records)
-            .await
-            .err()?;
-        s.stopped = true;
+        let Err(e) = summary::write(cluster, ns, &journal.run, "running", &records).await else {
+            s.written.insert(ns.to_string());
+            return None;
+        };
+        s.stopped.insert(ns.to_string());
         let path = format!("{}:{}", self.holder, journal.path.display());
-        let marked = summary::set_incomplete(&cluster, &ns, &journal.run, &path).await;
+        let marked = if s.written.contains(ns) {
+            summary::set_incomplete(cluster, ns, &journal.run, &path)
+                .await
+                .is_ok()
+        } else {
+            true
+        };
         Some(format!(
-            "the run's summary in the cluster stops here ({}{}); `orion rollback --run {}` needs this machine's journal {}",
+            "the run's summary in namespace {ns} stops here ({}{}); `orion rollback --run {}` needs this machine's journal {}",
             e.message,
-            if marked.is_err() { ", and it could not be marked incomplete" } else { "" },
+            if marked { "" } else { ", and it could not be marked incomplete" },
             journal.run,
             journal.path.display()
         ))
     }
 
-    /// Records how the run ended in its summary, if it has one.
+    /// Records how the run ended in each of its summaries.
     pub async fn close_summary(&self, status: &str) -> Option<String> {
         let journal = self.journal.as_ref()?;
         let s = self.summary.lock().await;
-        let (cluster, ns) = s.at.as_ref().filter(|_| !s.stopped)?;
-        summary::set_status(cluster, ns, &journal.run, status)
-            .await
-            .err()
-            .map(|e| {
-                format!(
-                    "could not record how the run ended in its summary: {}",
-                    e.message
-                )
-            })
+        let cluster = s.cluster.as_ref()?;
+        let mut failed = vec![];
+        for ns in s.written.difference(&s.stopped) {
+            if let Err(e) = summary::set_status(cluster, ns, &journal.run, status).await {
+                failed.push(format!("{ns}: {}", e.message));
+            }
+        }
+        (!failed.is_empty()).then(|| {
+            format!(
+                "could not record how the run ended in its summary: {}",
+                failed.join("; ")
+            )
+        })
     }
 
     /// Takes the deploy lock of `namespace` unless this run holds it already.

@@ -8,8 +8,12 @@ pub mod gate;
 pub mod journal;
 pub mod lock;
 pub mod placeholders;
+pub mod programs;
+pub mod sandbox;
 pub mod summary;
+pub mod untrusted;
 pub mod window;
 
 pub use environment::Environment;
 pub use gate::{Gate, Refusal};
+pub use sandbox::Sandbox;

@@ -1,9 +1,11 @@
-//! A run's summary in the cluster: a ConfigMap per run in the namespace of
-//! its first change, rewritten with every journal record before the change
-//! is made, so `orion history` and `orion rollback` work from any machine
-//! that can reach the cluster. What it shows has Secret values redacted;
-//! the prior Secret values a restore needs go in a Secret of the same name,
-//! readable by whoever may read the Secrets themselves.
+//! A run's summaries in the cluster: a ConfigMap per run in each namespace
+//! it changes, holding that namespace's changes (cluster-wide ones go in
+//! `default`'s; changes outside the cluster, such as a load balancer's, in
+//! none), rewritten before each change is made, so `orion history` and
+//! `orion rollback` work from any machine that can reach the cluster. What
+//! it shows has Secret values redacted; the prior Secret values a restore
+//! needs go in a Secret of the same name in the same namespace, readable by
+//! whoever may read the Secrets themselves.
 
 use crate::guard::journal::{redacted, ApprovalRecord, Entry, Record};
 use crate::k8s::retry::retry;
@@ -51,12 +53,26 @@ fn apply_params() -> PatchParams {
     }
 }
 
+/// The namespace whose summary keeps the record of `e`: its own;
+/// `default` for a cluster-wide object; None for a change outside the
+/// cluster (only this machine's journal has those).
+pub fn home(e: &Entry) -> Option<&str> {
+    if crate::guard::compensate::is_external(e) {
+        None
+    } else if e.namespace.is_empty() {
+        Some("default")
+    } else {
+        Some(&e.namespace)
+    }
+}
+
 fn labels(run: &str) -> Value {
     json!({ MANAGED_BY: "orion", RUN: run })
 }
 
-/// Writes the summary of `run` (its records so far, and `status`) to
-/// `namespace`. Fails without writing when it would not fit a ConfigMap.
+/// Writes the summary of `run` in `namespace`: the records so far of the
+/// changes kept there (see `home`), its approvals and triggers, and
+/// `status`. Fails without writing when it would not fit a ConfigMap.
 pub async fn write(
     cluster: &Cluster,
     namespace: &str,
@@ -69,6 +85,7 @@ pub async fn write(
     let (mut environment, mut context) = (None, String::new());
     for record in records {
         let shown = match record {
+            Record::Change(e) if home(e) != Some(namespace) => continue,
             Record::Change(e) => {
                 environment = e.environment.clone();
                 context = e.context.clone();

@@ -2,10 +2,11 @@
 //! build, split into objects that remember where they came from; the order
 //! to apply them in; the images they run; how a change would read.
 
+use crate::child::Refused;
 use crate::k8s::error::K8sError;
 use serde::Deserialize;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One object and where it came from ("deploy/web.yaml, document 2").
 #[derive(Debug, Clone, PartialEq)]
@@ -64,32 +65,37 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Manifest>, K8sError> {
     Ok(out)
 }
 
-/// The objects in a file, or in every .yaml/.yml/.json file under a directory (sorted).
-pub fn load(path: &Path) -> Result<Vec<Manifest>, K8sError> {
+/// The manifest files at `path`: the file itself, or every .yaml/.yml/.json
+/// file under a directory (sorted).
+pub fn files(path: &Path) -> Result<Vec<PathBuf>, K8sError> {
     let meta = std::fs::metadata(path)
         .map_err(|e| K8sError::new(format!("cannot read {}: {e}", path.display())))?;
-    let mut files = vec![];
-    if meta.is_dir() {
-        collect(path, &mut files)?;
-        if files.is_empty() {
-            return Err(K8sError::new(format!(
-                "{} holds no .yaml, .yml or .json files",
-                path.display()
-            )));
-        }
-    } else {
-        files.push(path.to_path_buf());
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
     }
+    let mut files = vec![];
+    collect(path, &mut files)?;
+    if files.is_empty() {
+        return Err(K8sError::new(format!(
+            "{} holds no .yaml, .yml or .json files",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// The objects in `files`, in order.
+pub fn load(files: &[PathBuf]) -> Result<Vec<Manifest>, K8sError> {
     let mut out = vec![];
     for file in files {
-        let text = std::fs::read_to_string(&file)
+        let text = std::fs::read_to_string(file)
             .map_err(|e| K8sError::new(format!("cannot read {}: {e}", file.display())))?;
         out.extend(parse(&text, &file.display().to_string())?);
     }
     Ok(out)
 }
 
-fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> Result<(), K8sError> {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), K8sError> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| K8sError::new(format!("cannot read {}: {e}", dir.display())))?
         .filter_map(Result::ok)
@@ -109,37 +115,39 @@ fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> Result<(), K8sErr
     Ok(())
 }
 
-/// A kustomization rendered by `kustomize build`, else `kubectl kustomize`.
-pub fn kustomize(dir: &Path) -> Result<Vec<Manifest>, K8sError> {
-    let tools: [(&str, &[&str]); 2] = [("kustomize", &["build"]), ("kubectl", &["kustomize"])];
+/// A kustomization rendered by the first of `tools` (program, arguments)
+/// that is installed: `kustomize build`, else `kubectl kustomize`. What the
+/// program says when it refuses is kept apart (see `Refused`).
+pub fn kustomize(dir: &Path, tools: &[(PathBuf, &[&str])]) -> Result<Vec<Manifest>, Refused> {
     let mut tried = vec![];
     for (tool, args) in tools {
+        let shown = format!("{} {} {}", tool.display(), args.join(" "), dir.display());
         match std::process::Command::new(tool)
-            .args(args)
+            .args(*args)
             .arg(dir)
             .output()
         {
             Ok(out) if out.status.success() => {
                 let text = String::from_utf8_lossy(&out.stdout);
-                return parse(
-                    &text,
-                    &format!("{tool} {} {}", args.join(" "), dir.display()),
-                );
+                return parse(&text, &shown).map_err(|e| Refused::new(e.message, b""));
             }
             Ok(out) => {
-                return Err(K8sError::new(format!(
-                    "{tool} could not build {}: {}",
-                    dir.display(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )))
+                return Err(Refused::new(
+                    format!("{shown} could not build {}", dir.display()),
+                    &out.stderr,
+                ))
             }
-            Err(_) => tried.push(tool),
+            Err(_) => tried.push(tool.display().to_string()),
         }
     }
-    Err(K8sError::new(format!(
-        "rendering {} needs kustomize or kubectl, and neither is installed\nhint: install kubectl (it includes kustomize) or kustomize",
-        dir.display()
-    )))
+    Err(Refused::new(
+        format!(
+            "rendering {} needs one of {}, and none is installed\nhint: install kubectl (it includes kustomize) or kustomize, or name them in orion.toml's [programs]",
+            dir.display(),
+            tried.join(", ")
+        ),
+        b"",
+    ))
 }
 
 /// Where a kind goes in the apply order: what others depend on first.

@@ -1,12 +1,46 @@
 //! Errors raised by primitives, positioned at the script call (rhai leaves the
 //! position empty for namespaced native calls), and their plain-text message.
 
+use crate::child::Refused;
+use crate::primitives::host::Host;
+use crate::report::event::Level;
 use rhai::{EvalAltResult, NativeCallContext, Position};
 
 /// A runtime error at the script call. A trailing "\nhint: ..." in `message` is
 /// shown as the diagnostic's hint.
 pub fn error_at(ctx: &NativeCallContext, message: impl Into<String>) -> Box<EvalAltResult> {
     EvalAltResult::ErrorRuntime(message.into().into(), ctx.call_position()).into()
+}
+
+/// The error for what a program orion ran would not do (`then` adds what
+/// that means, or ""): the program's own words go to the operator's log, cut
+/// short; the error a script sees says only what failed.
+pub fn program_refused(
+    h: &Host,
+    ctx: &NativeCallContext,
+    refused: Refused,
+    then: &str,
+) -> Box<EvalAltResult> {
+    let then = if then.is_empty() {
+        String::new()
+    } else {
+        format!(", {then}")
+    };
+    if refused.said.is_empty() {
+        return error_at(ctx, format!("{}{then}", refused.what));
+    }
+    h.log(
+        Level::Error,
+        format!("{}; it said:\n{}", refused.what, refused.said),
+        call_site(ctx),
+    );
+    error_at(
+        ctx,
+        format!(
+            "{}{then}\nhint: what it said is in the log above",
+            refused.what
+        ),
+    )
 }
 
 /// The error for a wait the operator interrupted. Scripts cannot catch it.

@@ -1,19 +1,29 @@
-//! Paths a playbook names: relative to the playbook's own directory.
+//! Paths a playbook names: relative to the calling script's directory, and
+//! confined — as `import` is — to the playbook's directory, unless orion.toml
+//! allows more for the environment (see guard/sandbox.rs).
 
-use rhai::NativeCallContext;
+use crate::primitives::error::error_at;
+use crate::primitives::host::Host;
+use rhai::{EvalAltResult, NativeCallContext};
 use std::path::{Path, PathBuf};
 
-/// `path` as the calling script means it: relative paths from its directory.
-pub fn resolve(ctx: &NativeCallContext, path: &str) -> PathBuf {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        return p.to_path_buf();
-    }
-    let dir = ctx
-        .call_source()
+/// The directory of the calling script (a module's own, or the playbook's).
+fn script_dir<'a>(ctx: &'a NativeCallContext) -> &'a Path {
+    ctx.call_source()
         .map(Path::new)
         .and_then(Path::parent)
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    dir.join(p)
+        .unwrap_or(Path::new("."))
+}
+
+/// `path` as the calling script means it, if the run may read it.
+pub fn readable(
+    h: &Host,
+    ctx: &NativeCallContext,
+    path: &str,
+) -> Result<PathBuf, Box<EvalAltResult>> {
+    h.gate()
+        .sandbox
+        .readable_from(script_dir(ctx), path)
+        .map_err(|e| error_at(ctx, e))
 }

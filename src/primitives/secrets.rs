@@ -5,54 +5,63 @@
 //! a Secret holding one whatever the playbook checks.)
 
 use crate::guard::placeholders::{in_env_file, in_secret};
-use crate::k8s::manifests;
+use crate::k8s::manifests::Manifest;
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
-use crate::primitives::path::resolve;
+use crate::primitives::k8s::plan::load_at;
+use crate::primitives::path::readable;
 use rhai::{Engine, EvalAltResult, Module, NativeCallContext};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Checks `path`; returns how many values were checked, or every
-/// placeholder found (by key and line, never by value).
-fn check(path: &Path, patterns: &[String]) -> Result<i64, String> {
-    let shown = path.display();
-    let is_manifest = path.is_dir()
+/// Whether `path` holds manifests (a directory, .yaml, .yml, .json) rather
+/// than an env file.
+fn is_manifest(path: &Path) -> bool {
+    path.is_dir()
         || path
             .extension()
-            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
-    let (checked, found) = if is_manifest {
-        let objects = manifests::load(path).map_err(|e| e.message)?;
-        let mut checked = 0;
-        let mut found = vec![];
-        for m in objects.iter().filter(|m| m.kind() == "Secret") {
-            for field in ["data", "stringData"] {
-                checked += m.object[field].as_object().map_or(0, |o| o.len());
-            }
-            for (key, pattern) in in_secret(&m.object, patterns) {
-                found.push(format!(
-                    "{}: secret/{} key {key} (matches \"{pattern}\")",
-                    m.source,
-                    m.name()
-                ));
-            }
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+}
+
+/// Checks the Secrets in `objects`; returns how many values were checked,
+/// or every placeholder found (by key, never by value).
+fn in_manifests(objects: &[Manifest], patterns: &[String]) -> Result<i64, String> {
+    let mut checked = 0;
+    let mut found = vec![];
+    for m in objects.iter().filter(|m| m.kind() == "Secret") {
+        for field in ["data", "stringData"] {
+            checked += m.object[field].as_object().map_or(0, |o| o.len());
         }
-        (checked, found)
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!("cannot read {shown}: {e}\nhint: paths are relative to the playbook")
-        })?;
-        let checked = text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('#') && l.contains('='))
-            .count();
-        let found = in_env_file(&text, patterns)
-            .into_iter()
-            .map(|(line, key, pattern)| format!("{shown}:{line}: {key} (matches \"{pattern}\")"))
-            .collect();
-        (checked, found)
-    };
+        for (key, pattern) in in_secret(&m.object, patterns) {
+            found.push(format!(
+                "{}: secret/{} key {key} (matches \"{pattern}\")",
+                m.source,
+                m.name()
+            ));
+        }
+    }
+    verdict(checked, found)
+}
+
+/// Checks the env file at `path` (KEY=VALUE lines) the same way, by line.
+fn in_env_file_at(path: &Path, patterns: &[String]) -> Result<i64, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!("cannot read {shown}: {e}\nhint: paths are relative to the playbook")
+    })?;
+    let checked = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains('='))
+        .count();
+    let found = in_env_file(&text, patterns)
+        .into_iter()
+        .map(|(line, key, pattern)| format!("{shown}:{line}: {key} (matches \"{pattern}\")"))
+        .collect();
+    verdict(checked, found)
+}
+
+fn verdict(checked: usize, found: Vec<String>) -> Result<i64, String> {
     if found.is_empty() {
         return Ok(checked as i64);
     }
@@ -74,7 +83,13 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &mut module,
         move |ctx: NativeCallContext, path: &str| -> Result<i64, Box<EvalAltResult>> {
             let patterns = h.gate().environment.secret_placeholders.clone();
-            check(&resolve(&ctx, path), &patterns).map_err(|e| error_at(&ctx, e))
+            let full = readable(&h, &ctx, path)?;
+            if is_manifest(&full) {
+                let objects = load_at(&h, &ctx, &full)?;
+                in_manifests(&objects, &patterns).map_err(|e| error_at(&ctx, e))
+            } else {
+                in_env_file_at(&full, &patterns).map_err(|e| error_at(&ctx, e))
+            }
         },
     );
     engine.register_static_module("secrets", module.into());
@@ -82,8 +97,19 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{in_env_file_at, in_manifests};
     use crate::guard::placeholders::default_patterns;
+    use crate::k8s::manifests;
+    use std::path::Path;
+
+    fn check(path: &Path, patterns: &[String]) -> Result<i64, String> {
+        if super::is_manifest(path) {
+            let files = manifests::files(path).map_err(|e| e.message)?;
+            in_manifests(&manifests::load(&files).map_err(|e| e.message)?, patterns)
+        } else {
+            in_env_file_at(path, patterns)
+        }
+    }
 
     #[test]
     fn env_files_and_manifests_are_checked_without_showing_values() {

@@ -85,7 +85,14 @@ pub fn after_failure(
         } else {
             None
         };
-        Ok(undo(cluster.as_ref(), &entries, ROLLBACK_WAIT, &abort).await)
+        Ok(undo(
+            cluster.as_ref(),
+            &entries,
+            ROLLBACK_WAIT,
+            &abort,
+            &gate.sandbox.programs,
+        )
+        .await)
     });
     let left: Vec<String> = match undone {
         Err(e) => plan(&entries)

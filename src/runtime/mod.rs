@@ -7,7 +7,7 @@ use crate::engine::diagnose::Diagnoser;
 use crate::engine::limits::Limits;
 use crate::engine::sources::Sources;
 use crate::exit_code::ExitCode;
-use crate::guard::Gate;
+use crate::guard::{Gate, Sandbox};
 use crate::outcome::Outcome;
 use crate::primitives::host::Host;
 use crate::report::diagnostic::{Diagnostic, Kind};
@@ -112,6 +112,12 @@ impl Runtime {
         self.run(name, text, Path::new("."))
     }
 
+    /// Runs a playbook given as text as if it lived in `dir`: its imports,
+    /// the files it reads and writes and orion.toml are found from there.
+    pub fn run_script_in(&self, dir: &Path, name: &str, text: &str) -> Outcome {
+        self.run(name, text, dir)
+    }
+
     fn start(&self, name: &str) {
         self.host.clear_steps();
         self.host.hooks.take();
@@ -145,13 +151,19 @@ impl Runtime {
             .map_err(|e| Diagnostic::new(Kind::Config, e))?;
         let wait = self.host.target.lock_timeout.unwrap_or(DEFAULT_LOCK_WAIT);
         // The journal goes beside orion.toml, else beside the playbook.
-        let journal_dir = self.journal_dir.clone().unwrap_or_else(|| {
-            Config::path_for(self.config_file.as_deref(), dir)
-                .and_then(|p| p.parent().map(Path::to_path_buf))
-                .unwrap_or_else(|| dir.to_path_buf())
-        });
+        let config_dir = Config::path_for(self.config_file.as_deref(), dir)
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| dir.to_path_buf());
+        let journal_dir = self.journal_dir.clone().unwrap_or(config_dir.clone());
+        let sandbox = Sandbox::new(
+            dir,
+            &config_dir,
+            &environment.read_paths,
+            &environment.write_paths,
+            config.programs.clone(),
+        );
         self.host
-            .set_gate(Gate::new(name, environment, wait, &journal_dir));
+            .set_gate(Gate::new(name, environment, wait, &journal_dir).with_sandbox(sandbox));
         Ok(())
     }
 

@@ -32,6 +32,24 @@ impl Address {
     }
 }
 
+/// Whether `name` may go into a runtime API command as a backend's or a
+/// server's name: HAProxy's own name characters (letters, digits, `-`, `_`,
+/// `.`, `:`), so no newline or `;` can add a command of its own.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} {} is not a HAProxy name\nhint: letters, digits, '-', '_', '.' and ':' only",
+        name.escape_debug()
+    ))
+}
+
 /// One server of a backend, as `show servers state` tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -201,6 +219,16 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("v1", 90, "ready"), ("v2", 10, "drain"), ("v3", 1, "maint")]
         );
+        assert!(check_name("backend", "web-v1.2:x_y").is_ok());
+        for bad in [
+            "",
+            "web\nshutdown frontend fe",
+            "web;disable server x",
+            "a b",
+            "a/b",
+        ] {
+            assert!(check_name("backend", bad).is_err(), "{bad:?}");
+        }
         assert_eq!(
             Address::parse("tcp:127.0.0.1:9"),
             Some(Address::Tcp("127.0.0.1:9".into()))

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 /// How to reach one nginx.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nginx {
+    /// The program, from orion.toml's `[programs]` or PATH: never a script's.
     pub binary: PathBuf,
     /// nginx.conf (which includes the upstream file).
     pub conf: PathBuf,
@@ -18,6 +19,8 @@ pub struct Nginx {
     /// Its pid file, to confirm the reload.
     pub pid_file: Option<PathBuf>,
 }
+
+pub use crate::child::Refused;
 
 impl Nginx {
     fn command(&self, extra: &[&str]) -> std::process::Command {
@@ -29,16 +32,21 @@ impl Nginx {
         c
     }
 
-    /// `nginx -t`: Ok, or nginx's own words.
-    pub fn test(&self) -> Result<(), String> {
-        let out = self
-            .command(&["-t", "-q"])
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
+    /// Runs nginx with `extra`: Ok when it succeeds.
+    fn run(&self, extra: &[&str], what: &str) -> Result<(), Refused> {
+        let out = self.command(extra).output().map_err(|e| Refused {
+            what: format!("cannot run {}: {e}", self.binary.display()),
+            said: String::new(),
+        })?;
         if out.status.success() {
             return Ok(());
         }
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        Err(Refused::new(what, &out.stderr))
+    }
+
+    /// `nginx -t`: does nginx accept its whole configuration?
+    pub fn test(&self) -> Result<(), Refused> {
+        self.run(&["-t", "-q"], "nginx -t refused the configuration")
     }
 
     fn workers(&self) -> Option<Vec<u32>> {
@@ -59,18 +67,9 @@ impl Nginx {
 
     /// `nginx -s reload`, then waits (up to 5 s) until only new workers run:
     /// the new configuration is live. Says so when it cannot tell.
-    pub fn reload(&self) -> Result<Option<String>, String> {
+    pub fn reload(&self) -> Result<Option<String>, Refused> {
         let before = self.workers();
-        let out = self
-            .command(&["-s", "reload"])
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "nginx -s reload failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
+        self.run(&["-s", "reload"], "nginx -s reload failed")?;
         let Some(before) = before else {
             return Ok(Some("the reload was signalled; without a readable pid_file orion cannot confirm new workers started".into()));
         };
@@ -85,7 +84,58 @@ impl Nginx {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        Err("nginx took the reload signal but its workers did not all change within 5s; check its error log".into())
+        Err(Refused {
+            what: "nginx took the reload signal but its workers did not all change within 5s; check its error log".into(),
+            said: String::new(),
+        })
+    }
+}
+
+/// Whether `name` may go into nginx's configuration as an upstream's or a
+/// server's name: letters, digits, `.`, `_`, `-` (no spaces, newlines, `;`,
+/// braces, quotes or `#` that would end the line or open a block).
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} {} is not a name nginx's configuration can hold\nhint: letters, digits, '.', '_' and '-' only",
+        name.escape_debug()
+    ))
+}
+
+/// Whether `address` is a `HOST:PORT` nginx can proxy to: a host name or
+/// IPv4 address, or `[IPv6]`, and a port 1-65535 — nothing else.
+pub fn check_address(server: &str, address: &str) -> Result<(), String> {
+    let bad = || {
+        format!(
+            "server {server}: {} is not HOST:PORT\nhint: \"10.0.0.5:8080\", \"web-1.internal:8080\" or \"[fd00::5]:8080\"",
+            address.escape_debug()
+        )
+    };
+    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
+    let port_ok =
+        port.parse::<u16>().is_ok_and(|p| p > 0) && port.chars().all(|c| c.is_ascii_digit());
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            !host.is_empty()
+                && host.len() <= 253
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+                && !host.starts_with(['-', '.'])
+        }
+    };
+    if port_ok && host_ok {
+        Ok(())
+    } else {
+        Err(bad())
     }
 }
 
@@ -198,5 +248,34 @@ mod tests {
         assert!(text.contains("server 127.0.0.1:8081 weight=90; # v1\n    server 127.0.0.1:8082 weight=10 down; # v2"), "{text}");
         assert_eq!(parse(&text), slots);
         assert_eq!(slots["v2"].effective(), 0);
+    }
+
+    #[test]
+    fn only_names_and_addresses_reach_the_configuration() {
+        for good in ["web", "web-v1.2_x"] {
+            assert!(check_name("upstream", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "web {", "web;", "a\nb", "a b", "a#b", "a\"b", "a'b", "a}",
+        ] {
+            assert!(check_name("upstream", bad).is_err(), "{bad:?}");
+        }
+        for good in ["10.0.0.5:8080", "web-1.internal:80", "[fd00::5]:8080"] {
+            assert!(check_address("v1", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "10.0.0.5",
+            "10.0.0.5:0",
+            "10.0.0.5:99999",
+            "10.0.0.5:80; include /etc/passwd",
+            "10.0.0.5:80\n}",
+            "a b:80",
+            "unix:/run/x.sock",
+            "[not-v6]:80",
+            "-x:80",
+            "h:+80",
+        ] {
+            assert!(check_address("v1", bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -9,7 +9,6 @@ use crate::health::{Check, Probe};
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// Options every kind of check takes.
@@ -95,7 +94,11 @@ fn statuses(v: &Dynamic) -> Result<Vec<(u16, u16)>, String> {
 
 fn http(host: &Host, url: String, opts: &Map) -> Result<Http, String> {
     let tls = TlsAndRedirects {
-        ca_file: string(opts, "ca_file")?.map(PathBuf::from),
+        // Read as `import` reads: under the playbook's directory or read_paths.
+        ca_file: string(opts, "ca_file")?
+            .map(|f| host.gate().sandbox.readable(&f))
+            .transpose()
+            .map_err(|e| format!("ca_file: {e}"))?,
         insecure: boolean(opts, "insecure")?.unwrap_or(false),
         follow_redirects: boolean(opts, "follow_redirects")?.unwrap_or(true),
     };

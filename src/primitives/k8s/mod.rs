@@ -9,7 +9,7 @@ mod context;
 pub(crate) mod convert;
 mod inspect;
 mod mutate;
-mod plan;
+pub mod plan;
 mod rollout;
 mod run_pod;
 

@@ -7,10 +7,12 @@ use super::{K8s, Result};
 use crate::k8s::manifests::{self, Manifest};
 use crate::k8s::objects::{self, Change};
 use crate::primitives::doc;
-use crate::primitives::error::error_at;
-use crate::primitives::path::resolve;
+use crate::primitives::error::{error_at, program_refused};
+use crate::primitives::host::Host;
+use crate::primitives::path::readable;
 use rhai::{Array, Dynamic, FnNamespace, Module, NativeCallContext};
 use serde_json::json;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Objects to apply, each with where it came from.
@@ -41,28 +43,50 @@ fn describe_images(plan: &Plan) -> String {
     all.join(", ")
 }
 
+/// The objects in the manifest file or directory at `path`, each file
+/// confined as `import` is (a symbolic link out of the directory included).
+pub fn load(h: &Host, ctx: &NativeCallContext, path: &str) -> Result<Vec<Manifest>> {
+    load_at(h, ctx, &readable(h, ctx, path)?)
+}
+
+/// As `load`, for a path already resolved and allowed.
+pub fn load_at(h: &Host, ctx: &NativeCallContext, path: &Path) -> Result<Vec<Manifest>> {
+    let files = manifests::files(path).map_err(|e| error_at(ctx, e.message))?;
+    for f in &files {
+        h.gate()
+            .sandbox
+            .check_read(f, &f.display().to_string())
+            .map_err(|e| error_at(ctx, e))?;
+    }
+    manifests::load(&files).map_err(|e| error_at(ctx, e.message))
+}
+
 pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+    let k = k8s.clone();
     doc(
         "manifests",
         "The objects in a YAML file or a directory of them (documents split, paths relative to the playbook).",
         &["path: &str", "Plan"],
     )
-    .set_into_module(module, |ctx: NativeCallContext, path: &str| -> Result<Plan> {
-        manifests::load(&resolve(&ctx, path))
-            .map(|manifests| Plan { manifests })
-            .map_err(|e| error_at(&ctx, e.message))
+    .set_into_module(module, move |ctx: NativeCallContext, path: &str| -> Result<Plan> {
+        load(k.host(), &ctx, path).map(|manifests| Plan { manifests })
     });
+    let k = k8s.clone();
     doc(
         "kustomize",
-        "The objects a kustomization renders (kustomize build, or kubectl kustomize).",
+        "The objects a kustomization renders (kustomize build, or kubectl kustomize: orion.toml's [programs] or PATH).",
         &["dir: &str", "Plan"],
     )
     .set_into_module(
         module,
-        |ctx: NativeCallContext, dir: &str| -> Result<Plan> {
-            manifests::kustomize(&resolve(&ctx, dir))
+        move |ctx: NativeCallContext, dir: &str| -> Result<Plan> {
+            let h = k.host();
+            let dir = readable(h, &ctx, dir)?;
+            let tools = h.gate().sandbox.programs.kustomizers();
+            let tools: Vec<_> = tools.iter().map(|(p, a)| (p.clone(), *a)).collect();
+            manifests::kustomize(&dir, &tools)
                 .map(|manifests| Plan { manifests })
-                .map_err(|e| error_at(&ctx, e.message))
+                .map_err(|r| program_refused(h, &ctx, r, ""))
         },
     );
 

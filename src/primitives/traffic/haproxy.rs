@@ -98,6 +98,8 @@ impl HAProxy {
     ) -> Result<Weights> {
         let now = self.read(h, ctx)?;
         for c in changes {
+            crate::traffic::haproxy::check_name("server", &c.server)
+                .map_err(|e| error_at(ctx, e))?;
             if !now.iter().any(|s| s.name == c.server) {
                 let names: Vec<&str> = now.iter().map(|s| s.name.as_str()).collect();
                 return Err(error_at(

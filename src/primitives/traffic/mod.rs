@@ -200,14 +200,14 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         "A router over a HAProxy backend's servers through the runtime API: #{socket: \"/run/haproxy/admin.sock\" | addr: \"127.0.0.1:9999\", backend: \"web\", state_file: \"/var/lib/haproxy/state\"} (state_file keeps runtime weights across reloads).",
         &["options: Map", "Router"],
     )
-    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| haproxy_router(&k, &ctx, &opts));
+    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| haproxy_router(k.host(), &k, &ctx, &opts));
     let k = k8s.clone();
     doc(
         "nginx",
-        "A router over an nginx upstream orion renders into an include file: #{upstream_file: \"/etc/nginx/conf.d/web-upstream.conf\", upstream: \"web\", servers: #{v1: \"10.0.0.5:8080\", v2: \"10.0.0.6:8080\"}, conf: \"/etc/nginx/nginx.conf\", pid_file: \"/run/nginx.pid\"} (prefix, binary optional). Each change is checked with nginx -t (a refusal leaves the old file serving) and reloaded.",
+        "A router over an nginx upstream orion renders into an include file: #{upstream_file: \"/etc/nginx/conf.d/web-upstream.conf\", upstream: \"web\", servers: #{v1: \"10.0.0.5:8080\", v2: \"10.0.0.6:8080\"}, conf: \"/etc/nginx/nginx.conf\", pid_file: \"/run/nginx.pid\"} (prefix optional). Files outside the playbook's directory need the environment's read_paths / write_paths in orion.toml; nginx itself is orion.toml's [programs] nginx or the one on PATH. Each change is checked with nginx -t (a refusal leaves the old file serving) and reloaded.",
         &["options: Map", "Router"],
     )
-    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| nginx_router(&k, &ctx, &opts));
+    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| nginx_router(k.host(), &k, &ctx, &opts));
     engine.register_static_module("traffic", module.into());
 
     doc(
@@ -301,8 +301,8 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, opts: Map| verify(&h, &ctx, r, &opts));
 }
 
-fn haproxy_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
-    use crate::traffic::haproxy::Address;
+fn haproxy_router(h: &Host, k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
+    use crate::traffic::haproxy::{check_name, Address};
     let text = |key: &str| opts.get(key).map(|v| v.to_string());
     if let Some(k) = opts
         .keys()
@@ -326,19 +326,24 @@ fn haproxy_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result
             "traffic::haproxy needs the backend whose servers it weighs: #{backend: \"web\"}",
         )
     })?;
+    check_name("backend", &backend).map_err(|e| error_at(ctx, e))?;
+    let state_file = text("state_file")
+        .map(|f| h.gate().sandbox.writable(&f))
+        .transpose()
+        .map_err(|e| error_at(ctx, format!("state_file: {e}")))?;
     Ok(Router {
         k8s: k8s.clone(),
         target: Target::HAProxy(haproxy::HAProxy {
             address,
             backend,
-            state_file: text("state_file").map(Into::into),
+            state_file,
             warned: Default::default(),
         }),
     })
 }
 
-fn nginx_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
-    use crate::traffic::nginx::Nginx;
+fn nginx_router(h: &Host, k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
+    use crate::traffic::nginx::{check_address, check_name, Nginx};
     let known = [
         "upstream_file",
         "upstream",
@@ -346,8 +351,13 @@ fn nginx_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<R
         "conf",
         "prefix",
         "pid_file",
-        "binary",
     ];
+    if opts.contains_key("binary") {
+        return Err(error_at(
+            ctx,
+            "traffic::nginx takes no binary: a playbook never names a program to run\nhint: orion runs the nginx of orion.toml's [programs] (nginx = \"/usr/sbin/nginx\"), else the one on PATH",
+        ));
+    }
     if let Some(k) = opts.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(error_at(
             ctx,
@@ -373,17 +383,39 @@ fn nginx_router(k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<R
         .and_then(|s| s.read_lock::<Map>().map(|m| m.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
         .filter(|m: &BTreeMap<String, String>| !m.is_empty())
         .ok_or_else(|| error_at(ctx, "traffic::nginx needs its servers: #{servers: #{v1: \"10.0.0.5:8080\", v2: \"10.0.0.6:8080\"}}"))?;
+    let upstream = need("upstream")?;
+    // What is rendered into nginx's configuration is names and addresses only.
+    check_name("upstream", &upstream).map_err(|e| error_at(ctx, e))?;
+    for (name, address) in &servers {
+        check_name("server", name).map_err(|e| error_at(ctx, e))?;
+        check_address(name, address).map_err(|e| error_at(ctx, e))?;
+    }
+    let sandbox = h.gate().sandbox.clone();
+    // Absolute, as nginx takes them (relative ones would be its prefix's).
+    let read = |key: &str, path: String| {
+        sandbox
+            .readable(&path)
+            .and_then(|p| p.canonicalize().map_err(|e| e.to_string()))
+            .map_err(|e| error_at(ctx, format!("{key}: {e}")))
+    };
+    let conf = read("conf", need("conf")?)?;
+    let prefix = text("prefix").map(|p| read("prefix", p)).transpose()?;
+    let pid_file = text("pid_file").map(|p| read("pid_file", p)).transpose()?;
+    let upstream_file = sandbox
+        .writable(&need("upstream_file")?)
+        .and_then(|p| std::path::absolute(p).map_err(|e| e.to_string()))
+        .map_err(|e| error_at(ctx, format!("upstream_file: {e}")))?;
     Ok(Router {
         k8s: k8s.clone(),
         target: Target::Nginx(nginx::NginxRouter {
             nginx: Nginx {
-                binary: text("binary").unwrap_or_else(|| "nginx".into()).into(),
-                conf: need("conf")?.into(),
-                prefix: text("prefix").map(Into::into),
-                pid_file: text("pid_file").map(Into::into),
+                binary: sandbox.programs.nginx(),
+                conf,
+                prefix,
+                pid_file,
             },
-            upstream_file: need("upstream_file")?.into(),
-            upstream: need("upstream")?,
+            upstream_file,
+            upstream,
             servers,
         }),
     })

@@ -1,5 +1,5 @@
 //! `traffic::nginx(#{upstream_file, upstream, servers, conf, prefix,
-//! pid_file, binary})`: a router over an nginx upstream that orion renders
+//! pid_file})`: a router over an nginx upstream that orion renders
 //! into an include file, checks with `nginx -t` and reloads. Each change
 //! passes the gate and is journaled with the file's previous content, so a
 //! failed run puts it back (and reloads); --dry-run prints the change.
@@ -7,7 +7,7 @@
 use super::external;
 use super::router::Weights;
 use crate::guard::compensate::NGINX;
-use crate::primitives::error::{call_site, error_at};
+use crate::primitives::error::{call_site, error_at, program_refused};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
 use crate::traffic::nginx::{parse, put, render, Nginx, Slot};
@@ -174,7 +174,6 @@ impl NginxRouter {
                 summary: summary.clone(),
                 prior: json!({
                     "content": before,
-                    "binary": self.nginx.binary,
                     "conf": self.nginx.conf,
                     "prefix": self.nginx.prefix,
                     "pid_file": self.nginx.pid_file,
@@ -182,20 +181,23 @@ impl NginxRouter {
             },
         )?;
         put(&self.upstream_file, Some(&text)).map_err(|e| error_at(ctx, e))?;
-        if let Err(why) = self.nginx.test() {
+        if let Err(refused) = self.nginx.test() {
             let restored = put(&self.upstream_file, before.as_deref());
-            return Err(error_at(
+            return Err(program_refused(
+                h,
                 ctx,
-                format!(
-                    "nginx -t refused the new upstream, so nginx keeps serving its current configuration{}:\n{why}",
-                    if restored.is_ok() { " (the file is back as it was)" } else { "; and the old file could not be put back" }
-                ),
+                refused,
+                if restored.is_ok() {
+                    "so nginx keeps serving its current configuration (the file is back as it was)"
+                } else {
+                    "and the old file could not be put back"
+                },
             ));
         }
         match self.nginx.reload() {
             Ok(None) => {}
             Ok(Some(note)) => h.log(Level::Warn, note, call_site(ctx)),
-            Err(e) => return Err(error_at(ctx, e)),
+            Err(refused) => return Err(program_refused(h, ctx, refused, "")),
         }
         self.weights(ctx)
     }

@@ -1,0 +1,7 @@
+//! The sandbox's promises, each held by the adversarial trial that once broke
+//! it: a playbook runs no program and writes no file beyond what its
+//! primitives promise (`sandbox`), whatever is read from the cluster cannot
+//! make `orion rollback` run or change anything unseen (`summaries`).
+
+mod sandbox;
+mod summaries;
