@@ -10,6 +10,7 @@
 use crate::guard::journal::{redacted, ApprovalRecord, Entry, Record};
 use crate::k8s::retry::retry;
 use crate::k8s::{Cluster, K8sError};
+use crate::report::printable::{is_printable, printable};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{json, Value};
@@ -220,6 +221,14 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
                 Err(e) => problem = Some(format!("the run summary {ns}/{name} is damaged: {e}")),
             }
         }
+        for e in entries.iter_mut() {
+            if !clean(e) {
+                problem = Some(format!(
+                    "the run summary {ns}/{name} holds control characters in its records: it was not written by orion"
+                ));
+            }
+        }
+        let field = |k: &str| printable(&field(k));
         let run = field("run");
         if field("complete") != "true" {
             problem = Some(format!(
@@ -246,6 +255,37 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
     }
     runs.sort_by(|a, b| a.run.cmp(&b.run));
     Ok(runs)
+}
+
+/// Makes what `e` names printable; false when it was not (no object orion
+/// changed has a control character in its name).
+fn clean(e: &mut Entry) -> bool {
+    let mut was = true;
+    for field in [
+        &mut e.run,
+        &mut e.context,
+        &mut e.api_version,
+        &mut e.kind,
+        &mut e.namespace,
+        &mut e.name,
+        &mut e.summary,
+        &mut e.at,
+    ] {
+        if !is_printable(field) {
+            *field = printable(field);
+            was = false;
+        }
+    }
+    for field in [&mut e.environment, &mut e.step, &mut e.approver]
+        .into_iter()
+        .flatten()
+    {
+        if !is_printable(field) {
+            *field = printable(field);
+            was = false;
+        }
+    }
+    was
 }
 
 /// Puts the prior Secret values back into `entries` from the summary's Secret.

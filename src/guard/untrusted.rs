@@ -9,6 +9,7 @@
 use crate::guard::journal::Entry;
 use crate::guard::summary::home;
 use crate::k8s::manifests::images;
+use crate::report::printable::printable;
 use serde_json::Value;
 
 /// The kinds a summary's records may restore or delete: (API group, kind).
@@ -75,6 +76,10 @@ pub fn admissible(e: &Entry, namespace: &str) -> Result<(), String> {
 /// deleted, or back to the summary's copy — with its images, keys or
 /// selector, and what in a pod spec reaches the node. Never a value.
 pub fn becomes(e: &Entry) -> String {
+    printable(&shown(e))
+}
+
+fn shown(e: &Entry) -> String {
     let Some(prior) = &e.prior else {
         return "deleted (the run created it)".into();
     };

@@ -8,6 +8,7 @@ pub mod event;
 pub mod json;
 pub mod junit;
 pub mod memory;
+pub mod printable;
 pub mod sink;
 pub mod step;
 pub mod style;

@@ -87,7 +87,7 @@ fn planted(marker: &Path) -> String {
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": format!("orion-run-{}", PLANTED_RUN.to_ascii_lowercase()), "namespace": "default",
                      "labels": {"app.kubernetes.io/managed-by": "orion", "orion.dev/run": PLANTED_RUN}},
-        "data": {"run": PLANTED_RUN, "environment": "", "context": "orion-sim", "status": "succeeded",
+        "data": {"run": PLANTED_RUN, "environment": "", "context": "orion-sim", "status": "succeeded\u{1b}]0;owned\u{7}\u{1b}[2J",
                  "updated": "2099-12-31T23:59:59Z", "complete": "true", "journal.jsonl": lines.join("\n")}
     });
     object.to_string()
@@ -121,6 +121,15 @@ fn a_planted_summary_runs_nothing_and_changes_nothing_unseen() {
     let (code, said) = orion(here.path(), &c, &["play", "deploy.rhai"]);
     assert_eq!(code, 0, "{said}");
     c.ok(&["apply", "-f", &c.file("planted.json", &planted(&marker))]);
+
+    // What it says is printed as text: no escape sequence reaches the terminal.
+    let (code, listed) = orion(here.path(), &c, &["history"]);
+    assert_eq!(code, 0, "{listed}");
+    assert!(listed.contains(PLANTED_RUN), "{listed}");
+    assert!(
+        !listed.contains('\u{1b}') && !listed.contains('\u{7}'),
+        "{listed:?}"
+    );
 
     // --last is this machine's run, and the newer one is only named.
     let (code, said) = orion(here.path(), &c, &["rollback", "--last"]);
