@@ -6,7 +6,8 @@ use crate::support::ORION;
 use std::path::Path;
 use std::process::Command;
 
-fn orion(dir: &Path, c: &Cluster, args: &[&str]) -> (i32, String, String) {
+/// Runs orion in `dir` against `c`: (exit code, stdout, stderr).
+pub fn orion(dir: &Path, c: &Cluster, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(ORION)
         .args(args)
         .current_dir(dir)

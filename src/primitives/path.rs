@@ -7,13 +7,13 @@ use crate::primitives::host::Host;
 use rhai::{EvalAltResult, NativeCallContext};
 use std::path::{Path, PathBuf};
 
-/// The directory of the calling script (a module's own, or the playbook's).
-fn script_dir<'a>(ctx: &'a NativeCallContext) -> &'a Path {
+/// The directory of the calling script (a module's own), when its source
+/// names one; else None (the playbook's directory).
+fn script_dir<'a>(ctx: &'a NativeCallContext) -> Option<&'a Path> {
     ctx.call_source()
         .map(Path::new)
         .and_then(Path::parent)
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// `path` as the calling script means it, if the run may read it.
@@ -22,8 +22,9 @@ pub fn readable(
     ctx: &NativeCallContext,
     path: &str,
 ) -> Result<PathBuf, Box<EvalAltResult>> {
-    h.gate()
-        .sandbox
-        .readable_from(script_dir(ctx), path)
+    let sandbox = h.gate().sandbox.clone();
+    let dir = script_dir(ctx).unwrap_or(sandbox.root());
+    sandbox
+        .readable_from(dir, path)
         .map_err(|e| error_at(ctx, e))
 }

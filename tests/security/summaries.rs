@@ -5,26 +5,12 @@
 //! Secret's prior values) lives in that change's own namespace.
 
 use crate::kubectl_cluster::Cluster;
-use crate::support::ORION;
 use std::path::Path;
-use std::process::Command;
 
+/// Runs orion in `dir` against `c`: (exit code, stdout and stderr together).
 fn orion(dir: &Path, c: &Cluster, args: &[&str]) -> (i32, String) {
-    let out = Command::new(ORION)
-        .args(args)
-        .current_dir(dir)
-        .env("KUBECONFIG", &c.kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let (code, out, err) = crate::history::orion(dir, c, args);
+    (code, format!("{out}{err}"))
 }
 
 const PLANTED_RUN: &str = "20991231T235959Z-ffffff";
