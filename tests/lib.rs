@@ -20,6 +20,7 @@ mod notify;
 mod play;
 mod playbooks;
 mod repl;
+mod security_masking;
 mod servers;
 mod signal;
 mod sim_api;
