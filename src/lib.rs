@@ -17,6 +17,7 @@ pub mod exit_code;
 pub mod guard;
 pub mod health;
 pub mod k8s;
+pub mod mask;
 pub mod metrics;
 pub mod notify;
 pub mod outcome;

@@ -1,5 +1,6 @@
 //! Rhai's errors → orion diagnostics: the innermost position with its source line,
-//! the call chain through functions and modules, the kind, and a hint.
+//! the call chain through functions and modules, the kind, and a hint; secrets
+//! the source line or message quotes masked (`crate::mask`).
 
 use crate::engine::limits::Limits;
 use crate::engine::reference::functions;
@@ -31,7 +32,7 @@ impl Diagnoser<'_> {
             }
             other => parse_hint(other),
         };
-        d
+        d.map_text(&crate::mask::secrets)
     }
 
     /// A runtime error of the script whose source is `top`; `ast` is that
@@ -85,7 +86,7 @@ impl Diagnoser<'_> {
         if d.hint.is_none() {
             d.hint = self.hint(inner, ast);
         }
-        d
+        d.map_text(&crate::mask::secrets)
     }
 
     fn location(&self, file: &str, pos: Position) -> Option<Location> {

@@ -68,6 +68,22 @@ pub struct TriggerRecord {
     pub step: Option<String>,
 }
 
+impl TriggerRecord {
+    /// The record with its texts masked (`crate::mask`): a check may be
+    /// named after a URL with a password, and its detail quote one.
+    fn masked(self) -> TriggerRecord {
+        let mask = crate::mask::secrets;
+        TriggerRecord {
+            monitor: mask(&self.monitor),
+            check: mask(&self.check),
+            threshold: mask(&self.threshold),
+            detail: mask(&self.detail),
+            step: self.step.as_deref().map(mask),
+            ..self
+        }
+    }
+}
+
 /// One line of a journal, tagged by `"record"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "lowercase")]
@@ -114,9 +130,10 @@ impl Journal {
         self.append_record(Record::Approval(approval)).map(|_| ())
     }
 
-    /// Appends a monitor's trigger and flushes it to disk.
+    /// Appends a monitor's trigger, masked, and flushes it to disk.
     pub fn append_trigger(&self, trigger: TriggerRecord) -> std::io::Result<()> {
-        self.append_record(Record::Trigger(trigger)).map(|_| ())
+        self.append_record(Record::Trigger(trigger.masked()))
+            .map(|_| ())
     }
 
     fn append_record(&self, mut record: Record) -> std::io::Result<Record> {

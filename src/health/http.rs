@@ -79,8 +79,15 @@ fn why(e: &reqwest::Error) -> String {
     with_sources(e, e.to_string())
 }
 
-/// `text` followed by each source of `e` it does not already say.
-pub(crate) fn with_sources(e: &reqwest::Error, mut text: String) -> String {
+/// `text` followed by each source of `e` it does not already say, without
+/// the " for url (...)" reqwest adds (callers name the URL, masked; the
+/// URL reqwest quotes is the one it parsed, which may hold pieces of a
+/// password it misread as host, port or path), and masked.
+pub(crate) fn with_sources(e: &reqwest::Error, text: String) -> String {
+    let mut text = match e.url() {
+        Some(url) => text.replace(&format!(" for url ({url})"), ""),
+        None => text,
+    };
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let line = s.to_string();
@@ -90,7 +97,7 @@ pub(crate) fn with_sources(e: &reqwest::Error, mut text: String) -> String {
         }
         source = s.source();
     }
-    text
+    crate::mask::secrets(&text)
 }
 
 fn expected_statuses(ranges: &[(u16, u16)]) -> String {
@@ -126,11 +133,7 @@ pub async fn probe(h: &Http, timeout: Duration) -> Result<Map<String, Value>, St
         request = request.body(body.clone());
     }
     let started = Instant::now();
-    let shown_url = super::redact_url(&h.url);
-    let response = request
-        .send()
-        .await
-        .map_err(|e| why(&e).replace(&h.url, &shown_url))?;
+    let response = request.send().await.map_err(|e| why(&e))?;
     let status = response.status().as_u16();
     let final_url = response.url().to_string();
     let text = response.text().await.map_err(|e| why(&e))?;

@@ -2,7 +2,7 @@
 //! against real endpoints, each with a timeout and retries with back-off,
 //! run one at a time or many concurrently. Nothing here knows about Rhai.
 //! Credentials in DSNs and URLs never reach a message: targets are shown
-//! redacted.
+//! through `crate::mask`, and so is every failure.
 
 pub mod dns;
 pub mod http;
@@ -11,6 +11,7 @@ pub mod redis;
 pub mod run;
 pub mod tcp;
 
+use crate::mask;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -57,10 +58,10 @@ impl Probe {
     /// "http GET http://auth/health", "postgres shop@db:5432/shop": never a password.
     pub fn describe(&self) -> String {
         match self {
-            Probe::Http(h) => format!("{} {}", h.method, redact_url(&h.url)),
+            Probe::Http(h) => format!("{} {}", h.method, mask::secrets(&h.url)),
             Probe::Tcp(a) => format!("tcp {a}"),
             Probe::Postgres(p) => format!("postgres {}", p.shown()),
-            Probe::Redis(r) => format!("redis {}", redact_url(&r.url)),
+            Probe::Redis(r) => format!("redis {}", mask::secrets(&r.url)),
             Probe::Dns(n) => format!("dns {n}"),
         }
     }
@@ -94,17 +95,6 @@ pub struct Failed {
     pub elapsed: Duration,
 }
 
-/// A URL with its password (and user) replaced by "***".
-pub fn redact_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => text.to_string(),
-    }
-}
-
 /// `text` cut to `max` characters, saying so.
 pub fn excerpt(text: &str, max: usize) -> String {
     let text = text.trim();
@@ -116,15 +106,15 @@ pub fn excerpt(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{excerpt, redis::Redis, Probe};
 
     #[test]
     fn passwords_never_show() {
-        assert_eq!(
-            redact_url("redis://:hunter2@127.0.0.1:6379/0"),
-            "redis://:***@127.0.0.1:6379/0"
-        );
-        assert_eq!(redact_url("http://a/health"), "http://a/health");
+        let probe = Probe::Redis(Redis {
+            url: "redis://:hun/ter#2@127.0.0.1:6379/0".into(),
+            round_trip: false,
+        });
+        assert_eq!(probe.describe(), "redis redis://:***@127.0.0.1:6379/0");
         assert_eq!(excerpt("abcdef", 3), "abc…");
     }
 }

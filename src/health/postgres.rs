@@ -9,38 +9,54 @@ use tokio_postgres::{Config, NoTls, SimpleQueryMessage};
 pub struct Postgres {
     pub config: Config,
     pub query: String,
+    /// What messages say of the target: see `shown`.
+    shown: String,
 }
 
 impl Postgres {
     /// A check of `dsn` ("postgres://user:pw@host:5432/db" or "host=... user=...").
     pub fn parse(dsn: &str, query: Option<String>) -> Result<Postgres, String> {
         let config: Config = dsn.parse().map_err(|e| {
-            format!("{} is not a PostgreSQL connection string: {e}\nhint: postgres://USER:PASSWORD@HOST:5432/DATABASE", super::redact_url(dsn))
+            crate::mask::secrets(&format!("{dsn} is not a PostgreSQL connection string: {e}\nhint: postgres://USER:PASSWORD@HOST:5432/DATABASE"))
         })?;
+        // tokio-postgres (as libpq) ends a URL's user info at its first `@`:
+        // with another `@` after it, what it took for host, port and
+        // database may be the rest of a password.
+        let after_scheme = dsn.split_once("://").map_or("", |(_, rest)| rest);
+        let shown = if after_scheme.matches('@').count() > 1 {
+            crate::mask::secrets(dsn)
+        } else {
+            target(&config)
+        };
         Ok(Postgres {
             config,
             query: query.unwrap_or_else(|| "SELECT 1".into()),
+            shown,
         })
     }
 
-    /// "shop@127.0.0.1:5432/shop".
+    /// "shop@127.0.0.1:5432/shop"; the masked URL when it holds several `@`.
     pub fn shown(&self) -> String {
-        let c = &self.config;
-        let host = c
-            .get_hosts()
-            .first()
-            .map(|h| match h {
-                tokio_postgres::config::Host::Tcp(name) => name.clone(),
-                tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-            })
-            .unwrap_or_else(|| "localhost".into());
-        let port = c.get_ports().first().copied().unwrap_or(5432);
-        format!(
-            "{}@{host}:{port}/{}",
-            c.get_user().unwrap_or("?"),
-            c.get_dbname().or(c.get_user()).unwrap_or("?")
-        )
+        self.shown.clone()
     }
+}
+
+/// "shop@127.0.0.1:5432/shop": user, first host and port, database.
+fn target(c: &Config) -> String {
+    let host = c
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{}@{host}:{port}/{}",
+        c.get_user().unwrap_or("?"),
+        c.get_dbname().or(c.get_user()).unwrap_or("?")
+    )
 }
 
 fn why(e: &tokio_postgres::Error) -> String {
@@ -59,7 +75,7 @@ fn why(e: &tokio_postgres::Error) -> String {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    text
+    crate::mask::secrets(&text)
 }
 
 pub async fn probe(p: &Postgres) -> Result<Map<String, Value>, String> {

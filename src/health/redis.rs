@@ -74,7 +74,7 @@ pub async fn probe(r: &Redis) -> Result<Map<String, Value>, String> {
     if url.scheme() != "redis" {
         return Err(format!(
             "{} is not a redis:// URL (rediss:// is not supported)",
-            super::redact_url(&r.url)
+            crate::mask::secrets(&r.url)
         ));
     }
     let host = url.host_str().unwrap_or("127.0.0.1");

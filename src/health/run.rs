@@ -2,6 +2,7 @@
 //! limit, or one until it passes.
 
 use super::{Check, Failed, Passed, Probe};
+use crate::mask;
 use futures::stream::{self, StreamExt};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,8 @@ async fn attempt(
     Ok((started.elapsed(), found))
 }
 
-/// Runs `check`, retrying with back-off; the last failure is the one told.
+/// Runs `check`, retrying with back-off; the last failure is the one told
+/// (masked: a check's name may be a URL).
 pub async fn run(check: &Check) -> Result<Passed, Failed> {
     let started = Instant::now();
     let mut wait = check.interval;
@@ -50,7 +52,7 @@ pub async fn run(check: &Check) -> Result<Passed, Failed> {
                     )
                 };
                 return Err(Failed {
-                    message: format!("{}: {why}{tries}", check.name),
+                    message: mask::secrets(&format!("{}: {why}{tries}", check.name)),
                     attempts,
                     elapsed: started.elapsed(),
                 });
@@ -90,12 +92,12 @@ pub async fn until_healthy(
         progress(tries, &last);
         if started.elapsed() + interval > timeout {
             return Err(Failed {
-                message: format!(
+                message: mask::secrets(&format!(
                     "{} was not healthy within {} ({tries} tries); last: {}",
                     check.name,
                     crate::duration::format(timeout),
                     last.message
-                ),
+                )),
                 attempts: tries,
                 elapsed: started.elapsed(),
             });

@@ -26,10 +26,12 @@ pub struct MetricsError {
 }
 
 impl MetricsError {
+    /// An error of `kind`; `message` is masked (`crate::mask`): it may quote
+    /// a URL with a password or a token.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> MetricsError {
         MetricsError {
             kind,
-            message: message.into(),
+            message: crate::mask::secrets(&message.into()),
         }
     }
 }

@@ -15,7 +15,7 @@ pub async fn http_value(
     headers: &[(String, String)],
     timeout: Duration,
 ) -> Result<f64, MetricsError> {
-    let shown = crate::health::redact_url(url);
+    let shown = crate::mask::secrets(url);
     let mut request = client.get(url).timeout(timeout);
     for (k, v) in headers {
         request = request.header(k, v);
@@ -25,7 +25,7 @@ pub async fn http_value(
             ErrorKind::Unreachable,
             format!(
                 "cannot GET {shown}: {}\nhint: is the endpoint up and the URL right?",
-                why(&e).replace(url, &shown)
+                why(&e)
             ),
         )
     })?;

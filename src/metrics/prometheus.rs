@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct Prometheus {
     /// The URL requests go to (a password in it is sent as basic auth).
     base: String,
-    /// `base` with any password replaced by "***", for messages.
+    /// `base` with its secrets masked (`crate::mask`), for messages.
     url: String,
     client: reqwest::Client,
     timeout: Duration,
@@ -28,14 +28,15 @@ impl Prometheus {
     /// A client for the server at `url` ("http://prometheus:9090", with a path
     /// prefix if it has one). Fails on a URL that is not http(s).
     pub fn new(url: &str) -> Result<Prometheus, String> {
+        let shown = crate::mask::secrets(url);
         let parsed = url::Url::parse(url).map_err(|e| {
             format!(
-                "{url:?} is not a Prometheus URL ({e})\nhint: http://prometheus.monitoring:9090"
+                "{shown:?} is not a Prometheus URL ({e})\nhint: http://prometheus.monitoring:9090"
             )
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(format!(
-                "{url:?} is not an http(s) URL\nhint: http://prometheus.monitoring:9090"
+                "{shown:?} is not an http(s) URL\nhint: http://prometheus.monitoring:9090"
             ));
         }
         let client = reqwest::Client::builder()
@@ -45,7 +46,7 @@ impl Prometheus {
             .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
         let base = url.trim_end_matches('/').to_string();
         Ok(Prometheus {
-            url: crate::health::redact_url(&base),
+            url: crate::mask::secrets(&base),
             base,
             client,
             timeout: DEFAULT_TIMEOUT,
@@ -101,7 +102,7 @@ impl Prometheus {
                     format!(
                         "cannot reach Prometheus at {}: {}\nhint: is it running, and is the URL right? try curl {}/-/ready",
                         self.url,
-                        why(&e).replace(&self.base, &self.url),
+                        why(&e),
                         self.url
                     ),
                 )
@@ -229,7 +230,7 @@ mod tests {
         let p = Prometheus::new("http://prom:9090/").unwrap();
         assert_eq!(p.url(), "http://prom:9090");
         let secret = Prometheus::new("https://me:hunter2@prom.example").unwrap();
-        assert_eq!(secret.url(), "https://me:***@prom.example/");
+        assert_eq!(secret.url(), "https://me:***@prom.example");
         assert_eq!(p.timeout(), DEFAULT_TIMEOUT);
         assert!(Prometheus::new("prom:9090")
             .unwrap_err()

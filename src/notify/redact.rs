@@ -1,17 +1,12 @@
 //! What a notification must not carry: the values the run knows to be
-//! secret (Secret objects it changed, webhook URLs, header values) and
-//! passwords written in URLs (`scheme://user:***@host`).
+//! secret (Secret objects it changed, webhook URLs, header values), then
+//! whatever `crate::mask` masks (passwords, query values and `password=`
+//! in URLs and connection strings).
 
-use regex::Regex;
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
 /// Values shorter than this are not masked: they would blank ordinary words.
 pub const MIN_SECRET: usize = 4;
-
-static URL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@").expect("a valid pattern")
-});
 
 /// The secret values known so far.
 #[derive(Debug, Default, Clone)]
@@ -36,7 +31,8 @@ impl Redactor {
         self.values.is_empty()
     }
 
-    /// `text` with every known secret (longest first) and URL password as "***".
+    /// `text` with every known secret (longest first) as "***", then masked
+    /// by `crate::mask`.
     pub fn redact(&self, text: &str) -> String {
         let mut values: Vec<&String> = self.values.iter().collect();
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -46,7 +42,7 @@ impl Redactor {
                 out = out.replace(v.as_str(), "***");
             }
         }
-        URL_PASSWORD.replace_all(&out, "${1}***@").into_owned()
+        crate::mask::secrets(&out)
     }
 }
 
@@ -65,8 +61,8 @@ mod tests {
             "pw ***, db postgres://app:***@db:5432/x, ab"
         );
         assert_eq!(
-            r.redact("see https://example.com/a:b@c"),
-            "see https://example.com/a:b@c"
+            r.redact("db postgres://app:s3/cr#t@db:5432/x?sslpassword=hunter3"),
+            "db postgres://app:***@db:5432/x?sslpassword=***"
         );
     }
 }

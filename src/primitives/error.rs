@@ -7,9 +7,11 @@ use crate::report::event::Level;
 use rhai::{EvalAltResult, NativeCallContext, Position};
 
 /// A runtime error at the script call. A trailing "\nhint: ..." in `message` is
-/// shown as the diagnostic's hint.
+/// shown as the diagnostic's hint. The message is masked (`crate::mask`): a
+/// script that catches the error gets it without the secrets it quoted.
 pub fn error_at(ctx: &NativeCallContext, message: impl Into<String>) -> Box<EvalAltResult> {
-    EvalAltResult::ErrorRuntime(message.into().into(), ctx.call_position()).into()
+    let message = crate::mask::secrets(&message.into());
+    EvalAltResult::ErrorRuntime(message.into(), ctx.call_position()).into()
 }
 
 /// The error for what a program orion ran would not do (`then` adds what

@@ -2,6 +2,7 @@
 //! sync→async bridge with cancellation, and the record of steps.
 
 use crate::guard::Gate;
+use crate::mask;
 use crate::primitives::cancel::Cancel;
 use crate::primitives::phase::Phase;
 use crate::primitives::target::Target;
@@ -88,8 +89,10 @@ impl Host {
         *self.gate.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(gate);
     }
 
+    /// Tells the sink, every text of `event` masked (`crate::mask`): no
+    /// primitive has to remember it.
     pub fn emit(&self, event: Event) {
-        self.sink.emit(&event);
+        self.sink.emit(&event.map_text(&mask::secrets));
     }
 
     pub fn log(&self, level: Level, message: impl Into<String>, at: Option<String>) {
@@ -165,7 +168,7 @@ impl Host {
         let depth = self.depth.fetch_add(1, Ordering::SeqCst);
         let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
         steps.push(StepRecord {
-            name: name.to_string(),
+            name: mask::secrets(name),
             depth,
             status: StepStatus::Running,
             duration: Default::default(),
@@ -179,7 +182,9 @@ impl Host {
         (steps_len(&self.steps) - 1, depth)
     }
 
+    /// Leaves a step: its record (masked) replaces the running one.
     pub fn leave_step(&self, slot: usize, record: StepRecord) {
+        let record = record.map_text(&mask::secrets);
         self.depth.fetch_sub(1, Ordering::SeqCst);
         if let Some(s) = self
             .steps
@@ -214,8 +219,10 @@ impl Host {
         self.tests.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    /// Records a smoke test's result and tells the sink.
+    /// Records a smoke test's result (masked: JUnit is written from it) and
+    /// tells the sink.
     pub fn add_test(&self, test: TestRecord) {
+        let test = test.map_text(&mask::secrets);
         self.tests
             .lock()
             .unwrap_or_else(|e| e.into_inner())

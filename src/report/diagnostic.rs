@@ -57,6 +57,10 @@ pub struct Diagnostic {
     pub frames: Vec<Frame>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The caret's column in `source_line` when it is not the location's
+    /// (the line was masked, and the text before the caret changed length).
+    #[serde(skip)]
+    caret: Option<usize>,
 }
 
 impl Diagnostic {
@@ -68,6 +72,7 @@ impl Diagnostic {
             source_line: None,
             frames: Vec::new(),
             hint: None,
+            caret: None,
         };
         d.set_message(&message.into());
         d
@@ -86,6 +91,28 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The same diagnostic with `f` applied to every text it shows: message,
+    /// source line, hint and frame labels (how secrets are masked). When `f`
+    /// changes the source line before the caret, the caret follows; the
+    /// location stays the file's.
+    pub fn map_text(mut self, f: &dyn Fn(&str) -> String) -> Diagnostic {
+        self.message = f(&self.message);
+        self.hint = self.hint.map(|h| f(&h));
+        if let Some(line) = self.source_line.take() {
+            let shown = f(&line);
+            if let Some(loc) = &self.location {
+                let caret = self.caret.unwrap_or(loc.column);
+                let moved = moved_column(&line, &shown, caret, f);
+                self.caret = (moved != loc.column).then_some(moved);
+            }
+            self.source_line = Some(shown);
+        }
+        for frame in &mut self.frames {
+            frame.label = f(&frame.label);
+        }
         self
     }
 
@@ -108,7 +135,7 @@ impl Diagnostic {
                 ));
                 out.push_str(&format!(
                     "{pad} {bar} {}{}\n",
-                    caret_padding(line, loc.column),
+                    caret_padding(line, self.caret.unwrap_or(loc.column)),
                     style.error("^")
                 ));
             }
@@ -123,6 +150,22 @@ impl Diagnostic {
     }
 }
 
+/// Where `column` (1-based) of `line` is in `shown`, which is `line` through
+/// `f`: after what `f` makes of the text before it, when `shown` begins with
+/// that; else (the caret is inside what `f` rewrote) where it was.
+fn moved_column(line: &str, shown: &str, column: usize, f: &dyn Fn(&str) -> String) -> usize {
+    if line == shown {
+        return column;
+    }
+    let before: String = line.chars().take(column.saturating_sub(1)).collect();
+    let before = f(&before);
+    if shown.starts_with(&before) {
+        before.chars().count() + 1
+    } else {
+        column
+    }
+}
+
 /// Whitespace that lines the caret up under `column` (1-based), keeping tabs.
 fn caret_padding(line: &str, column: usize) -> String {
     line.chars()
@@ -133,7 +176,7 @@ fn caret_padding(line: &str, column: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Diagnostic, Frame, Kind, Location, Style};
 
     #[test]
     fn renders_snippet_frames_and_hint() {
@@ -156,6 +199,28 @@ mod tests {
         assert_eq!(
             text,
             "error: boom\n  --> a.rhai:12:5\n   |\n12 | \tfoo(1);\n   | \t   ^\n   = in `f`, called from b.rhai:3:1\n   = hint: try again\n"
+        );
+    }
+
+    #[test]
+    fn mapped_text_keeps_the_caret_on_its_call() {
+        let mut d = Diagnostic::new(Kind::Runtime, "GET http://u:pw@h/: refused");
+        d.location = Some(Location {
+            file: "a.rhai".into(),
+            line: 1,
+            column: 31,
+        });
+        d.source_line = Some(r#"let u = "http://u:secret@h/"; health::http(u);"#.into());
+        let d = d.map_text(&crate::mask::secrets);
+        assert_eq!(d.message, "GET http://u:***@h/: refused");
+        assert_eq!(d.location.as_ref().map(|l| l.column), Some(31));
+        assert!(
+            d.render(&Style::plain()).ends_with(concat!(
+                "1 | let u = \"http://u:***@h/\"; health::http(u);\n",
+                "  |                            ^\n"
+            )),
+            "{}",
+            d.render(&Style::plain())
         );
     }
 }

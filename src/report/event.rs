@@ -105,3 +105,123 @@ pub enum Event {
         tests: Vec<TestRecord>,
     },
 }
+
+impl Event {
+    /// The same event with `f` applied to every text it carries (names,
+    /// messages, errors, reasons, metric sources and queries, diagnostics):
+    /// `Host::emit` masks secrets with it before any sink sees an event.
+    pub fn map_text(self, f: &dyn Fn(&str) -> String) -> Event {
+        let maybe = |t: Option<String>| t.map(|t| f(&t));
+        match self {
+            Event::RunStarted {
+                playbook,
+                environment,
+                context,
+                namespace,
+                dry_run,
+            } => Event::RunStarted {
+                playbook: f(&playbook),
+                environment: maybe(environment),
+                context: maybe(context),
+                namespace: maybe(namespace),
+                dry_run,
+            },
+            Event::StepStarted { name, depth } => Event::StepStarted {
+                name: f(&name),
+                depth,
+            },
+            Event::StepFinished { step } => Event::StepFinished {
+                step: step.map_text(f),
+            },
+            Event::Log { level, message, at } => Event::Log {
+                level,
+                message: f(&message),
+                at: maybe(at),
+            },
+            Event::Progress {
+                id,
+                done,
+                total,
+                message,
+                finished,
+            } => Event::Progress {
+                id: f(&id),
+                done,
+                total,
+                message: f(&message),
+                finished,
+            },
+            Event::Error { diagnostic } => Event::Error {
+                diagnostic: diagnostic.map_text(f),
+            },
+            Event::TestFinished { test } => Event::TestFinished {
+                test: test.map_text(f),
+            },
+            Event::Metric {
+                source,
+                query,
+                value,
+                verdict,
+                detail,
+            } => Event::Metric {
+                source: f(&source),
+                query: f(&query),
+                value,
+                verdict: maybe(verdict),
+                detail: f(&detail),
+            },
+            Event::RunFinished {
+                exit_code,
+                status,
+                duration_ms,
+                steps,
+                tests,
+            } => Event::RunFinished {
+                exit_code,
+                status,
+                duration_ms,
+                steps: steps.into_iter().map(|s| s.map_text(f)).collect(),
+                tests: tests.into_iter().map(|t| t.map_text(f)).collect(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Event, Level};
+    use crate::report::step::{StepRecord, StepStatus};
+
+    #[test]
+    fn every_text_is_mapped() {
+        let up = |t: &str| t.to_uppercase();
+        let log = Event::Log {
+            level: Level::Info,
+            message: "a".into(),
+            at: Some("b".into()),
+        };
+        assert_eq!(
+            log.map_text(&up),
+            Event::Log {
+                level: Level::Info,
+                message: "A".into(),
+                at: Some("B".into()),
+            }
+        );
+        let step = StepRecord {
+            name: "s".into(),
+            depth: 0,
+            status: StepStatus::Failed,
+            duration: Default::default(),
+            error: Some("e".into()),
+        };
+        let finished = Event::StepFinished { step }.map_text(&up);
+        let Event::StepFinished { step } = finished else {
+            unreachable!("a step stays a step")
+        };
+        assert_eq!(
+            (step.name.as_str(), step.error.as_deref()),
+            ("S", Some("E"))
+        );
+    }
+}

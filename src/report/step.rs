@@ -36,6 +36,17 @@ pub struct StepRecord {
     pub error: Option<String>,
 }
 
+impl StepRecord {
+    /// The same record with `f` applied to its name and error.
+    pub fn map_text(self, f: &dyn Fn(&str) -> String) -> StepRecord {
+        StepRecord {
+            name: f(&self.name),
+            error: self.error.map(|e| f(&e)),
+            ..self
+        }
+    }
+}
+
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }

@@ -30,6 +30,17 @@ pub struct TestRecord {
 }
 
 impl TestRecord {
+    /// The same record with `f` applied to its name, service, tags and reason.
+    pub fn map_text(self, f: &dyn Fn(&str) -> String) -> TestRecord {
+        TestRecord {
+            name: f(&self.name),
+            service: self.service.map(|s| f(&s)),
+            tags: self.tags.iter().map(|t| f(t)).collect(),
+            reason: self.reason.map(|r| f(&r)),
+            ..self
+        }
+    }
+
     /// A failure that fails the run.
     pub fn fails_the_run(&self) -> bool {
         self.status == TestStatus::Failed && !self.soft

@@ -330,14 +330,11 @@ impl Runtime {
             );
         }
         crate::primitives::notify::hooks::drain(&self.host);
-        // Webhook URLs and Secret values the run knows stay out of the error
-        // (its source line may quote a webhook's URL).
-        if let Some(d) = error.as_mut() {
-            let notify = &self.host.notify;
-            d.message = notify.redact(&d.message);
-            d.source_line = d.source_line.as_deref().map(|t| notify.redact(t));
-            d.hint = d.hint.as_deref().map(|t| notify.redact(t));
-        }
+        // Webhook URLs and Secret values the run knows stay out of the error,
+        // and so do passwords and tokens in URLs (`crate::mask`, part of the
+        // redaction): its source line may quote any of them.
+        let notify = &self.host.notify;
+        let error = error.map(|d| d.map_text(&|t| notify.redact(t)));
         if let Some(d) = &error {
             self.host.emit(Event::Error {
                 diagnostic: d.clone(),

@@ -60,7 +60,7 @@ pub fn http(h: &Host, ctx: &NativeCallContext, url: &str, path: &str, opts: &Map
             follow_redirects: true,
         })
         .map_err(bad)?;
-    let shown = crate::health::redact_url(url);
+    let shown = crate::mask::secrets(url);
     let value = ask(h, ctx, http_value(&client, url, path, &headers, timeout))?;
     metric(h, &shown, path, Some(value), None, String::new());
     Ok(value)
