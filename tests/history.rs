@@ -150,7 +150,10 @@ fn another_machine_lists_and_undoes_a_run_from_its_summary_in_the_cluster() {
         "shop/web:1"
     );
     let (_, listed, _) = orion(elsewhere.path(), &c, &["history"]);
-    assert!(listed.contains("rolled back by orion rollback"), "{listed}");
+    assert!(
+        listed.contains("rolled back by orion rollback, approved by bob"),
+        "{listed}"
+    );
 
     // Where the journal is, it is still the source (and says both).
     let (_, listed, _) = orion(here.path(), &c, &["history"]);

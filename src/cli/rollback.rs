@@ -146,7 +146,7 @@ async fn from_journal(run: &PastRun, config: &Config, style: &Style) -> ExitCode
         &config.programs,
     )
     .await;
-    finish(run, cluster.as_ref(), &gate, undone, &from, style).await
+    finish(run, cluster.as_ref(), &gate, undone, &from, None, style).await
 }
 
 /// Undoes a run from its summaries in the cluster: only what
@@ -238,7 +238,8 @@ async fn from_summaries(
     )
     .await;
     undone.extend(refused);
-    finish(run, Some(cluster), &gate, undone, &from, style).await
+    let by = format!("approved by {}", approved.by);
+    finish(run, Some(cluster), &gate, undone, &from, Some(&by), style).await
 }
 
 /// The gate for every namespace the undo changes: context, protected
@@ -269,14 +270,15 @@ async fn pass_gate(
     Ok(())
 }
 
-/// Releases the lock, reports each object, records the rollback in the
-/// run's summaries: exit 0, or 6 when something is left.
+/// Releases the lock, reports each object, records the rollback (and who
+/// approved it) in the run's summaries: exit 0, or 6 when something is left.
 async fn finish(
     run: &PastRun,
     cluster: Option<&Cluster>,
     gate: &Gate,
     undone: Vec<Undone>,
     from: &str,
+    approved: Option<&str>,
     style: &Style,
 ) -> ExitCode {
     for problem in gate.release().await {
@@ -297,9 +299,13 @@ async fn finish(
     } else {
         "orion rollback left changes (exit 6)"
     };
+    let status = match approved {
+        Some(by) => format!("{status}, {by}"),
+        None => status.to_string(),
+    };
     if let Some(cluster) = cluster {
         for s in &run.stored {
-            if let Err(e) = summary::set_status(cluster, &s.namespace, &run.id, status).await {
+            if let Err(e) = summary::set_status(cluster, &s.namespace, &run.id, &status).await {
                 eprintln!(
                     "warning: could not record the rollback in the run's summary {}: {}",
                     s.namespace, e.message
