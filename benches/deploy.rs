@@ -15,8 +15,8 @@
 //!
 //! Prints figures; asserts nothing about them.
 
-use orion::sim::scenario::Scenario;
-use orion::sim::{Sim, SimConfig};
+use orion_sim::scenario::Scenario;
+use orion_sim::{Sim, SimConfig};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use kube::{Client, Config};
-use orion::sim::{Sim, SimConfig, Timing};
+use orion_sim::{Sim, SimConfig, Timing};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -122,7 +122,7 @@ async fn memory() {
     let before = rss_mib();
     // No nodes to schedule onto: the pods are held, not run, so this measures storage.
     let scenario =
-        orion::sim::scenario::Scenario::parse("[cluster]\nnodes = 1\ncpu = \"0\"\n").unwrap();
+        orion_sim::scenario::Scenario::parse("[cluster]\nnodes = 1\ncpu = \"0\"\n").unwrap();
     let sim = Sim::start(SimConfig {
         scenario,
         ..SimConfig::default()

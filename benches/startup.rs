@@ -31,10 +31,7 @@ fn measure(args: &[&str], dir: &Path) -> Figures {
             .stderr(Stdio::null())
             .spawn()
             .expect("start orion");
-        let mut status = 0;
-        // SAFETY: rusage is plain data; wait4 fills it for our own child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+        let (pid, status, usage) = wait4(&child);
         let took = started.elapsed();
         assert!(
             pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
@@ -76,4 +73,15 @@ fn main() {
         Duration::from_millis(50),
         &measure(&["check", "playbooks/", "stdlib/"], root),
     );
+}
+
+/// Waits for `child`: (pid, wait status, its resource usage). The one place
+/// this benchmark needs `unsafe`.
+#[allow(unsafe_code)]
+fn wait4(child: &std::process::Child) -> (i32, i32, libc::rusage) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    (pid, status, usage)
 }

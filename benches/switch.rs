@@ -8,9 +8,9 @@
 //! Prints figures; asserts nothing about them.
 
 use orion::report::memory::Memory;
-use orion::sim::{Sim, SimConfig, Timing};
 use orion::traffic::haproxy::{set_weight, Address};
 use orion::traffic::nginx::{put, render, Nginx, Slot};
+use orion_sim::{Sim, SimConfig, Timing};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;

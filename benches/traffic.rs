@@ -15,7 +15,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ListParams, PostParams};
 use kube::{Client, Config};
-use orion::sim::{Sim, SimConfig, Timing};
+use orion_sim::{Sim, SimConfig, Timing};
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -168,7 +168,7 @@ async fn throughput_and_overhead() {
 /// Resident growth of `n` pod listeners (socket, accept task, counters),
 /// each on its own loopback address, as the simulator starts them.
 async fn memory_per_listener() {
-    use orion::sim::traffic::{serve, PodIdentity, PodStats};
+    use orion_sim::serving::{serve, PodIdentity, PodStats};
     let n: u32 = 2000;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = rss_mib();

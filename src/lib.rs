@@ -25,7 +25,6 @@ pub mod primitives;
 pub mod report;
 pub mod runtime;
 pub mod session;
-pub mod sim;
 pub mod traffic;
 
 pub use cli::run;

@@ -2,12 +2,13 @@
 //! its pods, a real HAProxy in front with servers "stable" and "canary", and
 //! real requests flowing through it the whole time.
 
-use crate::kubectl_cluster::Cluster;
 use crate::playbooks::{play, playbooks, versions_at};
-use crate::servers::{HAProxy, Prometheus};
-use crate::sim_traffic::get;
+use crate::servers::HAProxy;
 use crate::support::repo;
-use orion::sim::scenario::Scenario;
+use orion_sim::scenario::Scenario;
+use orion_sim::testing::http::get;
+use orion_sim::testing::KubectlCluster;
+use orion_sim::testing::Prometheus;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ const GATEWAY: &str = include_str!("fixtures/canary_gateway.yaml");
 /// Everything a canary run needs, and requests flowing through HAProxy
 /// until dropped.
 pub struct Stage {
-    pub cluster: Cluster,
+    pub cluster: KubectlCluster,
     pub haproxy: HAProxy,
     pub prometheus: Prometheus,
     load: Arc<AtomicBool>,
@@ -41,7 +42,7 @@ pub fn stage(scenario: &str) -> Stage {
     let text = std::fs::read_to_string(repo().join(format!("playbooks/scenarios/{scenario}.toml")))
         .unwrap();
     let scenario = Scenario::parse(&text).unwrap();
-    let cluster = Cluster::start_with(|config, dir| {
+    let cluster = KubectlCluster::start_with(|config, dir| {
         config.scenario = scenario;
         config.scrape_targets = Some(dir.join("targets.json"));
     });

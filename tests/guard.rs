@@ -1,6 +1,6 @@
 //! The guards every change passes, from orion.toml's environments.
 
-use crate::k8s::Cluster;
+use crate::support::playbook_cluster::PlaybookCluster;
 
 const CONFIG: &str = r#"
 [environments.sim]
@@ -22,7 +22,7 @@ protected_namespaces = []
 secret_placeholders = []
 "#;
 
-fn with_env(c: &Cluster, env: &str, script: &str) -> Result<Vec<String>, String> {
+fn with_env(c: &PlaybookCluster, env: &str, script: &str) -> Result<Vec<String>, String> {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("orion.toml");
     std::fs::write(&config, CONFIG).unwrap();
@@ -43,7 +43,7 @@ const CHANGE: &str = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metad
 
 #[test]
 fn an_environment_picks_the_namespace_and_lets_changes_through() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = with_env(
         &c,
         "sim",
@@ -55,7 +55,7 @@ fn an_environment_picks_the_namespace_and_lets_changes_through() {
 
 #[test]
 fn unknown_environments_are_named_with_the_known_ones() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let e = with_env(&c, "staging", "info(1);").unwrap_err();
     assert!(
         e.contains("unknown environment \"staging\" [1]"),
@@ -66,7 +66,7 @@ fn unknown_environments_are_named_with_the_known_ones() {
 
 #[test]
 fn the_wrong_cluster_is_refused_before_any_change_but_reads_work() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = with_env(&c, "production", "info(k8s::nodes().len());").unwrap();
     assert_eq!(logs, ["3"]);
     let e = with_env(&c, "production", CHANGE).unwrap_err();
@@ -94,7 +94,7 @@ fn the_wrong_cluster_is_refused_before_any_change_but_reads_work() {
 
 #[test]
 fn protected_namespaces_node_counts_and_missing_namespaces_are_refused() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let in_kube_system = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "c", namespace: "kube-system" } });"#;
     let e = with_env(&c, "sim", in_kube_system).unwrap_err();
     assert!(
@@ -116,7 +116,7 @@ fn protected_namespaces_node_counts_and_missing_namespaces_are_refused() {
 
 #[test]
 fn dry_run_shows_what_would_change_and_leaves_every_object_as_it_was() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     c.ok(r#"
         k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "fast" } });
         k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: "web" },
@@ -166,7 +166,7 @@ fn dry_run_shows_what_would_change_and_leaves_every_object_as_it_was() {
 const APPROVAL: &str = "[environments.prod]\ncontext = \"orion-sim\"\napproval = \"required\"\n";
 
 fn in_prod(
-    c: &Cluster,
+    c: &PlaybookCluster,
     script: &str,
     flags: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
 ) -> (orion::Outcome, Vec<String>) {
@@ -180,7 +180,7 @@ fn in_prod(
 
 #[test]
 fn approval_is_asked_once_before_the_first_change() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let two_changes = format!("{CHANGE} k8s::apply(#{{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: #{{ name: \"d\" }} }});");
     // No terminal and no --yes: the run stops before changing anything (exit 5).
     let (outcome, _) = in_prod(&c, &two_changes, |b| b);
@@ -244,7 +244,7 @@ fn approval_is_asked_once_before_the_first_change() {
 
 #[test]
 fn a_script_can_ask_for_approval_anywhere() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let (outcome, _) = c.play_with(
         r#"approve("migrate the orders table?"); info("migrating");"#,
         |b| b,
@@ -292,7 +292,7 @@ fn at_a_terminal_the_operator_types_the_environment_name() {
 
 #[test]
 fn freezes_and_closed_windows_refuse_and_say_when_changes_can_go() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let tomorrow = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .tomorrow()
@@ -350,7 +350,7 @@ fn freezes_and_closed_windows_refuse_and_say_when_changes_can_go() {
 
 #[test]
 fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
-    let c = std::sync::Arc::new(Cluster::start(""));
+    let c = std::sync::Arc::new(PlaybookCluster::start(""));
     let first = {
         let c = c.clone();
         std::thread::spawn(move || {
@@ -402,7 +402,7 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
 
 #[test]
 fn a_lock_whose_holder_died_is_taken_over_once_expired() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     // A lease left by a run of environment "open" that was killed long ago.
     c.ok(r#"k8s::apply(#{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: #{ name: "orion-deploy-open" },
         spec: #{ holderIdentity: "ghost@gone pid 1 run dead", leaseDurationSeconds: 15,
@@ -420,7 +420,7 @@ fn a_lock_whose_holder_died_is_taken_over_once_expired() {
 
 #[test]
 fn every_change_is_journaled_with_what_it_replaced_and_secrets_stay_out_of_the_output() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("orion.toml");
     std::fs::write(&config, CONFIG).unwrap();
@@ -464,7 +464,7 @@ fn every_change_is_journaled_with_what_it_replaced_and_secrets_stay_out_of_the_o
 
 #[test]
 fn a_failed_run_is_undone_image_config_and_replicas() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     c.ok(r#"
         k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "fast" } });
         k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: "web" },
@@ -515,7 +515,7 @@ fn a_failed_run_is_undone_image_config_and_replicas() {
 
 #[test]
 fn auto_rollback_off_leaves_a_failed_run_s_changes() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("orion.toml");
     std::fs::write(&config, "[environments.keep]\nauto_rollback = false\n").unwrap();
@@ -536,7 +536,7 @@ fn auto_rollback_off_leaves_a_failed_run_s_changes() {
 
 #[test]
 fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
-    let c = crate::kubectl_cluster::Cluster::start();
+    let c = orion_sim::testing::KubectlCluster::start();
     let settings = c.file(
         "settings.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: fast}\n",
@@ -638,7 +638,7 @@ fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
 
 #[test]
 fn on_failure_hooks_run_before_the_undo_and_hold_keeps_the_changes() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let (outcome, logs) = c.play(&format!(
         r#"on_failure(|| info("paging the on-call engineer"));
         on_failure(|| fail("a broken hook"));
@@ -680,7 +680,7 @@ fn on_failure_hooks_run_before_the_undo_and_hold_keeps_the_changes() {
 
 #[test]
 fn two_concurrent_runs_against_one_namespace_never_interleave() {
-    let c = std::sync::Arc::new(Cluster::start(""));
+    let c = std::sync::Arc::new(PlaybookCluster::start(""));
     let dir = tempfile::tempdir().unwrap();
     let run = |who: &'static str| {
         let c = c.clone();
@@ -719,7 +719,7 @@ fn two_concurrent_runs_against_one_namespace_never_interleave() {
 
 #[test]
 fn the_phase_that_failed_picks_the_exit_code_and_the_run_is_undone() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     for (script, code) in [
         (
             format!(r#"step("deploy", || {{ {CHANGE} }}); step("verify", || fail("5% errors"));"#),
@@ -776,7 +776,7 @@ fn the_phase_that_failed_picks_the_exit_code_and_the_run_is_undone() {
 
 #[test]
 fn a_secret_holding_a_placeholder_is_never_written() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let apply = r#"k8s::apply(#{ apiVersion: "v1", kind: "Secret", metadata: #{ name: "api" }, stringData: #{ user: "shop", token: "CHANGE_ME" } });"#;
     let e = with_env(
         &c,

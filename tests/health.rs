@@ -329,7 +329,7 @@ fn many_checks_run_at_once_and_one_can_be_waited_for() {
 
 #[test]
 fn http_checks_reach_simulated_pods() {
-    let c = crate::k8s::Cluster::start(
+    let c = crate::support::playbook_cluster::PlaybookCluster::start(
         "[[image]]\nmatch = \"shop/web:sick\"\nerror_rate = 1.0\nerror_status = 503\n",
     );
     let deploy = |name: &str, image: &str| {

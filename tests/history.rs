@@ -1,13 +1,13 @@
 //! Runs summarised in the cluster: `orion history` and `orion rollback`
 //! from a machine that has none of the run's journal.
 
-use crate::kubectl_cluster::Cluster;
 use crate::support::ORION;
+use orion_sim::testing::KubectlCluster;
 use std::path::Path;
 use std::process::Command;
 
 /// Runs orion in `dir` against `c`: (exit code, stdout, stderr).
-pub fn orion(dir: &Path, c: &Cluster, args: &[&str]) -> (i32, String, String) {
+pub fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(ORION)
         .args(args)
         .current_dir(dir)
@@ -53,7 +53,7 @@ k8s::wait_rollout("web");
 
 #[test]
 fn another_machine_lists_and_undoes_a_run_from_its_summary_in_the_cluster() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     let before = c.file("before.yaml", BEFORE);
     c.ok(&["apply", "-f", &before]);
     c.ok(&["rollout", "status", "deployment/web", "--timeout=30s"]);
@@ -164,7 +164,7 @@ fn another_machine_lists_and_undoes_a_run_from_its_summary_in_the_cluster() {
 
 #[test]
 fn a_failed_run_s_summary_says_it_was_undone() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("deploy.rhai"),

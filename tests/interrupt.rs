@@ -1,8 +1,8 @@
 //! Ctrl-C during a production deploy: the run ends fully undone or fully
 //! done, never in between; a second Ctrl-C skips the undo and says what is left.
 
-use crate::kubectl_cluster::Cluster;
 use crate::support::ORION;
+use orion_sim::testing::KubectlCluster;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -36,7 +36,7 @@ step("verify", || k8s::require_healthy(SERVICES));
 "#;
 
 /// The namespace as it is before a deploy: three services at version 1.
-fn before(c: &Cluster, ns: &str) {
+fn before(c: &KubectlCluster, ns: &str) {
     let mut yaml = String::from(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {mode: v1}\n",
     );
@@ -61,7 +61,7 @@ fn before(c: &Cluster, ns: &str) {
 }
 
 /// What a deploy changes, rollouts included: "auth=shop/auth:1 x2 rolled" ...
-fn state(c: &Cluster, ns: &str) -> Vec<String> {
+fn state(c: &KubectlCluster, ns: &str) -> Vec<String> {
     let out = c.ok(&["get", "-n", ns, "deployments,configmaps", "-o", "json"]);
     let list: Value = serde_json::from_str(&out).unwrap();
     let mut state = vec![];
@@ -117,7 +117,7 @@ fn done() -> Vec<String> {
 }
 
 /// Starts the playbook as a production run against namespace `ns`.
-fn start(c: &Cluster, dir: &Path, playbook: &str, ns: &str) -> Child {
+fn start(c: &KubectlCluster, dir: &Path, playbook: &str, ns: &str) -> Child {
     std::fs::write(dir.join("orion.toml"), CONFIG).unwrap();
     std::fs::write(dir.join("deploy.rhai"), playbook).unwrap();
     Command::new(ORION)
@@ -141,8 +141,7 @@ fn start(c: &Cluster, dir: &Path, playbook: &str, ns: &str) -> Child {
 }
 
 fn interrupt(child: &Child) {
-    // SAFETY: plain kill(2) on a child this test spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    crate::support::process::signal(child.id(), libc::SIGINT);
 }
 
 fn finish(mut child: Child) -> (Option<i32>, String) {
@@ -180,7 +179,7 @@ impl Rng {
 
 #[test]
 fn ctrl_c_at_random_points_of_a_production_deploy_leaves_it_fully_undone_or_fully_done() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     // An uninterrupted run first: it succeeds, and its length bounds the trials.
     before(&c, "clean");
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +237,7 @@ fn ctrl_c_at_random_points_of_a_production_deploy_leaves_it_fully_undone_or_full
 
 #[test]
 fn a_second_ctrl_c_skips_the_undo_and_says_what_is_left() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     before(&c, "shop");
     let dir = tempfile::tempdir().unwrap();
     let playbook = r#"

@@ -1,155 +1,12 @@
 //! The `k8s::` primitives against the simulated cluster, through kube-rs,
 //! as a playbook calls them.
 
-use orion::report::event::Event;
-use orion::report::memory::Memory;
-use orion::sim::scenario::Scenario;
-use orion::sim::{Sim, SimConfig};
-use orion::{Outcome, Runtime};
-use std::sync::Arc;
+use crate::support::playbook_cluster::{PlaybookCluster, WEB};
 use std::time::{Duration, Instant};
-
-/// A simulated cluster (fast pods, an optional scenario) and a way to run
-/// playbooks against it.
-pub struct Cluster {
-    sim: Option<Sim>,
-    runtime: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
-    /// Directories playbooks may read and write beyond `dir` (see `allow`).
-    allowed: std::sync::Mutex<Vec<std::path::PathBuf>>,
-}
-
-impl Cluster {
-    pub fn start(scenario: &str) -> Cluster {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let config = SimConfig {
-            scenario: Scenario::parse(scenario).unwrap(),
-            timing: crate::kubectl_cluster::fast(),
-            ..SimConfig::default()
-        };
-        let sim = runtime.block_on(Sim::start(config)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        sim.write_kubeconfig(&dir.path().join("kubeconfig"))
-            .unwrap();
-        Cluster {
-            sim: Some(sim),
-            runtime,
-            dir,
-            allowed: Default::default(),
-        }
-    }
-
-    /// Runs `script`; returns its outcome and the messages it logged.
-    pub fn play(&self, script: &str) -> (Outcome, Vec<String>) {
-        self.play_with(script, |b| b)
-    }
-
-    pub fn play_with(
-        &self,
-        script: &str,
-        configure: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
-    ) -> (Outcome, Vec<String>) {
-        let memory = Arc::new(Memory::default());
-        let mut builder = Runtime::builder()
-            .kubeconfig(self.dir.path().join("kubeconfig"))
-            .journal_dir(self.dir.path())
-            .sink(memory.clone());
-        let allowed = self.allowed.lock().unwrap().clone();
-        if !allowed.is_empty() {
-            let list = format!(
-                "{:?}",
-                allowed
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-            );
-            let config = self.dir.path().join("orion.toml");
-            std::fs::write(
-                &config,
-                format!("[environments.test]\nread_paths = {list}\nwrite_paths = {list}\n"),
-            )
-            .unwrap();
-            builder = builder.config_file(config).environment("test");
-        }
-        let runtime = configure(builder).build().unwrap();
-        let outcome = runtime.run_script_in(self.dir.path(), "test.rhai", script);
-        let logs = memory
-            .events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Log { message, .. } => Some(message),
-                _ => None,
-            })
-            .collect();
-        (outcome, logs)
-    }
-
-    /// Lets playbooks read and write under `dir` too (a load balancer's own
-    /// directory), through an environment "test" in orion.toml.
-    pub fn allow(&self, dir: &std::path::Path) {
-        self.allowed.lock().unwrap().push(dir.to_path_buf());
-    }
-
-    /// The playbooks' directory: files they read go here.
-    pub fn dir(&self) -> &std::path::Path {
-        self.dir.path()
-    }
-
-    /// Runs `script`, which must succeed.
-    pub fn ok(&self, script: &str) -> Vec<String> {
-        let (outcome, logs) = self.play(script);
-        assert!(
-            outcome.succeeded(),
-            "{:?}\nlogs:\n{}",
-            outcome.error,
-            logs.join("\n")
-        );
-        logs
-    }
-
-    /// Runs `script`, which must fail; returns the error message.
-    pub fn fails(&self, script: &str) -> String {
-        let (outcome, logs) = self.play(script);
-        let e = outcome
-            .error
-            .unwrap_or_else(|| panic!("expected a failure; logs:\n{}", logs.join("\n")));
-        format!("{}\n{}", e.message, e.hint.unwrap_or_default())
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Some(sim) = self.sim.take() {
-            self.runtime.block_on(sim.shutdown());
-        }
-    }
-}
-
-pub const WEB: &str = r#"
-fn deploy(name, image, replicas) {
-    let d = #{
-        apiVersion: "apps/v1", kind: "Deployment",
-        metadata: #{ name: name },
-        spec: #{
-            replicas: replicas,
-            selector: #{ matchLabels: #{ app: name } },
-            template: #{
-                metadata: #{ labels: #{ app: name } },
-                spec: #{ containers: [#{ name: "web", image: image, ports: [#{ containerPort: 8080 }] }] },
-            },
-        },
-    };
-    k8s::apply(d)
-}
-"#;
 
 #[test]
 fn context_nodes_and_namespaces() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = c.ok(r#"
         let ctx = k8s::context();
         info(`${ctx.name} ${ctx.namespace}`);
@@ -184,7 +41,7 @@ fn context_nodes_and_namespaces() {
 
 #[test]
 fn a_wrong_context_is_named_with_the_ones_there_are() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let (outcome, _) = c.play_with("k8s::context();", |b| b.context("production"));
     let e = outcome.error.unwrap();
     assert!(
@@ -197,7 +54,7 @@ fn a_wrong_context_is_named_with_the_ones_there_are() {
 
 #[test]
 fn set_image_waits_for_the_rollout_and_undo_returns_the_previous_image() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = c.ok(&format!(
         r#"{WEB}
         deploy("web", "shop/web:1", 3);
@@ -235,7 +92,8 @@ fn set_image_waits_for_the_rollout_and_undo_returns_the_previous_image() {
 
 #[test]
 fn a_crashing_image_fails_the_rollout_within_seconds_with_the_diagnosis() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:bad\"\ncrash_after = \"100ms\"\n");
+    let c =
+        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:bad\"\ncrash_after = \"100ms\"\n");
     c.ok(&format!(
         "{WEB}\ndeploy(\"web\", \"shop/web:1\", 2); k8s::wait_rollout(\"web\");"
     ));
@@ -260,7 +118,7 @@ fn a_crashing_image_fails_the_rollout_within_seconds_with_the_diagnosis() {
 
 #[test]
 fn an_image_that_cannot_be_pulled_fails_fast() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:missing\"\npull_error = true\n");
+    let c = PlaybookCluster::start("[[image]]\nmatch = \"shop/web:missing\"\npull_error = true\n");
     c.ok(&format!(
         "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
     ));
@@ -270,7 +128,7 @@ fn an_image_that_cannot_be_pulled_fails_fast() {
 
 #[test]
 fn a_rollout_that_never_gets_ready_times_out_and_says_why() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:slow\"\nnever_ready = true\n");
+    let c = PlaybookCluster::start("[[image]]\nmatch = \"shop/web:slow\"\nnever_ready = true\n");
     let e = c.fails(&format!(
         "{WEB}\ndeploy(\"web\", \"shop/web:slow\", 1); k8s::wait_rollout(\"web\", #{{ timeout: \"1s\" }});"
     ));
@@ -280,7 +138,7 @@ fn a_rollout_that_never_gets_ready_times_out_and_says_why() {
 
 #[test]
 fn dry_run_changes_nothing() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     c.ok(&format!(
         "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
     ));
@@ -300,7 +158,7 @@ fn dry_run_changes_nothing() {
 
 #[test]
 fn a_rollout_is_reported_right_through_api_errors_and_dropped_watches() {
-    let c = Cluster::start(
+    let c = PlaybookCluster::start(
         "[api]\nerror_rate = 0.1\nthrottle_rate = 0.05\nretry_after = \"1s\"\nwatch_close_every = \"2s\"\n[[image]]\nmatch = \"shop/web:*\"\nstart_delay = \"2500ms\"\n",
     );
     let logs = c.ok(&format!(
@@ -368,7 +226,7 @@ fn overlay(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let staging = overlay(c.dir());
     let logs = c.ok(&format!(
         r#"
@@ -404,7 +262,7 @@ fn a_kustomize_overlay_applies_in_order_and_again_unchanged() {
 
 #[test]
 fn diff_shows_what_would_change_and_masks_secrets() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let staging = overlay(c.dir());
     c.ok(&format!(
         r#"k8s::apply(k8s::kustomize("{}"));"#,
@@ -449,7 +307,7 @@ fn diff_shows_what_would_change_and_masks_secrets() {
 
 #[test]
 fn an_invalid_manifest_names_its_file_and_field() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let file = c.dir().join("web.yaml");
     std::fs::write(
         &file,
@@ -474,7 +332,8 @@ fn an_invalid_manifest_names_its_file_and_field() {
 
 #[test]
 fn pre_checks_services_and_logs() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"50ms\"\n");
+    let c =
+        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"50ms\"\n");
     let logs = c.ok(&format!(
         r#"{WEB}
         k8s::require_tools(["sh"]);
@@ -523,7 +382,7 @@ fn pre_checks_services_and_logs() {
 
 #[test]
 fn run_pod_returns_the_exit_code_and_log_and_always_cleans_up() {
-    let c = Cluster::start(
+    let c = PlaybookCluster::start(
         "[[image]]\nmatch = \"shop/migrate:ok\"\nexit_after = \"300ms\"\n[[image]]\nmatch = \"shop/migrate:bad\"\nexit_after = \"300ms\"\nexit_code = 3\n",
     );
     let logs = c.ok(r#"
@@ -560,7 +419,7 @@ fn run_pod_returns_the_exit_code_and_log_and_always_cleans_up() {
 
 #[test]
 fn statefulsets_roll_out_and_go_back_through_controller_revisions() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = c.ok(r#"
         fn db(image) {
             #{ apiVersion: "apps/v1", kind: "StatefulSet", metadata: #{ name: "db" },
@@ -592,7 +451,7 @@ fn statefulsets_roll_out_and_go_back_through_controller_revisions() {
 
 #[test]
 fn restart_patch_delete_events_logs_and_daemonsets() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let logs = c.ok(&format!(
         r#"{WEB}
         deploy("web", "shop/web:1", 1);
@@ -631,7 +490,7 @@ fn restart_patch_delete_events_logs_and_daemonsets() {
 
 #[test]
 fn a_progress_deadline_fails_the_rollout() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:stuck\"\nnever_ready = true\n");
+    let c = PlaybookCluster::start("[[image]]\nmatch = \"shop/web:stuck\"\nnever_ready = true\n");
     c.ok(&format!(
         "{WEB}\ndeploy(\"web\", \"shop/web:1\", 1); k8s::wait_rollout(\"web\");"
     ));

@@ -1,13 +1,15 @@
 //! The `metrics` namespace against a real Prometheus scraping simulated
 //! pods, metrics.k8s.io of the simulated cluster, and a real HTTP server.
 
-use crate::kubectl_cluster::Cluster;
-use crate::servers::{free_port, OddServer, Prometheus};
-use crate::sim_traffic::{deployment, get, get_when_up};
+use crate::servers::{free_port, OddServer};
 use orion::report::event::Event;
 use orion::report::memory::Memory;
-use orion::sim::scenario::Scenario;
 use orion::{Outcome, Runtime};
+use orion_sim::scenario::Scenario;
+use orion_sim::testing::deployment;
+use orion_sim::testing::http::{get, get_when_up};
+use orion_sim::testing::KubectlCluster;
+use orion_sim::testing::Prometheus;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -108,8 +110,8 @@ fn error_ratio(deployment: &str) -> String {
 
 /// A cluster with "bad" (20% errors), "base" and "twin" (2% each) under
 /// traffic, scraped by a real Prometheus until it has `seconds` of rates.
-fn lab(seconds: u64) -> (Cluster, Prometheus, Traffic) {
-    let c = Cluster::start_with(|config, dir| {
+fn lab(seconds: u64) -> (KubectlCluster, Prometheus, Traffic) {
+    let c = KubectlCluster::start_with(|config, dir| {
         config.scenario = Scenario::parse(
             "[[image]]\nmatch = \"shop/web:2*\"\nerror_rate = 0.2\n[[image]]\nmatch = \"shop/web:1*\"\nerror_rate = 0.02\n",
         )
@@ -437,7 +439,7 @@ fn json_output_carries_every_metric_event() {
 
 #[test]
 fn pod_usage_reads_metrics_k8s_io_of_the_runs_namespace() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     c.apply(
         "busy.yaml",
         &deployment("busy", "shop/web:1", 2, "app: busy"),
@@ -567,8 +569,7 @@ fn ctrl_c_stops_an_assert_waiting_out_its_window() {
         seen.push_str(&line);
     }
     let sent = Instant::now();
-    // SAFETY: plain kill(2) on the child this test spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    crate::support::process::signal(child.id(), libc::SIGINT);
     let status = child.wait().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();

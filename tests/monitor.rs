@@ -1,7 +1,7 @@
 //! Background monitors: a check that trips stops the current step, the run
 //! fails into compensation, and the trigger is in the journal.
 
-use crate::k8s::{Cluster, WEB};
+use crate::support::playbook_cluster::{PlaybookCluster, WEB};
 use orion::guard::journal::{Journal, Record};
 use orion::ExitCode;
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ fn records(dir: &std::path::Path) -> Vec<Record> {
 
 #[test]
 fn a_tripped_health_check_stops_the_step_and_the_run_is_undone() {
-    let c = Cluster::start(SOURING);
+    let c = PlaybookCluster::start(SOURING);
     let journals = tempfile::tempdir().unwrap();
     let here = journals.path().to_path_buf();
     let started = Instant::now();
@@ -90,7 +90,7 @@ step("verify", || {{
 fn a_breach_shorter_than_its_window_does_not_trip_and_a_stopped_monitor_is_quiet() {
     // Errors on every request from 1.5 s: a 60 s window never fills before
     // the script stops the monitor, and the run succeeds.
-    let c = Cluster::start(SOURING);
+    let c = PlaybookCluster::start(SOURING);
     let logs = c.ok(&format!(
         r#"{WEB}
 deploy("web", "shop/sour:2", 1);
@@ -111,7 +111,8 @@ sleep("500ms");
 
 #[test]
 fn crash_looping_pods_trip_a_pods_check() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/crash:*\"\ncrash_after = \"300ms\"\n");
+    let c =
+        PlaybookCluster::start("[[image]]\nmatch = \"shop/crash:*\"\ncrash_after = \"300ms\"\n");
     let (outcome, logs) = c.play(&format!(
         r#"{WEB}
 deploy("web", "shop/crash:1", 1);
@@ -126,7 +127,7 @@ sleep("60s");
 
 #[test]
 fn bad_monitor_options_are_named() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let e = c.fails(
         r#"monitor(#{ checks: [#{ http: "http://127.0.0.1:1/", expect: 200 }], every: "1s" })"#,
     );

@@ -1,8 +1,8 @@
 //! `notify::` against real local webhook servers: start, success, failure, rollback;
 //! slow or dead webhooks never hold up the run or its undo; no secret in a body or log.
 
-use crate::k8s::Cluster;
 use crate::servers::{free_port, OddServer, WebhookServer};
+use crate::support::playbook_cluster::PlaybookCluster;
 use orion::Outcome;
 use serde_json::json;
 use std::time::Duration;
@@ -12,14 +12,14 @@ const PASSWORD: &str = "hunter2-s3cret-value";
 const HEADER: &str = "Bearer hdr-t0ken-9f8e7d";
 
 /// A simulated cluster with namespace shop.
-fn cluster() -> Cluster {
-    let c = Cluster::start("");
+fn cluster() -> PlaybookCluster {
+    let c = PlaybookCluster::start("");
     c.ok(r#"k8s::ensure_namespace("shop");"#);
     c
 }
 
 /// Runs `script` in environment `sim` (namespace shop).
-fn play(c: &Cluster, script: &str) -> (Outcome, Vec<String>) {
+fn play(c: &PlaybookCluster, script: &str) -> (Outcome, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("orion.toml");
     std::fs::write(&config, CONFIG).unwrap();

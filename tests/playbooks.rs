@@ -2,26 +2,26 @@
 //! binary against a simulated cluster behaving as the shipped scenario files
 //! say, from a copy of playbooks/ (journals land beside its orion.toml).
 
-use crate::kubectl_cluster::Cluster;
 use crate::servers::WebhookServer;
-use crate::sim_traffic::get;
 use crate::support::{repo, ORION};
-use orion::sim::scenario::Scenario;
+use orion_sim::scenario::Scenario;
+use orion_sim::testing::http::get;
+use orion_sim::testing::KubectlCluster;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const NS: &str = "shop-staging";
 
 /// A cluster behaving as playbooks/scenarios/NAME.toml says, plus `extra`.
-pub fn cluster(scenario: &str, extra: &str) -> Cluster {
+pub fn cluster(scenario: &str, extra: &str) -> KubectlCluster {
     let file = repo().join(format!("playbooks/scenarios/{scenario}.toml"));
     let text = format!("{extra}\n{}", std::fs::read_to_string(file).unwrap());
     let scenario = Scenario::parse(&text).unwrap();
-    Cluster::start_with(|config, _| config.scenario = scenario)
+    KubectlCluster::start_with(|config, _| config.scenario = scenario)
 }
 
 /// playbooks/ copied into the cluster's directory.
-pub fn playbooks(c: &Cluster) -> PathBuf {
+pub fn playbooks(c: &KubectlCluster) -> PathBuf {
     let to = c.dir.path().join("playbooks");
     let ok = Command::new("cp")
         .arg("-r")
@@ -35,7 +35,7 @@ pub fn playbooks(c: &Cluster) -> PathBuf {
 }
 
 /// Runs `orion play DIR/PLAYBOOK ARGS...`: (exit code, stderr).
-pub fn play(c: &Cluster, dir: &Path, playbook: &str, args: &[&str]) -> (i32, String) {
+pub fn play(c: &KubectlCluster, dir: &Path, playbook: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(ORION)
         .arg("play")
         .arg(dir.join(playbook))
@@ -50,7 +50,7 @@ pub fn play(c: &Cluster, dir: &Path, playbook: &str, args: &[&str]) -> (i32, Str
 }
 
 /// The images of a namespace's Deployments: "name=image" lines, sorted.
-fn images(c: &Cluster, ns: &str) -> String {
+fn images(c: &KubectlCluster, ns: &str) -> String {
     c.ok(&[
         "get", "deployments", "-n", ns, "-o",
         "jsonpath={range .items[*]}{.metadata.name}={.spec.template.spec.containers[0].image}{\"\\n\"}{end}",
@@ -59,7 +59,7 @@ fn images(c: &Cluster, ns: &str) -> String {
 
 /// Which versions answer `n` requests through a Service: version → count.
 pub fn versions_behind(
-    c: &Cluster,
+    c: &KubectlCluster,
     ns: &str,
     service: &str,
     n: usize,

@@ -1,37 +1,16 @@
 //! Real servers the tests start on loopback and stop when dropped:
-//! PostgreSQL, Redis and Prometheus (Debian packages, installed by
-//! ./scripts/test), HAProxy and nginx, and a small HTTP(S) server with odd
+//! PostgreSQL and Redis (Debian packages, installed by ./scripts/test),
+//! HAProxy and nginx, and a small HTTP(S) server with odd
 //! behaviour (tests/fixtures/odd_server.py).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port nothing listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use orion_sim::testing::free_port;
+use orion_sim::testing::wait_for_port;
 
-fn wait_for_port(port: u16, what: &str, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening: {status}");
-        }
-        assert!(Instant::now() < deadline, "{what} never listened on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
+use crate::support::process::is_root;
 
 /// A command as the `postgres` user when running as root (PostgreSQL refuses root).
 fn as_postgres(program: &Path) -> Command {
@@ -149,12 +128,11 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         // SIGINT to the postmaster (runuser does not pass signals on):
         // PostgreSQL's fast shutdown.
-        let pid: Option<i32> = std::fs::read_to_string(self.data.join("postmaster.pid"))
+        let pid: Option<u32> = std::fs::read_to_string(self.data.join("postmaster.pid"))
             .ok()
             .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()));
         if let Some(pid) = pid {
-            // SAFETY: kill(2) on the server this test started.
-            unsafe { libc::kill(pid, libc::SIGINT) };
+            crate::support::process::signal(pid, libc::SIGINT);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -430,79 +408,6 @@ impl Drop for Nginx {
     }
 }
 
-/// A real Prometheus (Debian package) on loopback, scraping the targets a
-/// simulated cluster writes (`SimConfig.scrape_targets`, file_sd format)
-/// every second; stopped when dropped.
-pub struct Prometheus {
-    child: Child,
-    pub addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    pub fn start(targets: &Path) -> Prometheus {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}
-scrape_configs:
-- job_name: sim
-  file_sd_configs: [{{files: ['{}'], refresh_interval: 1s}}]
-",
-                targets.display()
-            ),
-        )
-        .unwrap();
-        let mut child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("tsdb").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus (install it with ./scripts/test)");
-        wait_for_port(port, "prometheus", &mut child);
-        Prometheus {
-            child,
-            addr: format!("127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The single value of an instant query, if it has one.
-    pub fn value(&self, query: &str) -> Option<f64> {
-        let encoded: String = query
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        let a =
-            crate::sim_traffic::get(&self.addr, &format!("/api/v1/query?query={encoded}")).ok()?;
-        let v: serde_json::Value = serde_json::from_str(&a.body).ok()?;
-        v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 /// A webhook receiver on a free loopback port: records every request (path,
 /// headers, JSON body) and answers 200, or, when `hang`, accepts connections
 /// and never answers.

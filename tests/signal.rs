@@ -33,8 +33,7 @@ fn signal_after_start(playbook: &str, marker: &str, signal: i32) -> (i32, Durati
     }
     std::thread::sleep(Duration::from_millis(100));
     let sent = Instant::now();
-    // SAFETY: plain kill(2) on the child we spawned.
-    unsafe { libc::kill(child.id() as i32, signal) };
+    crate::support::process::signal(child.id(), signal);
     let status = child.wait().expect("wait");
     let took = sent.elapsed();
     let mut rest = String::new();

@@ -2,15 +2,15 @@
 //! PostgreSQL and Redis Services forwarding to real servers: green, then red
 //! when a service turns unhealthy; the JUnit report parsed.
 
-use crate::kubectl_cluster::Cluster;
 use crate::servers::{Postgres, Redis};
 use crate::support::{repo, ORION};
-use orion::sim::scenario::Scenario;
+use orion_sim::scenario::Scenario;
+use orion_sim::testing::KubectlCluster;
 use std::process::Command;
 
 const NS: &str = "shop-staging";
 
-fn smoke(c: &Cluster, extra: &[&str]) -> (i32, String, roxmltree::Document<'static>) {
+fn smoke(c: &KubectlCluster, extra: &[&str]) -> (i32, String, roxmltree::Document<'static>) {
     let junit = c.dir.path().join("smoke.xml");
     let out = Command::new(ORION)
         .arg("play")
@@ -68,7 +68,9 @@ fn the_smoke_playbook_is_green_on_a_healthy_platform_and_red_naming_what_failed(
         "[[image]]\nmatch = \"postgres:*\"\nupstream = \"127.0.0.1:{}\"\n\n[[image]]\nmatch = \"redis:*\"\nupstream = \"127.0.0.1:{}\"\n\n[[image]]\nmatch = \"*:sick\"\nunhealthy = true\n",
         pg.port, redis.port
     );
-    let c = Cluster::start_with(|config, _| config.scenario = Scenario::parse(&scenario).unwrap());
+    let c = KubectlCluster::start_with(|config, _| {
+        config.scenario = Scenario::parse(&scenario).unwrap()
+    });
     c.ok(&["create", "namespace", NS]);
     let overlay = repo().join("playbooks/platform/overlays/staging");
     c.ok(&["apply", "-k", &overlay.display().to_string()]);

@@ -3,7 +3,7 @@
 //! ingress-nginx canary weights written and read back, and every change
 //! undone when the run fails.
 
-use crate::k8s::Cluster;
+use crate::support::playbook_cluster::PlaybookCluster;
 
 const BLUE_GREEN: &str = r#"
 for v in ["blue", "green"] {
@@ -21,7 +21,7 @@ const ROUTER: &str = r#"let r = traffic::service("web", #{ label: "version", bac
 let url = k8s::service_url("web", 8080);"#;
 
 /// Runs `script`; returns the IPv4 addresses it logged (Services' ClusterIPs).
-fn addresses(c: &Cluster, script: &str) -> Vec<String> {
+fn addresses(c: &PlaybookCluster, script: &str) -> Vec<String> {
     c.ok(script)
         .into_iter()
         .filter(|l| l.parse::<std::net::Ipv4Addr>().is_ok())
@@ -40,13 +40,13 @@ fn nginx_router(nginx: &crate::servers::Nginx, servers: &str) -> String {
     )
 }
 
-fn selector(c: &Cluster) -> String {
+fn selector(c: &PlaybookCluster) -> String {
     c.ok(r#"info(k8s::get("service", "web").spec.selector.version);"#)[0].clone()
 }
 
 #[test]
 fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     c.ok(BLUE_GREEN);
     let logs = c.ok(&format!(
         r#"{ROUTER}
@@ -119,7 +119,7 @@ fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
 
 #[test]
 fn httproute_and_canary_ingress_weights_are_written_read_back_and_restored() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     c.ok(r#"
         k8s::apply(#{ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: #{ name: "web" },
             spec: #{ parentRefs: [#{ name: "shop" }], rules: [#{ backendRefs: [
@@ -178,7 +178,7 @@ info(k8s::get("service", "web-v2").spec.clusterIP);
 
 #[test]
 fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_them() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
     let lb = crate::servers::HAProxy::start(&[
         ("v1", format!("{}:8080", ips[0]), 100),
@@ -285,7 +285,7 @@ fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_th
 
 #[test]
 fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::servers::Nginx::start(&format!(
@@ -370,7 +370,8 @@ for n in 1..=4 { info(k8s::get("service", `web-${n}`).spec.clusterIP); }
 
 #[test]
 fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    let c =
+        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
     let ips = addresses(&c, FOUR_SERVERS);
     let servers: Vec<(String, String, i64)> = ips
         .iter()
@@ -458,7 +459,7 @@ fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back(
 
 #[test]
 fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
-    let c = Cluster::start("");
+    let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::servers::Nginx::start(&format!(
@@ -492,7 +493,8 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
 
 #[test]
 fn rolling_behind_nginx_and_rolling_workloads_without_a_load_balancer() {
-    let c = Cluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    let c =
+        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
     let ips = addresses(&c, FOUR_SERVERS);
     let upstream = format!(
         "upstream web {{\n    server {}:8080 weight=10; # web-1\n    server {}:8080 weight=10; # web-2\n}}\n",

@@ -34,7 +34,7 @@ pub enum Output {
 }
 
 pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
-    let _sim = match args.target.start_sim() {
+    let sim = match args.target.start_sim() {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("{} {e}", Style::for_stderr().error("error:"));
@@ -47,7 +47,7 @@ pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
     };
     let builder = args
         .target
-        .apply(Runtime::builder(), Some(&args.playbook))
+        .apply(Runtime::builder(), Some(&args.playbook), sim.as_ref())
         .sink(sink)
         .cancel_on_ctrl_c(true);
     match builder.build() {

@@ -2,10 +2,10 @@
 
 use crate::exit_code::ExitCode;
 use crate::report::style::Style;
-use crate::sim::kubeconfig::CONTEXT;
-use crate::sim::scenario::Scenario;
-use crate::sim::{Sim, SimConfig};
 use clap::Args;
+use orion_sim::kubeconfig::CONTEXT;
+use orion_sim::scenario::Scenario;
+use orion_sim::{Sim, SimConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

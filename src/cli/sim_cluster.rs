@@ -1,9 +1,9 @@
 //! `--sim`: a simulated cluster started in-process for one run of `play` or
 //! `repl`, with a kubeconfig (context `orion-sim`) that lives as long as it.
 
-use crate::sim::kubeconfig::CONTEXT;
-use crate::sim::scenario::Scenario;
-use crate::sim::{Sim, SimConfig};
+use orion_sim::kubeconfig::CONTEXT;
+use orion_sim::scenario::Scenario;
+use orion_sim::{Sim, SimConfig};
 use std::path::PathBuf;
 
 pub struct InProcessSim {

@@ -74,19 +74,17 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
 }
 
 impl TargetArgs {
-    /// Starts the simulated cluster `--sim` asks for, pointing the run at it
-    /// (KUBECONFIG and the `orion-sim` context). Keep it alive for the run.
+    /// Starts the simulated cluster `--sim` asks for. Keep it alive for the
+    /// run; `apply` points the run at it (its kubeconfig and context).
     pub fn start_sim(&self) -> Result<Option<InProcessSim>, String> {
         if !self.sim {
             return Ok(None);
         }
         let scenario = match &self.scenario {
-            Some(path) => crate::sim::scenario::Scenario::load(path)?,
+            Some(path) => orion_sim::scenario::Scenario::load(path)?,
             None => Default::default(),
         };
         let sim = InProcessSim::start(scenario)?;
-        // SAFETY: set before the run starts any thread that reads the environment.
-        unsafe { std::env::set_var("KUBECONFIG", &sim.kubeconfig) };
         eprintln!(
             "simulated cluster on {} (kubeconfig {}, context {})",
             sim.url(),
@@ -110,16 +108,22 @@ impl TargetArgs {
         })
     }
 
-    /// `builder` set up with these flags; `playbook` is where orion.toml is looked for.
-    pub fn apply(&self, mut builder: RuntimeBuilder, playbook: Option<&Path>) -> RuntimeBuilder {
+    /// `builder` set up with these flags; `playbook` is where orion.toml is
+    /// looked for, `sim` the simulated cluster `--sim` started.
+    pub fn apply(
+        &self,
+        mut builder: RuntimeBuilder,
+        playbook: Option<&Path>,
+        sim: Option<&InProcessSim>,
+    ) -> RuntimeBuilder {
         if let Some(e) = self.environment(playbook) {
             builder = builder.environment(e);
         }
         if let Some(c) = &self.context {
             builder = builder.context(c);
         }
-        if self.sim {
-            builder = builder.context(crate::sim::kubeconfig::CONTEXT);
+        if let Some(sim) = sim {
+            builder = builder.kubeconfig(&sim.kubeconfig).context(sim.context());
         }
         if let Some(n) = &self.namespace {
             builder = builder.namespace(n);

@@ -4,8 +4,8 @@
 //! a deploy. Patterns are orion.toml's `secret_placeholders`: shell-style
 //! (`*`, `?`), matched against the whole value, ignoring case.
 
-use crate::sim::scenario::glob;
 use base64::Engine as _;
+use orion_glob::glob;
 use serde_json::Value;
 
 /// The patterns used unless an environment lists its own.

@@ -4,11 +4,11 @@
 //! `--last` prefers this machine's journal; each change's record (and a
 //! Secret's prior values) lives in that change's own namespace.
 
-use crate::kubectl_cluster::Cluster;
+use orion_sim::testing::KubectlCluster;
 use std::path::Path;
 
 /// Runs orion in `dir` against `c`: (exit code, stdout and stderr together).
-fn orion(dir: &Path, c: &Cluster, args: &[&str]) -> (i32, String) {
+fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, String) {
     let (code, out, err) = crate::history::orion(dir, c, args);
     (code, format!("{out}{err}"))
 }
@@ -93,7 +93,7 @@ spec:
 
 #[test]
 fn a_planted_summary_runs_nothing_and_changes_nothing_unseen() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     c.ok(&["apply", "-f", &c.file("web.yaml", WEB)]);
     let here = tempfile::tempdir().unwrap();
     let marker = here.path().join("PWNED_BY_LAST");
@@ -171,7 +171,7 @@ fn a_planted_summary_runs_nothing_and_changes_nothing_unseen() {
 
 #[test]
 fn each_namespace_keeps_its_own_summary_and_secret_priors() {
-    let c = Cluster::start();
+    let c = KubectlCluster::start();
     c.ok(&["create", "namespace", "sec"]);
     c.ok(&[
         "create",

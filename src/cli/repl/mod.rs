@@ -38,7 +38,7 @@ Ctrl-C clears the line, or stops the running statement.";
 
 pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
     let style = Style::for_stderr();
-    let _sim = match args.target.start_sim() {
+    let sim = match args.target.start_sim() {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("{} {e}", style.error("error:"));
@@ -47,7 +47,7 @@ pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
     };
     let runtime = match args
         .target
-        .apply(Runtime::builder(), None)
+        .apply(Runtime::builder(), None, sim.as_ref())
         .sink(Arc::new(Console::stderr(verbosity)))
         .cancel_on_ctrl_c(true)
         .build()

@@ -6,7 +6,7 @@ use super::{K8s, Result};
 use crate::k8s::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
-use crate::sim::scenario::glob;
+use orion_glob::glob;
 use rhai::{Array, Dynamic, Module, NativeCallContext};
 use serde_json::{json, Value};
 use std::sync::Arc;
