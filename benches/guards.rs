@@ -172,7 +172,11 @@ fn main() {
         })
         .collect();
     let cluster = tokio
-        .block_on(orion::k8s::connect::connect(Some(&kubeconfig), None, None))
+        .block_on(orion::drivers::kube::connect::connect(
+            Some(&kubeconfig),
+            None,
+            None,
+        ))
         .unwrap();
     for n in [10, 100] {
         let t = Instant::now();

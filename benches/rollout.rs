@@ -8,9 +8,9 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use orion::k8s::connect::connect;
-use orion::k8s::kinds::Kinds;
-use orion::k8s::rollout::{self, verdict, Options, Verdict};
+use orion::drivers::kube::connect::connect;
+use orion::drivers::kube::kinds::Kinds;
+use orion::drivers::kube::rollout::{self, verdict, Options, Verdict};
 use orion_sim::resources::find;
 use orion_sim::{Sim, SimConfig, Timing};
 use serde_json::json;

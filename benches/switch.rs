@@ -7,9 +7,9 @@
 //!
 //! Prints figures; asserts nothing about them.
 
+use orion::drivers::lb::haproxy::{set_weight, Address};
+use orion::drivers::lb::nginx::{put, render, Nginx, Slot};
 use orion::report::memory::Memory;
-use orion::traffic::haproxy::{set_weight, Address};
-use orion::traffic::nginx::{put, render, Nginx, Slot};
 use orion_sim::{Sim, SimConfig, Timing};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -7,25 +7,20 @@
 // by value in `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
-pub mod child;
 pub mod cli;
 pub mod config;
+pub mod drivers;
 pub mod duration;
 pub mod engine;
 pub mod error;
 pub mod exit_code;
 pub mod guard;
-pub mod health;
-pub mod k8s;
 pub mod mask;
-pub mod metrics;
-pub mod notify;
 pub mod outcome;
 pub mod primitives;
 pub mod report;
 pub mod runtime;
 pub mod session;
-pub mod traffic;
 
 pub use cli::run;
 pub use error::Error;

@@ -4,9 +4,9 @@
 //! a run made on another machine is found too.
 
 use crate::config::Config;
+use crate::drivers::kube::connect::{connect, Cluster};
 use crate::guard::journal::{Entry, Journal};
 use crate::guard::summary::{self, Stored};
-use crate::k8s::connect::{connect, Cluster};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -141,7 +141,7 @@ impl Sources {
         let read = async {
             let cluster = connect(None, self.context.as_deref(), None).await?;
             let stored = summary::list(&cluster, self.namespace.as_deref()).await?;
-            Ok::<_, crate::k8s::K8sError>((cluster, stored))
+            Ok::<_, crate::drivers::kube::K8sError>((cluster, stored))
         };
         match tokio::time::timeout(Duration::from_secs(15), read).await {
             Ok(Ok(found)) => Ok(found),

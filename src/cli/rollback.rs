@@ -8,13 +8,13 @@
 
 use crate::cli::past_runs::{PastRun, Sources};
 use crate::config::Config;
+use crate::drivers::kube::connect::{connect, Cluster};
 use crate::exit_code::ExitCode;
 use crate::guard::approval::{ask, at_terminal};
 use crate::guard::compensate::{is_external, label, plan, undo, Undone};
 use crate::guard::journal::Entry;
 use crate::guard::untrusted::{admissible, becomes};
 use crate::guard::{summary, Gate, Refusal};
-use crate::k8s::connect::{connect, Cluster};
 use crate::report::style::Style;
 use clap::Args;
 use std::time::Duration;

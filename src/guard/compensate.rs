@@ -2,13 +2,13 @@
 //! first — each object put back as it was before the run touched it (created
 //! ones deleted), then the restored workloads' rollouts waited for.
 
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::kinds::Kinds;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::rollout::{self, Options};
+use crate::drivers::kube::Cluster;
 use crate::guard::journal::Entry;
 use crate::guard::programs::Programs;
-use crate::k8s::error::K8sError;
-use crate::k8s::kinds::Kinds;
-use crate::k8s::retry::retry;
-use crate::k8s::rollout::{self, Options};
-use crate::k8s::Cluster;
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use serde_json::Value;
 use std::time::Duration;
@@ -152,7 +152,7 @@ pub const NGINX: &str = "orion.dev/nginx";
 /// and reloads nginx — the `nginx` program of orion.toml or PATH, whatever an
 /// entry may say.
 fn undo_nginx(e: &Entry, nginx: std::path::PathBuf) -> Result<&'static str, String> {
-    use crate::traffic::nginx::{put, Nginx};
+    use crate::drivers::lb::nginx::{put, Nginx};
     let prior = e.prior.clone().unwrap_or_default();
     let path = |k: &str| prior[k].as_str().map(std::path::PathBuf::from);
     let nginx = Nginx {
@@ -178,7 +178,7 @@ pub fn is_external(e: &Entry) -> bool {
 
 /// Puts a HAProxy server's weight and state back.
 async fn undo_haproxy(e: &Entry) -> Result<&'static str, K8sError> {
-    use crate::traffic::haproxy::{set_state, set_weight, Address};
+    use crate::drivers::lb::haproxy::{set_state, set_weight, Address};
     let address = Address::parse(&e.namespace).ok_or_else(|| {
         K8sError::new(format!(
             "the journal's HAProxy address {} is not unix:PATH or tcp:ADDR",
@@ -212,7 +212,7 @@ async fn undo_haproxy(e: &Entry) -> Result<&'static str, K8sError> {
 /// server returns after the others' weights were lowered, and not when it
 /// returns first.
 async fn raising_first(plan: Vec<&Entry>) -> Vec<&Entry> {
-    use crate::traffic::haproxy::{servers, Address};
+    use crate::drivers::lb::haproxy::{servers, Address};
     let (mut lbs, mut order): (Vec<&Entry>, Vec<&Entry>) =
         plan.into_iter().partition(|e| e.api_version == HAPROXY);
     let mut rise = std::collections::HashMap::new();
@@ -338,21 +338,7 @@ mod tests {
     use serde_json::json;
 
     fn entry(name: &str, prior: Option<Value>) -> Entry {
-        Entry {
-            seq: 0,
-            at: String::new(),
-            run: String::new(),
-            environment: None,
-            context: String::new(),
-            api_version: "v1".into(),
-            kind: "ConfigMap".into(),
-            namespace: "default".into(),
-            name: name.into(),
-            summary: String::new(),
-            prior,
-            step: None,
-            approver: None,
-        }
+        crate::guard::change::fixture::entry("v1", "ConfigMap", "default", name, prior)
     }
 
     #[test]

@@ -1,8 +1,14 @@
-//! The one gate every change passes. Before the run's first change it checks
-//! that the live cluster is the environment's (context, node count); before
-//! each change, that the namespace is not protected and, when the environment
-//! asks, already exists. A refusal names the rule and how to satisfy it.
+//! The gate: a run's guards and what they remember (checks passed, approvals
+//! given, deploy locks held, summaries written). Changes reach it through
+//! its one door, `Gate::pass` (door.rs). Before the run's first change it
+//! checks that the live cluster is the environment's (context, node count);
+//! before each change, that the namespace is not protected and, when the
+//! environment asks, already exists. A refusal names the rule and how to
+//! satisfy it.
 
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::Cluster;
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
 use crate::guard::journal::{ApprovalRecord, Journal};
@@ -12,9 +18,6 @@ use crate::guard::summary;
 use crate::guard::window;
 use crate::guard::Environment;
 use crate::guard::Sandbox;
-use crate::k8s::error::K8sError;
-use crate::k8s::retry::retry;
-use crate::k8s::Cluster;
 use k8s_openapi::api::core::v1::{Namespace, Node};
 use kube::api::{Api, ListParams};
 use orion_glob::glob;
@@ -175,7 +178,7 @@ impl Gate {
     /// cluster-wide change) with the journal's records of that namespace so
     /// far. Returns a warning when it could not: from then on only this
     /// machine's journal has the run's changes there.
-    pub async fn summarise(&self, cluster: &Cluster, namespace: &str) -> Option<String> {
+    pub(super) async fn summarise(&self, cluster: &Cluster, namespace: &str) -> Option<String> {
         let journal = self.journal.as_ref()?;
         let ns = if namespace.is_empty() {
             "default"
@@ -266,7 +269,7 @@ impl Gate {
             .contains(key)
     }
 
-    fn pass(&self, key: String) {
+    fn mark_passed(&self, key: String) {
         self.passed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -295,7 +298,7 @@ impl Gate {
     }
 
     /// Whether the next change needs an operator's approval first.
-    pub fn needs_approval(&self) -> bool {
+    pub(super) fn needs_approval(&self) -> bool {
         self.environment.approval == Approval::Required && self.approvals().is_empty()
     }
 
@@ -363,17 +366,17 @@ impl Gate {
     /// May the run change something outside the cluster (a load balancer's
     /// runtime state)? Freezes and deploy windows apply; the context, node
     /// and namespace checks and the deploy lock are the cluster's.
-    pub fn check_external(&self) -> Result<(), Refusal> {
+    pub(super) fn check_external(&self) -> Result<(), Refusal> {
         if !self.passed("time") {
             self.check_time()?;
-            self.pass("time".into());
+            self.mark_passed("time".into());
         }
         Ok(())
     }
 
     /// May the run write Secret `name` with `content` (an object or a patch)?
     /// Not when a value is a template's placeholder.
-    pub fn check_secret(&self, name: &str, content: &serde_json::Value) -> Result<(), Refusal> {
+    pub(super) fn check_secret(&self, name: &str, content: &serde_json::Value) -> Result<(), Refusal> {
         let found = placeholders::in_secret(content, &self.environment.secret_placeholders);
         if found.is_empty() {
             return Ok(());
@@ -440,7 +443,7 @@ impl Gate {
                     )));
                 }
             }
-            self.pass("cluster".into());
+            self.mark_passed("cluster".into());
         }
         let key = format!("ns:{namespace}");
         if env.require_existing_namespace && !namespace.is_empty() && !self.passed(&key) {
@@ -453,7 +456,7 @@ impl Gate {
                     self.env_name()
                 )));
             }
-            self.pass(key);
+            self.mark_passed(key);
         }
         self.lock(cluster, namespace).await?;
         Ok(())

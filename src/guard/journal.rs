@@ -228,21 +228,7 @@ mod tests {
     use serde_json::json;
 
     fn entry(kind: &str, prior: Value) -> Entry {
-        Entry {
-            seq: 0,
-            at: "t".into(),
-            run: String::new(),
-            environment: None,
-            context: "c".into(),
-            api_version: "v1".into(),
-            kind: kind.into(),
-            namespace: "default".into(),
-            name: "db".into(),
-            summary: "apply".into(),
-            prior: Some(prior),
-            step: None,
-            approver: None,
-        }
+        crate::guard::change::fixture::entry("v1", kind, "default", "db", Some(prior))
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! released when it ends. A second run waits for it; a lease whose holder
 //! stopped renewing is taken over once it has expired.
 
-use crate::k8s::error::K8sError;
-use crate::k8s::retry::retry;
-use crate::k8s::Cluster;
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::Cluster;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use kube::api::{Api, DeleteParams, PostParams, Preconditions};

@@ -1,8 +1,10 @@
 //! The host's safety guards, which no playbook can skip: every change the
-//! primitives make passes `Gate::check` first.
+//! primitives make passes the one door, `Gate::pass` (door.rs).
 
 pub mod approval;
+pub mod change;
 pub mod compensate;
+pub mod door;
 pub mod environment;
 pub mod gate;
 pub mod journal;
@@ -14,6 +16,8 @@ pub mod summary;
 pub mod untrusted;
 pub mod window;
 
+pub use change::Change;
+pub use door::{Admission, Passed, Stopped};
 pub use environment::Environment;
 pub use gate::{Gate, Refusal};
 pub use sandbox::Sandbox;

@@ -7,9 +7,9 @@
 //! needs go in a Secret of the same name in the same namespace, readable by
 //! whoever may read the Secrets themselves.
 
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::{Cluster, K8sError};
 use crate::guard::journal::{redacted, ApprovalRecord, Entry, Record};
-use crate::k8s::retry::retry;
-use crate::k8s::{Cluster, K8sError};
 use crate::report::printable::{is_printable, printable};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};

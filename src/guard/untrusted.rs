@@ -6,9 +6,9 @@
 //! load balancer, a file: only this machine's journal undoes those) — and
 //! only after the operator was shown what each object becomes.
 
+use crate::drivers::kube::manifests::images;
 use crate::guard::journal::Entry;
 use crate::guard::summary::home;
-use crate::k8s::manifests::images;
 use crate::report::printable::printable;
 use serde_json::Value;
 
@@ -167,21 +167,7 @@ mod tests {
     use serde_json::json;
 
     fn entry(api_version: &str, kind: &str, namespace: &str, prior: Option<Value>) -> Entry {
-        Entry {
-            seq: 1,
-            at: String::new(),
-            run: "r".into(),
-            environment: None,
-            context: "c".into(),
-            api_version: api_version.into(),
-            kind: kind.into(),
-            namespace: namespace.into(),
-            name: "web".into(),
-            summary: String::new(),
-            prior,
-            step: None,
-            approver: None,
-        }
+        crate::guard::change::fixture::entry(api_version, kind, namespace, "web", prior)
     }
 
     #[test]

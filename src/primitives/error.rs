@@ -1,7 +1,7 @@
 //! Errors raised by primitives, positioned at the script call (rhai leaves the
 //! position empty for namespaced native calls), and their plain-text message.
 
-use crate::child::Refused;
+use crate::drivers::child::Refused;
 use crate::primitives::host::Host;
 use crate::report::event::Level;
 use rhai::{EvalAltResult, NativeCallContext, Position};

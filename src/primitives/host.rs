@@ -37,9 +37,9 @@ pub struct Host {
     /// The run's background monitors and the trigger that failed it.
     pub monitors: crate::primitives::monitor::Monitors,
     /// HTTP clients of health checks, shared so connections are reused.
-    pub http_clients: crate::health::http::Clients,
+    pub http_clients: crate::drivers::probe::http::Clients,
     /// The run's webhooks and their posts in flight.
-    pub notify: crate::notify::Notifier,
+    pub notify: crate::drivers::notify::Notifier,
 }
 
 impl Host {
@@ -49,7 +49,7 @@ impl Host {
             .thread_name("orion-io")
             .enable_all()
             .build()?;
-        let notify = crate::notify::Notifier::new(tokio.handle().clone(), sink.clone());
+        let notify = crate::drivers::notify::Notifier::new(tokio.handle().clone(), sink.clone());
         Ok(Host {
             target,
             cancel: Cancel::default(),

@@ -4,6 +4,7 @@
 pub mod approve;
 pub mod cancel;
 pub mod confirm;
+pub mod door;
 pub mod error;
 pub mod exit;
 pub mod failure;

@@ -4,8 +4,8 @@
 //! environment's `secret_placeholders` patterns. (The gate refuses to write
 //! a Secret holding one whatever the playbook checks.)
 
+use crate::drivers::kube::manifests::Manifest;
 use crate::guard::placeholders::{in_env_file, in_secret};
-use crate::k8s::manifests::Manifest;
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
@@ -98,8 +98,8 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
 #[cfg(test)]
 mod tests {
     use super::{in_env_file_at, in_manifests};
+    use crate::drivers::kube::manifests;
     use crate::guard::placeholders::default_patterns;
-    use crate::k8s::manifests;
     use std::path::Path;
 
     fn check(path: &Path, patterns: &[String]) -> Result<i64, String> {

@@ -2,10 +2,10 @@
 //! journal, unless the environment turned `auto_rollback` off or it was a
 //! dry run. An undo that fails turns the exit code into 6, with what is left.
 
+use crate::drivers::kube::connect::connect;
 use crate::exit_code::ExitCode;
 use crate::guard::compensate::{is_external, label, plan, undo, SKIPPED};
 use crate::guard::journal::Journal;
-use crate::k8s::connect::connect;
 use crate::primitives::host::Host;
 use crate::report::diagnostic::Diagnostic;
 use crate::report::event::Level;
@@ -79,7 +79,7 @@ pub fn after_failure(
         let cluster = if entries.iter().any(|e| !is_external(e)) {
             Some(tokio::select! {
                 biased;
-                _ = abort.cancelled() => return Err(crate::k8s::K8sError::new(SKIPPED)),
+                _ = abort.cancelled() => return Err(crate::drivers::kube::K8sError::new(SKIPPED)),
                 c = connect(t.kubeconfig.as_deref(), context, namespace) => c?,
             })
         } else {

@@ -5,8 +5,8 @@
 
 pub mod options;
 
-use crate::health::run::{all, run, until_healthy};
-use crate::health::{Check, Failed, Passed};
+use crate::drivers::probe::run::{all, run, until_healthy};
+use crate::drivers::probe::{Check, Failed, Passed};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, cancelled_at, error_at};
 use crate::primitives::host::Host;

@@ -2,10 +2,10 @@
 //! `health::all`, `#{http: url, ...}` — turned into the driver's `Check`.
 //! Every option is checked: an unknown key is an error naming the known ones.
 
-use crate::health::http::{Http, TlsAndRedirects};
-use crate::health::postgres::Postgres;
-use crate::health::redis::Redis;
-use crate::health::{Check, Probe};
+use crate::drivers::probe::http::{Http, TlsAndRedirects};
+use crate::drivers::probe::postgres::Postgres;
+use crate::drivers::probe::redis::Redis;
+use crate::drivers::probe::{Check, Probe};
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map};
 use serde_json::Value;

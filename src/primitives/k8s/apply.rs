@@ -6,8 +6,8 @@ use super::convert::{from_dynamic, to_dynamic};
 use super::mutate::{mutate, Mutation};
 use super::plan::Plan;
 use super::{K8s, Result};
-use crate::k8s::manifests::rank;
-use crate::k8s::objects::{self, Change};
+use crate::drivers::kube::manifests::rank;
+use crate::drivers::kube::objects::Change;
 use crate::primitives::doc;
 use crate::primitives::error::{error_at, message};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
@@ -67,10 +67,7 @@ fn apply_one(
     } else {
         String::new()
     };
-    let before = k
-        .run(ctx, objects::get(&cluster, &kind, &ns, name))
-        .map_err(within)?;
-    let after = mutate(
+    let passed = mutate(
         k,
         ctx,
         Mutation {
@@ -82,9 +79,10 @@ fn apply_one(
         },
     )
     .map_err(within)?;
-    let result = match &before {
+    // What the door read before the change: the object is read once.
+    let result = match &passed.prior {
         None => "created",
-        Some(b) if same_content(b, &after) => "unchanged",
+        Some(b) if same_content(b, &passed.made) => "unchanged",
         Some(_) => "configured",
     };
     Ok(json!({"kind": kind.resource.kind, "name": name, "namespace": ns, "result": result}))

@@ -4,8 +4,8 @@
 use super::convert::{from_dynamic, opt_int, to_dynamic};
 use super::mutate::{mutate, Mutation};
 use super::{workload, K8s, Result};
-use crate::k8s::kinds::Kind;
-use crate::k8s::objects::{self, Change};
+use crate::drivers::kube::kinds::Kind;
+use crate::drivers::kube::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
@@ -33,6 +33,7 @@ pub(super) fn change(
             summary,
         },
     )
+    .map(|passed| passed.made)
 }
 
 /// The workload `text` names ("web", "statefulset/db"), which must exist.

@@ -4,8 +4,8 @@
 
 use super::convert::to_dynamic;
 use super::{workload, K8s, Result};
-use crate::k8s::objects;
-use crate::k8s::rollout::{hopeless, selector, verdict, Verdict};
+use crate::drivers::kube::objects;
+use crate::drivers::kube::rollout::{hopeless, selector, verdict, Verdict};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use k8s_openapi::api::core::v1::Pod;
@@ -162,7 +162,7 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
                     ..LogParams::default()
                 };
                 let what = format!("reading the log of pod {name}");
-                let text = k.run(&ctx, crate::k8s::retry::retry(&what, || api.logs(name, &params)))?;
+                let text = k.run(&ctx, crate::drivers::kube::retry::retry(&what, || api.logs(name, &params)))?;
                 count += text.lines().filter(|l| l.contains(pattern)).count() as i64;
             }
         }

@@ -3,7 +3,7 @@
 use super::convert::to_dynamic;
 use super::mutate::{mutate, Mutation};
 use super::{K8s, Result};
-use crate::k8s::objects::{self, Change};
+use crate::drivers::kube::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use orion_glob::glob;

@@ -2,8 +2,8 @@
 
 use super::convert::{opt_int, opt_str, to_dynamic};
 use super::{K8s, Result};
-use crate::k8s::diagnose::{container_state, events_of};
-use crate::k8s::objects;
+use crate::drivers::kube::diagnose::{container_state, events_of};
+use crate::drivers::kube::objects;
 use crate::primitives::doc;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
@@ -176,6 +176,6 @@ fn logs(k: &K8s, ctx: &NativeCallContext, pod: &str, opts: &Map) -> Result<Strin
     let what = format!("reading the log of pod {pod}");
     k.run(
         ctx,
-        crate::k8s::retry::retry(&what, || api.logs(pod, &params)),
+        crate::drivers::kube::retry::retry(&what, || api.logs(pod, &params)),
     )
 }

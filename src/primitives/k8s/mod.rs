@@ -13,9 +13,9 @@ pub mod plan;
 mod rollout;
 mod run_pod;
 
-use crate::k8s::connect::connect;
-use crate::k8s::kinds::{Kind, Kinds};
-use crate::k8s::{Cluster, K8sError};
+use crate::drivers::kube::connect::connect;
+use crate::drivers::kube::kinds::{Kind, Kinds};
+use crate::drivers::kube::{Cluster, K8sError};
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
 use rhai::{Engine, EvalAltResult, Module, NativeCallContext};
@@ -104,7 +104,7 @@ impl K8s {
         let kind = self.kind(ctx, kind)?;
         self.run(
             ctx,
-            crate::k8s::objects::get(&cluster, &kind, cluster.namespace(), name),
+            crate::drivers::kube::objects::get(&cluster, &kind, cluster.namespace(), name),
         )
     }
 
@@ -115,7 +115,7 @@ impl K8s {
         ctx: &NativeCallContext,
         kind: &str,
         name: &str,
-        change: crate::k8s::objects::Change,
+        change: crate::drivers::kube::objects::Change,
         summary: String,
     ) -> Result<serde_json::Value> {
         let kind = self.kind(ctx, kind)?;

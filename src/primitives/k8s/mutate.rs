@@ -1,14 +1,13 @@
 //! The one way a playbook changes the cluster. Every `k8s::` write comes
-//! through `mutate`, which says what it changes, honours --dry-run (the
-//! server checks the change and keeps nothing) and is where guards and the
-//! journal attach.
+//! through `mutate`, which describes the change and takes it through the
+//! guard's door; with --dry-run the server checks it and keeps nothing.
 
 use super::{K8s, Result};
-use crate::guard::journal::Entry;
-use crate::guard::Refusal;
-use crate::k8s::kinds::Kind;
-use crate::k8s::objects::{self, Change};
-use crate::primitives::error::{call_site, cancelled_at, error_at, refused_at};
+use crate::drivers::kube::kinds::Kind;
+use crate::drivers::kube::objects::{self, Change};
+use crate::guard::{self, Passed};
+use crate::primitives::door;
+use crate::primitives::error::{call_site, error_at};
 use crate::report::event::Level;
 use rhai::NativeCallContext;
 use serde_json::Value;
@@ -23,119 +22,76 @@ pub struct Mutation<'a> {
     pub summary: String,
 }
 
-pub fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Value> {
+pub fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Passed<Value>> {
     perform(k8s, ctx, m, true)
 }
 
 /// As `mutate`, but carried out even after Ctrl-C: for cleanup (a one-off
 /// pod's deletion), which must not be skipped.
-pub fn mutate_finally(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Value> {
+pub fn mutate_finally(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Passed<Value>> {
     perform(k8s, ctx, m, false)
 }
 
-fn perform(k8s: &K8s, ctx: &NativeCallContext, m: Mutation, cancellable: bool) -> Result<Value> {
-    let cluster = k8s.cluster(ctx)?;
-    let dry_run = k8s.host.target.dry_run;
-    let target = format!("{}/{}", m.kind.resource.kind.to_ascii_lowercase(), m.name);
-    let prefix = if dry_run { "(dry run) " } else { "" };
-    if cancellable {
-        let gate = k8s.host.gate();
-        match k8s.host.block_on(gate.check(&cluster, m.namespace)) {
-            Ok(Ok(())) => {}
-            Ok(Err(Refusal::Refused(why))) => return Err(refused_at(ctx, &why)),
-            Ok(Err(Refusal::Failed(e))) => return Err(error_at(ctx, e.message)),
-            Err(_) => return Err(cancelled_at(ctx)),
-        }
-        if m.kind.resource.kind == "Secret" && m.kind.resource.group.is_empty() {
-            let content = match &m.change {
-                Change::Create(v) | Change::Apply(v) | Change::Merge(v) | Change::Json(v) => {
-                    Some(v)
-                }
-                Change::Delete => None,
-            };
-            if let Some(Err(Refusal::Refused(why))) = content.map(|c| gate.check_secret(m.name, c))
-            {
-                return Err(refused_at(ctx, &why));
-            }
-        }
-        if !dry_run && gate.needs_approval() {
-            let shown = format!(
-                "  context {}, namespace {}\n  first change: {target}: {}",
-                cluster.info.name, cluster.info.namespace, m.summary
-            );
-            crate::primitives::approve::approve(&k8s.host, ctx, &shown)?;
-        }
-    }
-    k8s.host.log(
-        Level::Info,
-        format!("{prefix}{target}: {}", m.summary),
-        call_site(ctx),
-    );
-    if cancellable && !dry_run {
-        journal(k8s, ctx, &cluster, &m)?;
-    }
-    let live = if dry_run {
-        k8s.run(ctx, objects::get(&cluster, m.kind, m.namespace, m.name))?
-    } else {
-        None
-    };
-    let write = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
-    let result = if cancellable {
-        k8s.run(ctx, write)?
-    } else {
-        k8s.host
-            .finish(write)
-            .map_err(|e| error_at(ctx, e.message))?
-    };
-    if dry_run {
-        show_would_change(k8s, ctx, &target, live.as_ref(), &result, &m.change);
-    }
-    Ok(result)
-}
-
-/// Records the change, with the object as it is now, before it is made;
-/// without a record, nothing is changed.
-fn journal(
+/// Describes the change and takes it through the guard's door, the
+/// driver reading the object once and writing it (a server-side dry run
+/// with --dry-run, whose field-level effect is then shown).
+fn perform(
     k8s: &K8s,
     ctx: &NativeCallContext,
-    cluster: &crate::k8s::Cluster,
-    m: &Mutation,
-) -> Result<()> {
-    let gate = k8s.host.gate();
-    let Some(journal) = &gate.journal else {
-        return Ok(());
+    m: Mutation,
+    cancellable: bool,
+) -> Result<Passed<Value>> {
+    let cluster = k8s.cluster(ctx)?;
+    let h = k8s.host();
+    let dry_run = h.target.dry_run;
+    let resource = &m.kind.resource;
+    let target = format!("{}/{}", resource.kind.to_ascii_lowercase(), m.name);
+    let secret = match &m.change {
+        Change::Create(v) | Change::Apply(v) | Change::Merge(v) | Change::Json(v)
+            if resource.kind == "Secret" && resource.group.is_empty() =>
+        {
+            Some(v.clone())
+        }
+        _ => None,
     };
-    let prior = k8s.run(ctx, objects::get(cluster, m.kind, m.namespace, m.name))?;
-    let step = k8s.host.current_step();
-    let entry = Entry {
-        seq: 0,
-        at: jiff::Timestamp::now().to_string(),
-        run: String::new(),
-        environment: gate.name.clone(),
+    let change = guard::Change {
         context: cluster.info.name.clone(),
-        api_version: m.kind.resource.api_version.clone(),
-        kind: m.kind.resource.kind.clone(),
+        api_version: resource.api_version.clone(),
+        kind: resource.kind.clone(),
         namespace: m.namespace.to_string(),
         name: m.name.to_string(),
-        summary: m.summary.clone(),
-        prior,
-        step,
-        approver: gate.approvals().last().map(|a| a.by.clone()),
+        said: format!("{target}: {}", m.summary),
+        shown: format!(
+            "  context {}, namespace {}\n  first change: {target}: {}",
+            cluster.info.name, cluster.info.namespace, m.summary
+        ),
+        summary: m.summary,
+        in_cluster: true,
+        secret,
     };
-    journal.append(entry).map_err(|e| {
-        error_at(
+    let prior = async {
+        objects::get(&cluster, m.kind, m.namespace, m.name)
+            .await
+            .map_err(|e| e.message)
+    };
+    let make = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
+    let driver_error = |e: crate::drivers::kube::K8sError| error_at(ctx, e.message);
+    let passed = if cancellable {
+        door::pass(h, ctx, Some(&cluster), change, prior, make, driver_error)
+    } else {
+        door::pass_finally(h, ctx, Some(&cluster), change, prior, make, driver_error)
+    }?;
+    if dry_run {
+        show_would_change(
+            k8s,
             ctx,
-            format!(
-                "cannot write the journal {}: {e}; nothing was changed\nhint: orion keeps a journal of every change beside orion.toml; make that directory writable",
-                journal.path.display()
-            ),
-        )
-    })?;
-    // The cluster's copy, for `orion history` and `orion rollback` elsewhere.
-    if let Some(warning) = k8s.host.finish(gate.summarise(cluster, m.namespace)) {
-        k8s.host.log(Level::Warn, warning, call_site(ctx));
+            &target,
+            passed.prior.as_ref(),
+            &passed.made,
+            &m.change,
+        );
     }
-    Ok(())
+    Ok(passed)
 }
 
 /// Most changed fields shown per object in a dry run.
@@ -153,7 +109,7 @@ fn show_would_change(
 ) {
     let lines = match change {
         Change::Delete => vec!["would be deleted".to_string()],
-        _ => crate::k8s::manifests::diff(live, result),
+        _ => crate::drivers::kube::manifests::diff(live, result),
     };
     let mut text = if lines.is_empty() {
         format!("(dry run) {target}: would not change")

@@ -4,8 +4,8 @@
 
 use super::convert::to_dynamic;
 use super::{K8s, Result};
-use crate::k8s::manifests::{self, Manifest};
-use crate::k8s::objects::{self, Change};
+use crate::drivers::kube::manifests::{self, Manifest};
+use crate::drivers::kube::objects::{self, Change};
 use crate::primitives::doc;
 use crate::primitives::error::{error_at, program_refused};
 use crate::primitives::host::Host;

@@ -3,7 +3,7 @@
 
 use super::convert::{opt_int, opt_str, to_dynamic};
 use super::{workload, K8s, Result};
-use crate::k8s::rollout::{self, Options};
+use crate::drivers::kube::rollout::{self, Options};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, error_at};
 use crate::report::event::{Event, Level};

@@ -4,8 +4,8 @@
 use super::convert::{opt_str, to_dynamic};
 use super::mutate::{mutate, mutate_finally, Mutation};
 use super::{K8s, Result};
-use crate::k8s::objects::Change;
-use crate::k8s::run_pod::{spec, wait_finished};
+use crate::drivers::kube::objects::Change;
+use crate::drivers::kube::run_pod::{spec, wait_finished};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};

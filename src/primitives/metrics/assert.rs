@@ -14,8 +14,8 @@
 use super::client::{value_with, Client};
 use super::options;
 use super::{metric, Result};
-use crate::metrics::window::{Standing, Window};
-use crate::metrics::Op;
+use crate::drivers::metrics::window::{Standing, Window};
+use crate::drivers::metrics::Op;
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map, NativeCallContext};

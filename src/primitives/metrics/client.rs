@@ -3,9 +3,9 @@
 
 use super::options;
 use super::{ask, metric, Result};
-use crate::metrics::prometheus::Prometheus;
-use crate::metrics::sample::Sample;
-use crate::metrics::NoData;
+use crate::drivers::metrics::prometheus::Prometheus;
+use crate::drivers::metrics::sample::Sample;
+use crate::drivers::metrics::NoData;
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;

@@ -7,8 +7,8 @@
 use super::client::{range_options, Client};
 use super::options;
 use super::{ask, metric, Result};
-use crate::metrics::compare::{judge, Comparison, Settings};
-use crate::metrics::Verdict;
+use crate::drivers::metrics::compare::{judge, Comparison, Settings};
+use crate::drivers::metrics::Verdict;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map, NativeCallContext};
@@ -79,7 +79,7 @@ pub fn compare(
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
     })?;
-    let values = |series: &[crate::metrics::Series]| -> Vec<f64> {
+    let values = |series: &[crate::drivers::metrics::Series]| -> Vec<f64> {
         series
             .iter()
             .flat_map(|s| s.values.iter().map(|(_, v)| *v))

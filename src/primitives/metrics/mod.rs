@@ -12,8 +12,8 @@ mod sources;
 
 pub use client::{client_of, Client};
 
-use crate::metrics::prometheus::Prometheus;
-use crate::metrics::MetricsError;
+use crate::drivers::metrics::prometheus::Prometheus;
+use crate::drivers::metrics::MetricsError;
 use crate::primitives::doc;
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
@@ -59,8 +59,12 @@ fn prometheus(ctx: &NativeCallContext, url: &str, opts: &Map) -> Result<Client> 
     let bad = |e: String| error_at(ctx, e);
     options::only(opts, "prometheus", &["timeout", "headers"]).map_err(bad)?;
     let headers = options::headers(opts).map_err(bad)?;
-    let timeout = options::duration(opts, "timeout", crate::metrics::prometheus::DEFAULT_TIMEOUT)
-        .map_err(bad)?;
+    let timeout = options::duration(
+        opts,
+        "timeout",
+        crate::drivers::metrics::prometheus::DEFAULT_TIMEOUT,
+    )
+    .map_err(bad)?;
     Ok(Client(Arc::new(
         Prometheus::new(url)
             .map_err(bad)?

@@ -1,7 +1,7 @@
 //! Options maps of the `metrics` functions, read strictly: an unknown key is
 //! an error naming the known ones, a wrong type says what is expected.
 
-use crate::metrics::NoData;
+use crate::drivers::metrics::NoData;
 use crate::primitives::health::options::string;
 use rhai::{Dynamic, Map};
 use std::time::Duration;

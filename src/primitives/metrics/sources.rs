@@ -4,9 +4,9 @@
 
 use super::options;
 use super::{ask, metric, Result};
-use crate::health::http::TlsAndRedirects;
-use crate::metrics::http_value::http_value;
-use crate::metrics::pod_usage::pod_usage;
+use crate::drivers::metrics::http_value::http_value;
+use crate::drivers::metrics::pod_usage::pod_usage;
+use crate::drivers::probe::http::TlsAndRedirects;
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
 use crate::primitives::k8s::K8s;

@@ -5,10 +5,10 @@
 //! a breach must last before it trips).
 
 use super::reading::Reading;
-use crate::health::Check;
-use crate::k8s::Cluster;
-use crate::metrics::op::Op;
-use crate::metrics::prometheus::Prometheus;
+use crate::drivers::kube::Cluster;
+use crate::drivers::metrics::op::Op;
+use crate::drivers::metrics::prometheus::Prometheus;
+use crate::drivers::probe::Check;
 use crate::primitives::host::Host;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
@@ -112,7 +112,7 @@ impl Watch {
     /// Evaluates the check once.
     pub async fn read(&self) -> Reading {
         match &self.probe {
-            Probe::Health(check) => match crate::health::run::run(check).await {
+            Probe::Health(check) => match crate::drivers::probe::run::run(check).await {
                 Ok(p) => Reading {
                     breached: false,
                     value: None,

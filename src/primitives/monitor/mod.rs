@@ -7,7 +7,7 @@ mod checks;
 mod reading;
 mod trip;
 
-use crate::metrics::window::{Standing, Window};
+use crate::drivers::metrics::window::{Standing, Window};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, error_at};
 use crate::primitives::host::Host;

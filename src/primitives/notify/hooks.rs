@@ -4,9 +4,11 @@
 //! except that before a failure is reported the Secrets the run changed are
 //! read back (at most `SECRET_READ`) so their values can be masked.
 
+use crate::drivers::kube::connect::connect;
+use crate::drivers::notify::secrets::{self, SecretChange};
+use crate::drivers::notify::{Kind, Notice};
 use crate::exit_code::ExitCode;
-use crate::k8s::connect::connect;
-use crate::notify::{secrets, Kind, Notice};
+use crate::guard::journal::Record;
 use crate::primitives::host::Host;
 use crate::report::diagnostic::Diagnostic;
 use crate::report::event::Level;
@@ -47,7 +49,7 @@ pub fn notice(
             .or_else(|| gate.environment.namespace.clone()),
         exit_code,
         status: status.to_string(),
-        message: message.map(|m| crate::health::excerpt(&m, MAX_MESSAGE)),
+        message: message.map(|m| crate::drivers::probe::excerpt(&m, MAX_MESSAGE)),
         at: crate::report::clock::rfc3339_now(),
         dry_run: t.dry_run,
     }
@@ -61,8 +63,22 @@ pub fn learn_secrets(host: &Host) -> bool {
         return true;
     };
     let records = journal.records();
-    host.notify.learn(secrets::prior_values(&records));
-    let stale: Vec<(String, String, u64)> = secrets::changed(&records)
+    let changes: Vec<SecretChange> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Change(e) if e.kind == "Secret" && e.api_version == "v1" => {
+                Some(SecretChange {
+                    namespace: &e.namespace,
+                    name: &e.name,
+                    seq: e.seq,
+                    prior: e.prior.as_ref(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    host.notify.learn(secrets::prior_values(&changes));
+    let stale: Vec<(String, String, u64)> = secrets::changed(&changes)
         .into_iter()
         .filter(|(ns, name, seq)| host.notify.read_after(ns, name).is_none_or(|r| r < *seq))
         .collect();
@@ -79,7 +95,7 @@ pub fn learn_secrets(host: &Host) -> bool {
             for (ns, name, _) in &stale {
                 found.push(secrets::live_values(&cluster, ns, name).await?);
             }
-            Ok::<_, crate::k8s::K8sError>(found)
+            Ok::<_, crate::drivers::kube::K8sError>(found)
         })
         .await
     });

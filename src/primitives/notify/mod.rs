@@ -7,7 +7,7 @@
 pub mod hooks;
 mod options;
 
-use crate::notify::{Kind, Webhook};
+use crate::drivers::notify::{Kind, Webhook};
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;

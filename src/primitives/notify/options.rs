@@ -2,8 +2,8 @@
 //! turned into the driver's `Webhook`. Every key is checked: an unknown one
 //! is an error naming the known ones. Header values never appear in errors.
 
-use crate::notify::webhook::{Format, Webhook};
-use crate::notify::Kind;
+use crate::drivers::notify::webhook::{Format, Webhook};
+use crate::drivers::notify::Kind;
 use crate::primitives::health::options::string;
 use reqwest::header::{HeaderName, HeaderValue};
 use rhai::Map;

@@ -6,13 +6,14 @@
 //! reloads unless they are in its server-state file: with `state_file`,
 //! orion writes it after each change; without, it says so.
 
-use super::external;
 use super::router::Weights;
+use crate::drivers::lb::haproxy::{dump_state, servers, set_state, set_weight, Address, Server};
+use crate::guard;
 use crate::guard::compensate::HAPROXY;
+use crate::primitives::door;
 use crate::primitives::error::{call_site, cancelled_at, error_at};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
-use crate::traffic::haproxy::{dump_state, servers, set_state, set_weight, Address, Server};
 use rhai::{EvalAltResult, NativeCallContext};
 use serde_json::json;
 use std::path::PathBuf;
@@ -64,7 +65,7 @@ impl HAProxy {
         let started = std::time::Instant::now();
         loop {
             let n = h
-                .block_on(crate::traffic::haproxy::sessions(
+                .block_on(crate::drivers::lb::haproxy::sessions(
                     &self.address,
                     &self.backend,
                     server,
@@ -98,7 +99,7 @@ impl HAProxy {
     ) -> Result<Weights> {
         let now = self.read(h, ctx)?;
         for c in changes {
-            crate::traffic::haproxy::check_name("server", &c.server)
+            crate::drivers::lb::haproxy::check_name("server", &c.server)
                 .map_err(|e| error_at(ctx, e))?;
             if !now.iter().any(|s| s.name == c.server) {
                 let names: Vec<&str> = now.iter().map(|s| s.name.as_str()).collect();
@@ -130,18 +131,6 @@ impl HAProxy {
             }
             format!("set {}", parts.join(", "))
         };
-        external::admit(h, ctx, || {
-            format!(
-                "  HAProxy {} backend {}\n  first change: {}",
-                self.address,
-                self.backend,
-                changes
-                    .iter()
-                    .map(|c| format!("{}: {}", c.server, what(c)))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        })?;
         // Servers whose share grows go first (see guard::compensate::raising_first).
         let effective = |weight: i64, state: &str| if state == "ready" { weight } else { 0 };
         let mut ordered: Vec<&ServerChange> = changes.iter().collect();
@@ -166,35 +155,36 @@ impl HAProxy {
             {
                 continue;
             }
-            let target = format!("haproxy {}/{}", self.backend, c.server);
-            let prefix = if dry_run { "(dry run) " } else { "" };
-            h.log(
-                Level::Info,
-                format!(
-                    "{prefix}{target}: {} (was weight {}, {})",
+            let change = guard::Change {
+                context: "haproxy".into(),
+                api_version: HAPROXY.into(),
+                kind: "Server".into(),
+                namespace: self.address.to_string(),
+                name: format!("{}/{}", self.backend, c.server),
+                summary: what(c),
+                said: format!(
+                    "haproxy {}/{}: {} (was weight {}, {})",
+                    self.backend,
+                    c.server,
                     what(c),
                     before.weight,
                     before.state
                 ),
-                call_site(ctx),
-            );
-            if dry_run {
-                continue;
-            }
-            external::journal(
-                h,
-                ctx,
-                external::Record {
-                    context: "haproxy",
-                    api_version: HAPROXY,
-                    kind: "Server",
-                    namespace: self.address.to_string(),
-                    name: format!("{}/{}", self.backend, c.server),
-                    summary: what(c),
-                    prior: json!({"weight": before.weight, "state": before.state}),
-                },
-            )?;
-            let done = h.block_on(async {
+                shown: format!(
+                    "  HAProxy {} backend {}\n  first change: {}: {}",
+                    self.address,
+                    self.backend,
+                    c.server,
+                    what(c)
+                ),
+                in_cluster: false,
+                secret: None,
+            };
+            let prior = json!({"weight": before.weight, "state": before.state});
+            let make = async {
+                if dry_run {
+                    return Ok(());
+                }
                 if let Some(w) = c.weight {
                     set_weight(&self.address, &self.backend, &c.server, w).await?;
                 }
@@ -202,9 +192,10 @@ impl HAProxy {
                     set_state(&self.address, &self.backend, &c.server, s).await?;
                 }
                 Ok::<_, String>(())
-            });
-            done.map_err(|_| cancelled_at(ctx))?
-                .map_err(|e| error_at(ctx, e))?;
+            };
+            door::pass(h, ctx, None, change, async { Ok(Some(prior)) }, make, |e| {
+                error_at(ctx, e)
+            })?;
         }
         if !dry_run {
             self.keep_across_reloads(h, ctx)?;

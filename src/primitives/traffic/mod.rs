@@ -3,17 +3,16 @@
 //! over a Service selector, a Gateway API HTTPRoute or an ingress-nginx
 //! canary Ingress. Every change goes through the k8s mutation path.
 
-pub mod external;
 pub mod haproxy;
 pub mod nginx;
 pub mod router;
 
+use crate::drivers::lb::verify::{judge, sample, Identify};
 use crate::primitives::doc;
 use crate::primitives::error::{call_site, cancelled_at, error_at};
 use crate::primitives::host::Host;
 use crate::primitives::k8s::K8s;
 use crate::report::event::Level;
-use crate::traffic::verify::{judge, sample, Identify};
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Module, NativeCallContext};
 use router::{Router, Target, Weights};
 use std::collections::BTreeMap;
@@ -302,7 +301,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
 }
 
 fn haproxy_router(h: &Host, k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
-    use crate::traffic::haproxy::{check_name, Address};
+    use crate::drivers::lb::haproxy::{check_name, Address};
     let text = |key: &str| opts.get(key).map(|v| v.to_string());
     if let Some(k) = opts
         .keys()
@@ -343,7 +342,7 @@ fn haproxy_router(h: &Host, k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map)
 }
 
 fn nginx_router(h: &Host, k8s: &Arc<K8s>, ctx: &NativeCallContext, opts: &Map) -> Result<Router> {
-    use crate::traffic::nginx::{check_address, check_name, Nginx};
+    use crate::drivers::lb::nginx::{check_address, check_name, Nginx};
     let known = [
         "upstream_file",
         "upstream",

@@ -4,13 +4,14 @@
 //! passes the gate and is journaled with the file's previous content, so a
 //! failed run puts it back (and reloads); --dry-run prints the change.
 
-use super::external;
 use super::router::Weights;
+use crate::drivers::lb::nginx::{parse, put, render, Nginx, Refused, Slot};
+use crate::guard;
 use crate::guard::compensate::NGINX;
+use crate::primitives::door;
 use crate::primitives::error::{call_site, error_at, program_refused};
 use crate::primitives::host::Host;
 use crate::report::event::Level;
-use crate::traffic::nginx::{parse, put, render, Nginx, Slot};
 use rhai::{EvalAltResult, NativeCallContext};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -145,61 +146,86 @@ impl NginxRouter {
         if before.as_deref() == Some(text.as_str()) {
             return self.weights(ctx);
         }
-        external::admit(h, ctx, || {
-            format!(
+        let dry_run = h.target.dry_run;
+        let change = guard::Change {
+            context: "nginx".into(),
+            api_version: NGINX.into(),
+            kind: "Upstream".into(),
+            namespace: self.upstream_file.display().to_string(),
+            name: self.upstream.clone(),
+            said: format!("nginx upstream {}: {summary}", self.upstream),
+            shown: format!(
                 "  nginx upstream {} in {}\n  first change: {summary}",
                 self.upstream,
                 self.upstream_file.display()
-            )
-        })?;
-        let dry_run = h.target.dry_run;
-        let prefix = if dry_run { "(dry run) " } else { "" };
-        h.log(
-            Level::Info,
-            format!("{prefix}nginx upstream {}: {summary}", self.upstream),
-            call_site(ctx),
-        );
+            ),
+            summary,
+            in_cluster: false,
+            secret: None,
+        };
+        let prior = json!({
+            "content": before,
+            "conf": self.nginx.conf,
+            "prefix": self.nginx.prefix,
+            "pid_file": self.nginx.pid_file,
+        });
+        let make = async {
+            if dry_run {
+                return Ok(None);
+            }
+            self.install(&text, before.as_deref())
+        };
+        let passed = door::pass(
+            h,
+            ctx,
+            None,
+            change,
+            async { Ok(Some(prior)) },
+            make,
+            |e| match e {
+                Install::Write(why) => error_at(ctx, why),
+                Install::Refused(refused, then) => program_refused(h, ctx, refused, then),
+            },
+        )?;
         if dry_run {
             return Ok(effective(&slots));
         }
-        external::journal(
-            h,
-            ctx,
-            external::Record {
-                context: "nginx",
-                api_version: NGINX,
-                kind: "Upstream",
-                namespace: self.upstream_file.display().to_string(),
-                name: self.upstream.clone(),
-                summary: summary.clone(),
-                prior: json!({
-                    "content": before,
-                    "conf": self.nginx.conf,
-                    "prefix": self.nginx.prefix,
-                    "pid_file": self.nginx.pid_file,
-                }),
-            },
-        )?;
-        put(&self.upstream_file, Some(&text)).map_err(|e| error_at(ctx, e))?;
-        if let Err(refused) = self.nginx.test() {
-            let restored = put(&self.upstream_file, before.as_deref());
-            return Err(program_refused(
-                h,
-                ctx,
-                refused,
-                if restored.is_ok() {
-                    "so nginx keeps serving its current configuration (the file is back as it was)"
-                } else {
-                    "and the old file could not be put back"
-                },
-            ));
-        }
-        match self.nginx.reload() {
-            Ok(None) => {}
-            Ok(Some(note)) => h.log(Level::Warn, note, call_site(ctx)),
-            Err(refused) => return Err(program_refused(h, ctx, refused, "")),
+        if let Some(note) = passed.made {
+            h.log(Level::Warn, note, call_site(ctx));
         }
         self.weights(ctx)
+    }
+}
+
+/// Why an upstream file could not be put in place.
+enum Install {
+    /// The file could not be written.
+    Write(String),
+    /// nginx refused it (and what that left: the old file back, or not).
+    Refused(Refused, &'static str),
+}
+
+impl NginxRouter {
+    /// Writes `text`, has nginx check it (putting `before` back if it
+    /// refuses) and reload; a note when the reload cannot be confirmed.
+    fn install(
+        &self,
+        text: &str,
+        before: Option<&str>,
+    ) -> std::result::Result<Option<String>, Install> {
+        put(&self.upstream_file, Some(text)).map_err(Install::Write)?;
+        if let Err(refused) = self.nginx.test() {
+            let then = match put(&self.upstream_file, before) {
+                Ok(()) => {
+                    "so nginx keeps serving its current configuration (the file is back as it was)"
+                }
+                Err(_) => "and the old file could not be put back",
+            };
+            return Err(Install::Refused(refused, then));
+        }
+        self.nginx
+            .reload()
+            .map_err(|refused| Install::Refused(refused, ""))
     }
 }
 

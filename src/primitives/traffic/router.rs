@@ -9,7 +9,7 @@
 
 use super::haproxy::{HAProxy, ServerChange};
 use super::nginx::NginxRouter;
-use crate::k8s::objects::Change;
+use crate::drivers::kube::objects::Change;
 use crate::primitives::k8s::K8s;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -20,7 +20,7 @@ pub struct Nginx {
     pub pid_file: Option<PathBuf>,
 }
 
-pub use crate::child::Refused;
+pub use crate::drivers::child::Refused;
 
 impl Nginx {
     fn command(&self, extra: &[&str]) -> std::process::Command {

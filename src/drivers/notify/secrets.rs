@@ -1,33 +1,43 @@
 //! The values of the Secrets a run changed, so notifications can mask them:
-//! what each held before (from the journal) and what it holds now (read
-//! back from the cluster, since the journal keeps only the prior state).
+//! what each held before (the run's record of it) and what it holds now
+//! (read back from the cluster, since the record keeps only the prior state).
 
-use crate::guard::journal::{Entry, Record};
-use crate::k8s::{Cluster, K8sError};
+use crate::drivers::kube::{Cluster, K8sError};
 use base64::Engine as _;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use serde_json::Value;
 
-/// The Secrets in `records`: (namespace, name, seq of the latest change).
-pub fn changed(records: &[Record]) -> Vec<(String, String, u64)> {
+/// One change the run made to a Secret, as its record tells it.
+pub struct SecretChange<'a> {
+    pub namespace: &'a str,
+    pub name: &'a str,
+    /// Its place in the run's record: a later change has a higher one.
+    pub seq: u64,
+    /// The Secret before the change (None: it did not exist).
+    pub prior: Option<&'a Value>,
+}
+
+/// The Secrets changed: (namespace, name, seq of the latest change).
+pub fn changed(changes: &[SecretChange]) -> Vec<(String, String, u64)> {
     let mut out: Vec<(String, String, u64)> = Vec::new();
-    for e in secret_entries(records) {
+    for e in changes {
         match out
             .iter_mut()
             .find(|(n, m, _)| *n == e.namespace && *m == e.name)
         {
             Some(found) => found.2 = found.2.max(e.seq),
-            None => out.push((e.namespace.clone(), e.name.clone(), e.seq)),
+            None => out.push((e.namespace.to_string(), e.name.to_string(), e.seq)),
         }
     }
     out
 }
 
-/// Every value the Secrets in `records` held before the run changed them.
-pub fn prior_values(records: &[Record]) -> Vec<String> {
-    secret_entries(records)
-        .filter_map(|e| e.prior.as_ref())
+/// Every value the Secrets held before the run changed them.
+pub fn prior_values(changes: &[SecretChange]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|e| e.prior)
         .flat_map(values_of)
         .collect()
 }
@@ -47,13 +57,6 @@ pub async fn live_values(
         .and_then(|s| serde_json::to_value(s).ok())
         .map(|v| values_of(&v))
         .unwrap_or_default())
-}
-
-fn secret_entries(records: &[Record]) -> impl Iterator<Item = &Entry> {
-    records.iter().filter_map(|r| match r {
-        Record::Change(e) if e.kind == "Secret" && e.api_version == "v1" => Some(e),
-        _ => None,
-    })
 }
 
 /// A Secret object's values: `stringData` as is, `data` both base64 and decoded.

@@ -3,7 +3,7 @@
 //! are secrets (Slack puts the token in the path): `shown` is all that is
 //! ever printed of it.
 
-use crate::notify::kind::Kind;
+use crate::drivers::notify::kind::Kind;
 use reqwest::header::{HeaderName, HeaderValue};
 use std::time::Duration;
 

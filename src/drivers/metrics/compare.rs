@@ -4,8 +4,8 @@
 //! the baseline's. Fewer than `min_samples` values on either side is
 //! inconclusive. Metrics where lower is better (errors, latency) are meant.
 
-use crate::metrics::mann_whitney;
-use crate::metrics::verdict::Verdict;
+use crate::drivers::metrics::mann_whitney;
+use crate::drivers::metrics::verdict::Verdict;
 
 /// How strict the comparison is.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,8 +2,8 @@
 //! build, split into objects that remember where they came from; the order
 //! to apply them in; the images they run; how a change would read.
 
-use crate::child::Refused;
-use crate::k8s::error::K8sError;
+use crate::drivers::child::Refused;
+use crate::drivers::kube::error::K8sError;
 use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

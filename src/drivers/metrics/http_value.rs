@@ -2,8 +2,8 @@
 //! ("orders.per_minute" of GET https://shop/kpi). A number written as a
 //! string ("42.5") counts; anything else is an error saying what is there.
 
-use crate::health::http::field;
-use crate::metrics::error::{why, ErrorKind, MetricsError};
+use crate::drivers::metrics::error::{why, ErrorKind, MetricsError};
+use crate::drivers::probe::http::field;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -36,7 +36,7 @@ pub async fn http_value(
             format!("{shown} broke off its answer: {}", why(&e)),
         )
     })?;
-    let body = crate::health::excerpt(&text, 200);
+    let body = crate::drivers::probe::excerpt(&text, 200);
     if !status.is_success() {
         return Err(MetricsError::new(
             ErrorKind::Refused,
@@ -58,7 +58,7 @@ pub fn number_at(doc: &Value, path: &str) -> Result<f64, String> {
     match field(doc, path) {
         None => Err(format!(
             "the body has no field {path}\nhint: a dotted path such as \"orders.per_minute\" or \"items.0.count\"; the body: {}",
-            crate::health::excerpt(&doc.to_string(), 200)
+            crate::drivers::probe::excerpt(&doc.to_string(), 200)
         )),
         Some(Value::Number(n)) => n.as_f64().ok_or_else(|| format!("{path} is {n}, out of range")),
         Some(Value::String(s)) => s

@@ -2,7 +2,7 @@
 //! ~/.kube/config) with an optional context and namespace, or the in-cluster
 //! service account when there is no kubeconfig.
 
-use crate::k8s::error::K8sError;
+use crate::drivers::kube::error::K8sError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::path::Path;

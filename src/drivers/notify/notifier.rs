@@ -4,11 +4,11 @@
 //! order sent. At the end of the run `drain` waits for the posts still in
 //! flight, at most the longest webhook timeout.
 
-use crate::notify::kind::Kind;
-use crate::notify::notice::Notice;
-use crate::notify::post::{client, post};
-use crate::notify::redact::Redactor;
-use crate::notify::webhook::Webhook;
+use crate::drivers::notify::kind::Kind;
+use crate::drivers::notify::notice::Notice;
+use crate::drivers::notify::post::{client, post};
+use crate::drivers::notify::redact::Redactor;
+use crate::drivers::notify::webhook::Webhook;
 use crate::report::event::{Event, Level};
 use crate::report::sink::Sink;
 use futures::future::{FutureExt, Shared};

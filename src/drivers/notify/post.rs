@@ -3,7 +3,7 @@
 //! carry the URL's token elsewhere). Errors name the webhook by scheme and
 //! host only, never its path, query or headers.
 
-use crate::notify::webhook::{Format, Webhook};
+use crate::drivers::notify::webhook::{Format, Webhook};
 use serde_json::Value;
 
 /// The client every webhook post shares.

@@ -2,9 +2,9 @@
 //! log. The caller creates and deletes the pod (through its one way of
 //! changing the cluster), whatever happens in between.
 
-use crate::k8s::error::K8sError;
-use crate::k8s::retry::retry;
-use crate::k8s::Cluster;
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::Cluster;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};

@@ -4,11 +4,11 @@
 //! time limit — when the new pods crash-loop or cannot pull their image, or
 //! the Deployment exceeds its progress deadline.
 
-use crate::k8s::diagnose;
-use crate::k8s::error::K8sError;
-use crate::k8s::kinds::Kind;
-use crate::k8s::retry::retry;
-use crate::k8s::Cluster;
+use crate::drivers::kube::diagnose;
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::kinds::Kind;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::Cluster;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::core::ApiResource;

@@ -20,7 +20,7 @@ impl Refused {
     pub fn new(what: impl Into<String>, stderr: &[u8]) -> Refused {
         Refused {
             what: what.into(),
-            said: crate::health::excerpt(&String::from_utf8_lossy(stderr), SAID),
+            said: crate::drivers::probe::excerpt(&String::from_utf8_lossy(stderr), SAID),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Transient API failures (5xx, 429, dropped connections) are retried with a
 //! growing back-off; every call has a time limit.
 
-use crate::k8s::error::K8sError;
+use crate::drivers::kube::error::K8sError;
 use std::future::Future;
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Naming kinds as people do — "deployment", "deploy", "Deployment",
 //! "deployments.apps", "svc" — resolved through the cluster's discovery.
 
-use crate::k8s::error::K8sError;
-use crate::k8s::retry::retry;
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::retry::retry;
 use kube::core::ApiResource;
 use kube::discovery::{Discovery, Scope};
 use kube::Client;

@@ -1,9 +1,9 @@
 //! Reading and writing objects of any kind, as JSON, with retries.
 
-use crate::k8s::error::K8sError;
-use crate::k8s::kinds::Kind;
-use crate::k8s::retry::retry;
-use crate::k8s::Cluster;
+use crate::drivers::kube::error::K8sError;
+use crate::drivers::kube::kinds::Kind;
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::Cluster;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::Value;
 

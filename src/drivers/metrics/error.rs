@@ -52,5 +52,5 @@ pub fn why(e: &reqwest::Error) -> String {
     } else {
         e.to_string()
     };
-    crate::health::http::with_sources(e, text)
+    crate::drivers::probe::http::with_sources(e, text)
 }

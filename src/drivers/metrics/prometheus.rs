@@ -3,8 +3,8 @@
 //! certificates are verified; every request has a timeout. `Prometheus` is
 //! Send + Sync: share it in an `Arc` across tasks.
 
-use crate::metrics::error::{why, ErrorKind, MetricsError};
-use crate::metrics::sample::{self, Sample, Series};
+use crate::drivers::metrics::error::{why, ErrorKind, MetricsError};
+use crate::drivers::metrics::sample::{self, Sample, Series};
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -123,7 +123,7 @@ impl Prometheus {
                 ErrorKind::BadAnswer,
                 format!(
                     "{endpoint} answered {status} with something that is not Prometheus's API: {}\nhint: give the server's base URL (http://host:9090), without /api/v1",
-                    crate::health::excerpt(&text, 200)
+                    crate::drivers::probe::excerpt(&text, 200)
                 ),
             )
         })?;

@@ -2,8 +2,8 @@
 //! last events and the last lines of its log — what an operator would look
 //! up with kubectl describe and kubectl logs.
 
-use crate::k8s::retry::retry;
-use crate::k8s::{Cluster, K8sError};
+use crate::drivers::kube::retry::retry;
+use crate::drivers::kube::{Cluster, K8sError};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ListParams, LogParams};
 use serde_json::Value;

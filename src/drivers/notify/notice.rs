@@ -1,8 +1,8 @@
 //! One notification's content, and the two bodies it is posted as: the
 //! generic one (its fields as JSON) and the Slack-compatible one (`text`).
 
-use crate::notify::kind::Kind;
-use crate::notify::webhook::{Format, Webhook};
+use crate::drivers::notify::kind::Kind;
+use crate::drivers::notify::webhook::{Format, Webhook};
 use serde::Serialize;
 use serde_json::{json, Value};
 

@@ -46,7 +46,7 @@ async fn one(client: &reqwest::Client, entry: &str, identify: &Identify) -> Resu
                 .json()
                 .await
                 .map_err(|e| format!("the answer is not JSON: {e}"))?;
-            match crate::health::http::field(&body, path) {
+            match crate::drivers::probe::http::field(&body, path) {
                 Some(serde_json::Value::String(s)) => Ok(s.clone()),
                 Some(other) => Ok(other.to_string()),
                 None => Err(format!("the answer has no field {path}")),

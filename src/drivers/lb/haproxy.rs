@@ -113,10 +113,12 @@ async fn quiet(address: &Address, cmd: &str) -> Result<(), String> {
 /// Parses `show servers state BACKEND`.
 pub fn parse_state(text: &str) -> Result<Vec<Server>, String> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines
-        .by_ref()
-        .find(|l| l.starts_with('#'))
-        .ok_or_else(|| format!("not a server state: {}", crate::health::excerpt(text, 120)))?;
+    let header = lines.by_ref().find(|l| l.starts_with('#')).ok_or_else(|| {
+        format!(
+            "not a server state: {}",
+            crate::drivers::probe::excerpt(text, 120)
+        )
+    })?;
     let columns: Vec<&str> = header.trim_start_matches('#').split_whitespace().collect();
     let at = |name: &str| columns.iter().position(|c| *c == name);
     let (Some(name), Some(admin), Some(weight)) =
@@ -187,7 +189,12 @@ pub async fn sessions(address: &Address, backend: &str, server: &str) -> Result<
     let header = lines
         .next()
         .and_then(|h| h.strip_prefix("# "))
-        .ok_or_else(|| format!("not a stats table: {}", crate::health::excerpt(&text, 120)))?;
+        .ok_or_else(|| {
+            format!(
+                "not a stats table: {}",
+                crate::drivers::probe::excerpt(&text, 120)
+            )
+        })?;
     let columns: Vec<&str> = header.split(',').collect();
     let at = |name: &str| columns.iter().position(|c| *c == name);
     let (Some(px), Some(sv), Some(scur)) = (at("pxname"), at("svname"), at("scur")) else {

@@ -1,7 +1,7 @@
 //! Infrastructure metrics: CPU and memory of pods from metrics.k8s.io
 //! (metrics-server's PodMetrics), summed over each pod's containers.
 
-use crate::metrics::quantity;
+use crate::drivers::metrics::quantity;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use serde_json::Value;
 

@@ -1,0 +1,82 @@
+//! A primitive's way through the guard's door (`guard::door`): the change
+//! described, the driver's read and write handed over, one crossing into
+//! async — and what stopped it turned into the script's error at the call.
+
+use crate::drivers::kube::Cluster;
+use crate::guard::{Admission, Change, Passed, Stopped};
+use crate::primitives::error::{call_site, cancelled_at, error_at, refused_at, stopped_at};
+use crate::primitives::host::Host;
+use crate::report::event::Level;
+use rhai::{EvalAltResult, NativeCallContext};
+use serde_json::Value;
+use std::future::Future;
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+/// Takes `change` through the door: the gate, approval, the log, `prior`
+/// read once, the journal and summary, then `make`. Ctrl-C interrupts it; a
+/// driver's error becomes the script's through `driver_error`.
+pub fn pass<T, E>(
+    h: &Host,
+    ctx: &NativeCallContext,
+    cluster: Option<&Cluster>,
+    change: Change,
+    prior: impl Future<Output = std::result::Result<Option<Value>, String>>,
+    make: impl Future<Output = std::result::Result<T, E>>,
+    driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
+) -> Result<Passed<T>> {
+    let at = call_site(ctx);
+    let say = |level: Level, message: String| h.log(level, message, at.clone());
+    let how = admission(h, &say);
+    let gate = h.gate();
+    match h.block_on(gate.pass(cluster, change, &how, prior, make)) {
+        Ok(done) => stopped(ctx, done, driver_error),
+        Err(_) => Err(cancelled_at(ctx)),
+    }
+}
+
+/// As `pass`, carried out even after Ctrl-C: for cleanup (a one-off pod's
+/// deletion), which must not be skipped.
+pub fn pass_finally<T, E>(
+    h: &Host,
+    ctx: &NativeCallContext,
+    cluster: Option<&Cluster>,
+    change: Change,
+    prior: impl Future<Output = std::result::Result<Option<Value>, String>>,
+    make: impl Future<Output = std::result::Result<T, E>>,
+    driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
+) -> Result<Passed<T>> {
+    let at = call_site(ctx);
+    let say = |level: Level, message: String| h.log(level, message, at.clone());
+    let how = admission(h, &say);
+    let gate = h.gate();
+    stopped(
+        ctx,
+        h.finish(gate.pass(cluster, change, &how, prior, make)),
+        driver_error,
+    )
+}
+
+fn admission<'a>(h: &'a Host, say: &'a (dyn Fn(Level, String) + Send + Sync)) -> Admission<'a> {
+    let t = &h.target;
+    Admission {
+        dry_run: t.dry_run,
+        yes: t.assume_yes,
+        approver: t.approver.as_deref(),
+        step: h.current_step(),
+        say,
+    }
+}
+
+fn stopped<T, E>(
+    ctx: &NativeCallContext,
+    done: std::result::Result<Passed<T>, Stopped<E>>,
+    driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
+) -> Result<Passed<T>> {
+    done.map_err(|s| match s {
+        Stopped::Refused(why) => refused_at(ctx, &why),
+        Stopped::Denied(why) => stopped_at(ctx, &why),
+        Stopped::Failed(why) => error_at(ctx, why),
+        Stopped::Driver(e) => driver_error(e),
+    })
+}
