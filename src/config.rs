@@ -94,19 +94,40 @@ impl Config {
     /// The config for a playbook in `dir`: the explicit file, else the nearest
     /// orion.toml, else the defaults.
     pub fn for_dir(explicit: Option<&Path>, dir: &Path) -> Result<Config, ConfigError> {
-        match explicit
-            .map(Path::to_path_buf)
-            .or_else(|| Config::find(dir))
-        {
-            Some(path) => {
-                tracing::debug!(config = %path.display(), "reading config");
-                Config::load(&path)
+        Loaded::resolve(explicit, dir).map(|l| l.config)
+    }
+}
+
+/// The orion.toml that applies to a playbook's directory, found and parsed
+/// once: where it is (None: there is none, and the defaults apply) and what
+/// it says.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub path: Option<PathBuf>,
+    pub config: Config,
+}
+
+impl Loaded {
+    /// The explicit file, else the nearest orion.toml in `dir` or above it,
+    /// else the defaults.
+    pub fn resolve(explicit: Option<&Path>, dir: &Path) -> Result<Loaded, ConfigError> {
+        let path = Config::path_for(explicit, dir);
+        let config = match &path {
+            Some(p) => {
+                tracing::debug!(config = %p.display(), "reading config");
+                Config::load(p)?
             }
             None => {
                 tracing::debug!(dir = %dir.display(), "no orion.toml here or above; using defaults");
-                Ok(Config::default())
+                Config::default()
             }
-        }
+        };
+        Ok(Loaded { path, config })
+    }
+
+    /// The directory orion.toml is in, if there is one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.path.as_deref().and_then(Path::parent)
     }
 }
 

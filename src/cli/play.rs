@@ -52,6 +52,7 @@ pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
         .cancel_on_ctrl_c(true);
     match builder.build() {
         Ok(runtime) => {
+            args.target.say_chosen(&runtime);
             let outcome = runtime.run_file(&args.playbook);
             match &args.junit {
                 Some(path) => write_junit(path, &args.playbook, &outcome),

@@ -94,18 +94,12 @@ impl TargetArgs {
         Ok(Some(sim))
     }
 
-    /// The environment: --env, else with --sim the one named "sim" in the
-    /// playbook's orion.toml, if it has one.
-    pub fn environment(&self, playbook: Option<&Path>) -> Option<String> {
-        if self.environment.is_some() || !self.sim {
-            return self.environment.clone();
-        }
-        let dir = playbook.map_or(Path::new("."), crate::runtime::dir_of);
-        let config = crate::config::Config::for_dir(self.config.as_deref(), dir).ok()?;
-        config.environments.contains_key(SIM_ENVIRONMENT).then(|| {
+    /// Says which environment `--sim` chose when `--env` named none.
+    pub fn say_chosen(&self, runtime: &crate::Runtime) {
+        let chosen = runtime.host().target.environment.as_deref();
+        if self.sim && self.environment.is_none() && chosen == Some(SIM_ENVIRONMENT) {
             eprintln!("environment {SIM_ENVIRONMENT} (orion.toml), for --sim");
-            SIM_ENVIRONMENT.to_string()
-        })
+        }
     }
 
     /// `builder` set up with these flags; `playbook` is where orion.toml is
@@ -116,8 +110,15 @@ impl TargetArgs {
         playbook: Option<&Path>,
         sim: Option<&InProcessSim>,
     ) -> RuntimeBuilder {
-        if let Some(e) = self.environment(playbook) {
+        if let Some(e) = &self.environment {
             builder = builder.environment(e);
+        }
+        if let Some(p) = playbook {
+            builder = builder.playbook(p);
+        }
+        if self.sim {
+            // --sim without --env: orion.toml's "sim" environment, if it has one.
+            builder = builder.fallback_environment(SIM_ENVIRONMENT);
         }
         if let Some(c) = &self.context {
             builder = builder.context(c);

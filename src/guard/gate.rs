@@ -376,7 +376,11 @@ impl Gate {
 
     /// May the run write Secret `name` with `content` (an object or a patch)?
     /// Not when a value is a template's placeholder.
-    pub(super) fn check_secret(&self, name: &str, content: &serde_json::Value) -> Result<(), Refusal> {
+    pub(super) fn check_secret(
+        &self,
+        name: &str,
+        content: &serde_json::Value,
+    ) -> Result<(), Refusal> {
         let found = placeholders::in_secret(content, &self.environment.secret_placeholders);
         if found.is_empty() {
             return Ok(());

@@ -1,6 +1,8 @@
 //! What every primitive gets from the engine: the target, the event sink, the
 //! sync→async bridge with cancellation, and the record of steps.
 
+use crate::drivers::kube::connect::connect;
+use crate::drivers::kube::{Cluster, K8sError};
 use crate::guard::Gate;
 use crate::mask;
 use crate::primitives::cancel::Cancel;
@@ -40,6 +42,8 @@ pub struct Host {
     pub http_clients: crate::drivers::probe::http::Clients,
     /// The run's webhooks and their posts in flight.
     pub notify: crate::drivers::notify::Notifier,
+    /// The run's one connection to its cluster, made on first use.
+    connection: Mutex<Arc<tokio::sync::OnceCell<Arc<Cluster>>>>,
 }
 
 impl Host {
@@ -64,7 +68,36 @@ impl Host {
             http_clients: Default::default(),
             monitors: Default::default(),
             notify,
+            connection: Default::default(),
         })
+    }
+
+    /// The run's cluster, connected on first use and shared by every
+    /// namespace, the notifications and the undo: one connection a run.
+    pub async fn cluster(&self) -> Result<Arc<Cluster>, K8sError> {
+        let cell = self
+            .connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let connected = cell
+            .get_or_try_init(|| async {
+                let (context, namespace) = self.cluster_target();
+                connect(
+                    self.target.kubeconfig.as_deref(),
+                    context.as_deref(),
+                    namespace.as_deref(),
+                )
+                .await
+                .map(Arc::new)
+            })
+            .await?;
+        Ok(connected.clone())
+    }
+
+    /// Forgets the connection (a new run may target another context).
+    pub fn disconnect(&self) {
+        *self.connection.lock().unwrap_or_else(|e| e.into_inner()) = Default::default();
     }
 
     /// The gate of the current run.

@@ -1,5 +1,6 @@
 //! `RuntimeBuilder`: what a `Runtime` targets, where its events go, its limits.
 
+use crate::config::Loaded;
 use crate::engine::limits::Limits;
 use crate::error::Error;
 use crate::primitives::host::Host;
@@ -20,6 +21,10 @@ pub struct RuntimeBuilder {
     sink: Option<Arc<dyn Sink>>,
     ctrl_c: bool,
     journal_dir: Option<PathBuf>,
+    /// The directory of the playbook the runtime is built for.
+    playbook_dir: Option<PathBuf>,
+    /// The environment to use when none is named, if orion.toml defines it.
+    fallback_environment: Option<String>,
 }
 
 impl RuntimeBuilder {
@@ -101,13 +106,47 @@ impl RuntimeBuilder {
         self.journal_dir = Some(dir.into());
         self
     }
+    /// The runtime is for the playbook at `path`: its orion.toml is found and
+    /// read now, once, and serves its runs.
+    pub fn playbook(mut self, path: &std::path::Path) -> Self {
+        self.playbook_dir = Some(crate::runtime::dir_of(path).to_path_buf());
+        self
+    }
+
+    /// Without `environment(...)`, use environment `name` when the
+    /// playbook's orion.toml defines it (`--sim` and its `sim` environment).
+    pub fn fallback_environment(mut self, name: impl Into<String>) -> Self {
+        self.fallback_environment = Some(name.into());
+        self
+    }
+
     /// Stop the script and any wait in flight on SIGINT (exit code 5).
     pub fn cancel_on_ctrl_c(mut self, on: bool) -> Self {
         self.ctrl_c = on;
         self
     }
 
-    pub fn build(self) -> Result<Runtime, Error> {
+    pub fn build(mut self) -> Result<Runtime, Error> {
+        // orion.toml is read once, here, when the playbook is known (one
+        // that does not parse is reported by the run, as a run's error).
+        // Without a playbook (the REPL), the current directory's.
+        let dir = self.playbook_dir.clone().or_else(|| {
+            self.fallback_environment
+                .as_ref()
+                .map(|_| PathBuf::from("."))
+        });
+        let loaded = dir.as_ref().and_then(|dir| {
+            Loaded::resolve(self.config_file.as_deref(), dir)
+                .ok()
+                .map(|l| (dir.clone(), l))
+        });
+        if self.target.environment.is_none() {
+            if let (Some(name), Some((_, l))) = (&self.fallback_environment, &loaded) {
+                if l.config.environments.contains_key(name) {
+                    self.target.environment = Some(name.clone());
+                }
+            }
+        }
         let sink = self.sink.unwrap_or_else(|| Arc::new(Memory::default()));
         let host = Arc::new(Host::new(self.target, sink)?);
         if self.ctrl_c {
@@ -115,6 +154,9 @@ impl RuntimeBuilder {
         }
         let mut runtime = Runtime::new(host, self.config_file, self.limits);
         runtime.journal_dir = self.journal_dir;
+        if let Some((dir, l)) = loaded {
+            runtime.seed_config(dir, l);
+        }
         Ok(runtime)
     }
 }

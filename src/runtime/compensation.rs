@@ -2,7 +2,6 @@
 //! journal, unless the environment turned `auto_rollback` off or it was a
 //! dry run. An undo that fails turns the exit code into 6, with what is left.
 
-use crate::drivers::kube::connect::connect;
 use crate::exit_code::ExitCode;
 use crate::guard::compensate::{is_external, label, plan, undo, SKIPPED};
 use crate::guard::journal::Journal;
@@ -71,22 +70,19 @@ pub fn after_failure(
     );
     crate::primitives::notify::hooks::rollback_started(host, entries.len());
     let abort = host.cancel.abort_token();
-    let t = &host.target;
-    let (context, namespace) = host.cluster_target();
-    let (context, namespace) = (context.as_deref(), namespace.as_deref());
     let undone = host.finish(async {
         // A run that changed only load balancers needs no cluster to be undone.
         let cluster = if entries.iter().any(|e| !is_external(e)) {
             Some(tokio::select! {
                 biased;
                 _ = abort.cancelled() => return Err(crate::drivers::kube::K8sError::new(SKIPPED)),
-                c = connect(t.kubeconfig.as_deref(), context, namespace) => c?,
+                c = host.cluster() => c?,
             })
         } else {
             None
         };
         Ok(undo(
-            cluster.as_ref(),
+            cluster.as_deref(),
             &entries,
             ROLLBACK_WAIT,
             &abort,

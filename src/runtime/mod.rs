@@ -1,7 +1,7 @@
 //! The embedding API: build a `Runtime`, run a playbook from a file or a string,
 //! get an `Outcome`. The CLI is one user of it.
 
-use crate::config::Config;
+use crate::config::Loaded;
 use crate::engine::assemble;
 use crate::engine::diagnose::Diagnoser;
 use crate::engine::limits::Limits;
@@ -13,9 +13,9 @@ use crate::primitives::host::Host;
 use crate::report::diagnostic::{Diagnostic, Kind};
 use crate::report::event::Event;
 use rhai::{Engine, AST};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 mod builder;
@@ -47,6 +47,8 @@ pub struct Runtime {
     sources: Arc<Sources>,
     /// Where journals go when not beside orion.toml (see RuntimeBuilder::journal_dir).
     journal_dir: Option<PathBuf>,
+    /// orion.toml as found and parsed for each playbook directory: once.
+    configs: Mutex<HashMap<PathBuf, Arc<Loaded>>>,
 }
 
 impl Runtime {
@@ -57,7 +59,30 @@ impl Runtime {
             limits,
             sources: Arc::new(Sources::default()),
             journal_dir: None,
+            configs: Default::default(),
         }
+    }
+
+    /// Takes `loaded` as the orion.toml of playbooks in `dir` (the builder read it).
+    fn seed_config(&mut self, dir: PathBuf, loaded: Loaded) {
+        self.configs
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir, Arc::new(loaded));
+    }
+
+    /// The orion.toml for playbooks in `dir`, found and parsed on first use.
+    pub(crate) fn loaded(&self, dir: &Path) -> Result<Arc<Loaded>, Diagnostic> {
+        let mut configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = configs.get(dir) {
+            return Ok(l.clone());
+        }
+        let l = Arc::new(
+            Loaded::resolve(self.config_file.as_deref(), dir)
+                .map_err(|e| Diagnostic::new(Kind::Config, e.to_string()))?,
+        );
+        configs.insert(dir.to_path_buf(), l.clone());
+        Ok(l)
     }
 
     pub fn builder() -> RuntimeBuilder {
@@ -77,9 +102,7 @@ impl Runtime {
         if let Some(limits) = self.limits {
             return Ok(limits);
         }
-        Config::for_dir(self.config_file.as_deref(), dir)
-            .map(|c| c.limits)
-            .map_err(|e| Diagnostic::new(Kind::Config, e.to_string()))
+        self.loaded(dir).map(|l| l.config.limits)
     }
 
     /// An engine for scripts in `dir`, with this runtime's primitives and limits.
@@ -123,6 +146,7 @@ impl Runtime {
         self.host.hooks.take();
         self.host.monitors.reset();
         self.host.cancel.reset();
+        self.host.disconnect();
         crate::primitives::notify::hooks::begin(&self.host, name);
         let t = &self.host.target;
         self.host.emit(Event::RunStarted {
@@ -143,17 +167,15 @@ impl Runtime {
 
     /// Arms the gate with the environment `--env` names, from orion.toml.
     fn select_environment(&self, dir: &Path) -> Result<(), Diagnostic> {
-        let config = Config::for_dir(self.config_file.as_deref(), dir)
-            .map_err(|e| Diagnostic::new(Kind::Config, e.to_string()))?;
+        let loaded = self.loaded(dir)?;
+        let config = &loaded.config;
         let name = self.host.target.environment.clone();
         let environment = config
             .environment(name.as_deref())
             .map_err(|e| Diagnostic::new(Kind::Config, e))?;
         let wait = self.host.target.lock_timeout.unwrap_or(DEFAULT_LOCK_WAIT);
         // The journal goes beside orion.toml, else beside the playbook.
-        let config_dir = Config::path_for(self.config_file.as_deref(), dir)
-            .and_then(|p| p.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| dir.to_path_buf());
+        let config_dir = loaded.dir().unwrap_or(dir).to_path_buf();
         let journal_dir = self.journal_dir.clone().unwrap_or(config_dir.clone());
         let sandbox = Sandbox::new(
             dir,

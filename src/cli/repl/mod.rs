@@ -58,6 +58,7 @@ pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
             return e.exit_code();
         }
     };
+    args.target.say_chosen(&runtime);
     let session = match Session::new(&runtime) {
         Ok(s) => Rc::new(RefCell::new(s)),
         Err(d) => {

@@ -13,7 +13,6 @@ pub mod plan;
 mod rollout;
 mod run_pod;
 
-use crate::drivers::kube::connect::connect;
 use crate::drivers::kube::kinds::{Kind, Kinds};
 use crate::drivers::kube::{Cluster, K8sError};
 use crate::primitives::error::{cancelled_at, error_at};
@@ -21,32 +20,19 @@ use crate::primitives::host::Host;
 use rhai::{Engine, EvalAltResult, Module, NativeCallContext};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// What the `k8s` functions share: the host, and the connection once made.
+/// What the `k8s` functions share: the host (and through it the run's
+/// connection), and the cluster's kinds once discovered.
 pub struct K8s {
     host: Arc<Host>,
-    cluster: Mutex<Option<Arc<Cluster>>>,
     kinds: Mutex<Option<Arc<Kinds>>>,
 }
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
 impl K8s {
-    /// The connected cluster (connecting on first use).
+    /// The run's cluster (connecting on first use).
     fn cluster(&self, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
-        let mut slot = self.cluster.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = slot.as_ref() {
-            return Ok(c.clone());
-        }
-        let t = &self.host.target;
-        // The environment's exact context and namespace stand in for missing flags.
-        let (context, namespace) = self.host.cluster_target();
-        let (context, namespace) = (context.as_deref(), namespace.as_deref());
-        let connected = self.run(ctx, async {
-            connect(t.kubeconfig.as_deref(), context, namespace).await
-        })?;
-        let c = Arc::new(connected);
-        *slot = Some(c.clone());
-        Ok(c)
+        self.run(ctx, self.host.cluster())
     }
 
     /// The kind a playbook names ("deployment", "svc", "deployments.apps"...).
@@ -133,7 +119,6 @@ fn workload(text: &str) -> (&str, &str) {
 pub fn register(engine: &mut Engine, host: &Arc<Host>) -> Arc<K8s> {
     let k8s = Arc::new(K8s {
         host: host.clone(),
-        cluster: Mutex::new(None),
         kinds: Mutex::new(None),
     });
     engine.register_type_with_name::<plan::Plan>("Plan");

@@ -4,7 +4,6 @@
 //! except that before a failure is reported the Secrets the run changed are
 //! read back (at most `SECRET_READ`) so their values can be masked.
 
-use crate::drivers::kube::connect::connect;
 use crate::drivers::notify::secrets::{self, SecretChange};
 use crate::drivers::notify::{Kind, Notice};
 use crate::exit_code::ExitCode;
@@ -85,12 +84,9 @@ pub fn learn_secrets(host: &Host) -> bool {
     if stale.is_empty() {
         return true;
     }
-    let t = &host.target;
-    let (context, namespace) = host.cluster_target();
-    let (context, namespace) = (context.as_deref(), namespace.as_deref());
     let read = host.finish(async {
         tokio::time::timeout(SECRET_READ, async {
-            let cluster = connect(t.kubeconfig.as_deref(), context, namespace).await?;
+            let cluster = host.cluster().await?;
             let mut found = Vec::new();
             for (ns, name, _) in &stale {
                 found.push(secrets::live_values(&cluster, ns, name).await?);
