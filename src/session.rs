@@ -63,7 +63,7 @@ impl<'r> Session<'r> {
 
     fn eval_named(&mut self, name: &str, input: &str) -> Result<Dynamic, Diagnostic> {
         let host = self.runtime.host();
-        host.cancel.reset();
+        host.io.cancel.reset();
         let sources = self.runtime.sources();
         sources.insert(name, input);
         let diagnoser = Diagnoser {

@@ -35,7 +35,7 @@ pub fn engine(host: &Arc<Host>, limits: &Limits, root: &Path, sources: &Arc<Sour
         h.log(Level::Debug, text, at);
     });
     let h = host.clone();
-    engine.on_progress(move |_| h.cancel.is_requested().then(|| Dynamic::from(CANCELLED)));
+    engine.on_progress(move |_| h.io.cancel.is_requested().then(|| Dynamic::from(CANCELLED)));
 
     primitives::register(&mut engine, host);
     tracing::trace!(?limits, root = %root.display(), "engine assembled");

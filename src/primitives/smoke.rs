@@ -93,18 +93,20 @@ fn test(
         soft: a.soft,
     };
     if let Some(why) = skip_reason(h, &a) {
-        h.add_test(record(TestStatus::Skipped, Duration::ZERO, Some(why)));
+        h.record
+            .add_test(record(TestStatus::Skipped, Duration::ZERO, Some(why)));
         return Ok(false);
     }
     let started = Instant::now();
     match body.call_within_context::<rhai::Dynamic>(ctx, ()) {
         Ok(_) => {
-            h.add_test(record(TestStatus::Passed, started.elapsed(), None));
+            h.record
+                .add_test(record(TestStatus::Passed, started.elapsed(), None));
             Ok(true)
         }
         // Ctrl-C, a guard's refusal and exit() end the run, not the test.
         Err(e)
-            if h.cancel.is_requested()
+            if h.io.cancel.is_requested()
                 || is_refusal(&e)
                 || matches!(
                     innermost(&e),
@@ -114,7 +116,7 @@ fn test(
             Err(e)
         }
         Err(e) => {
-            h.add_test(record(
+            h.record.add_test(record(
                 TestStatus::Failed,
                 started.elapsed(),
                 Some(message(&e)),
@@ -152,7 +154,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["name: &str", "reason: &str", "()"],
     )
     .set_into_module(&mut module, move |name: &str, reason: &str| {
-        h.add_test(TestRecord {
+        h.record.add_test(TestRecord {
             name: name.to_string(),
             service: None,
             tags: vec![],
@@ -169,7 +171,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["Array"],
     )
     .set_into_module(&mut module, move || -> rhai::Array {
-        h.tests()
+        h.record.tests()
             .iter()
             .map(|t| rhai::serde::to_dynamic(t).unwrap_or_default())
             .collect()

@@ -66,7 +66,7 @@ fn run_step(
             "a step needs a name\nhint: step(\"deploy\", || { ... })",
         ));
     }
-    let (slot, depth) = h.enter_step(name);
+    let (slot, depth) = h.record.enter_step(name);
     let started = Instant::now();
     let result = body.call_within_context::<Dynamic>(ctx, ());
     let (status, error) = match &result {
@@ -74,13 +74,13 @@ fn run_step(
         Ok(_) => (StepStatus::Ok, None),
         Err(e) if matches!(innermost(e), EvalAltResult::Exit(..)) => (StepStatus::Ok, None),
         Err(e)
-            if h.cancel.is_requested()
+            if h.io.cancel.is_requested()
                 || matches!(innermost(e), EvalAltResult::ErrorTerminated(..)) =>
         {
             // A monitor that tripped fails the step in its phase.
             match (h.monitors.tripped(), phase) {
                 (Some(trigger), Some(p)) => {
-                    h.phase_failed(p, &trigger);
+                    h.record.phase_failed(p, &trigger);
                     (StepStatus::Failed, Some(trigger))
                 }
                 (Some(trigger), None) => (StepStatus::Failed, Some(trigger)),
@@ -89,12 +89,12 @@ fn run_step(
         }
         Err(e) => {
             if let Some(p) = phase {
-                h.phase_failed(p, &message(e));
+                h.record.phase_failed(p, &message(e));
             }
             (StepStatus::Failed, Some(message(e)))
         }
     };
-    h.leave_step(
+    h.record.leave_step(
         slot,
         StepRecord {
             name: name.to_string(),

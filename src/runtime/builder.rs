@@ -150,7 +150,7 @@ impl RuntimeBuilder {
         let sink = self.sink.unwrap_or_else(|| Arc::new(Memory::default()));
         let host = Arc::new(Host::new(self.target, sink)?);
         if self.ctrl_c {
-            host.cancel_on_ctrl_c();
+            host.io.cancel_on_ctrl_c();
         }
         let mut runtime = Runtime::new(host, self.config_file, self.limits);
         runtime.journal_dir = self.journal_dir;

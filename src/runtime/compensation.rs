@@ -55,7 +55,7 @@ pub fn after_failure(
         );
         return (code, "its changes kept (auto_rollback off)");
     }
-    let again = if host.cancel.is_requested() {
+    let again = if host.io.cancel.is_requested() {
         " (Ctrl-C again skips the undo and leaves them as they are)"
     } else {
         ""
@@ -69,7 +69,7 @@ pub fn after_failure(
         None,
     );
     crate::primitives::notify::hooks::rollback_started(host, entries.len());
-    let abort = host.cancel.abort_token();
+    let abort = host.io.cancel.abort_token();
     let undone = host.finish(async {
         // A run that changed only load balancers needs no cluster to be undone.
         let cluster = if entries.iter().any(|e| !is_external(e)) {
@@ -119,7 +119,7 @@ pub fn after_failure(
         host.log(Level::Error, format!("could not undo {l}"), None);
     }
     if let Some(d) = error.as_mut() {
-        let how = if host.cancel.is_aborted() {
+        let how = if host.io.cancel.is_aborted() {
             "the undo was skipped (Ctrl-C again)"
         } else {
             "undoing the run failed"

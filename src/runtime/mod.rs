@@ -142,10 +142,10 @@ impl Runtime {
     }
 
     fn start(&self, name: &str) {
-        self.host.clear_steps();
+        self.host.record.clear();
         self.host.hooks.take();
         self.host.monitors.reset();
-        self.host.cancel.reset();
+        self.host.io.cancel.reset();
         self.host.disconnect();
         crate::primitives::notify::hooks::begin(&self.host, name);
         let t = &self.host.target;
@@ -223,7 +223,7 @@ impl Runtime {
         self.host.monitors.stop_all();
         let trigger = self.host.monitors.tripped();
         if trigger.is_some() {
-            self.host.cancel.clear_trip();
+            self.host.io.cancel.clear_trip();
         }
         tracing::debug!(playbook = name, took = ?ran.elapsed(), ok = result.is_ok(), "script finished");
         // Failed smoke tests fail a run that otherwise went through (exit 4).
@@ -240,13 +240,15 @@ impl Runtime {
                 d.kind = Kind::Runtime;
                 d.message = trigger.clone();
                 self.host
+                    .record
                     .failed_phase(trigger)
                     .map_or(ExitCode::DeployFailed, |p| p.exit_code())
-            } else if self.host.cancel.is_requested() || d.kind == Kind::Cancelled {
+            } else if self.host.io.cancel.is_requested() || d.kind == Kind::Cancelled {
                 ExitCode::Cancelled
             } else {
                 // The phase of the step that failed: verify 3, smoke 4, ...
                 self.host
+                    .record
                     .failed_phase(&crate::primitives::error::message(&e))
                     .map_or(ExitCode::DeployFailed, |p| p.exit_code())
             };
@@ -258,6 +260,7 @@ impl Runtime {
     fn smoke_verdict(&self) -> Result<(), Box<rhai::EvalAltResult>> {
         let failed: Vec<String> = self
             .host
+            .record
             .tests()
             .into_iter()
             .filter(|t| t.fails_the_run())
@@ -276,6 +279,7 @@ impl Runtime {
             failed.join("\n  ")
         );
         self.host
+            .record
             .phase_failed(crate::primitives::phase::Phase::Smoke, &message);
         Err(rhai::EvalAltResult::ErrorRuntime(message.into(), rhai::Position::NONE).into())
     }
@@ -288,9 +292,9 @@ impl Runtime {
         if hooks.is_empty() {
             return;
         }
-        let was_cancelled = self.host.cancel.suspend();
+        let was_cancelled = self.host.io.cancel.suspend();
         for hook in hooks {
-            if self.host.cancel.is_aborted() {
+            if self.host.io.cancel.is_aborted() {
                 self.host.log(
                     crate::report::event::Level::Warn,
                     "Ctrl-C again: the remaining on_failure hooks are skipped".to_string(),
@@ -309,7 +313,7 @@ impl Runtime {
                 );
             }
         }
-        self.host.cancel.resume(was_cancelled);
+        self.host.io.cancel.resume(was_cancelled);
     }
 
     fn compile(
@@ -364,8 +368,8 @@ impl Runtime {
         }
         let outcome = Outcome {
             exit_code,
-            steps: self.host.steps(),
-            tests: self.host.tests(),
+            steps: self.host.record.steps(),
+            tests: self.host.record.tests(),
             error,
             duration: started.elapsed(),
         };

@@ -369,6 +369,13 @@ error_rate = 1.0
         |out| out.is_empty() || out == "0",
     );
     assert!(ready.is_empty() || ready == "0");
+    // The pod's server counts the phase from when the network saw the
+    // container start, a reconcile pass after the kubelet did: it follows
+    // within moments.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&pod, "/healthz").unwrap().status != 503 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(get(&pod, "/healthz").unwrap().status, 503);
     assert_eq!(get(&pod, "/anything").unwrap().status, 500);
     let endpoints = c.ok(&[

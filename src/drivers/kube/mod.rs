@@ -6,11 +6,14 @@ pub mod connect;
 pub mod diagnose;
 pub mod error;
 pub mod kinds;
+pub mod logs;
 pub mod manifests;
+pub mod nodes;
 pub mod objects;
 pub mod retry;
 pub mod rollout;
 pub mod run_pod;
+pub mod services;
 
 pub use connect::{Cluster, ContextInfo};
 pub use error::K8sError;

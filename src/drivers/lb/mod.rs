@@ -6,4 +6,5 @@
 
 pub mod haproxy;
 pub mod nginx;
+pub mod routes;
 pub mod verify;

@@ -246,36 +246,19 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     )
     .set_into_module(
         module,
-        move |ctx: NativeCallContext, target: &str, replicas: i64| -> Result<Dynamic> {
-            if replicas < 0 {
-                return Err(error_at(
-                    &ctx,
-                    format!("replicas must not be negative, got {replicas}"),
-                ));
-            }
-            let (kind, name, _) = existing(&k, &ctx, target)?;
-            let out = change(
-                &k,
-                &ctx,
-                &kind,
-                &name,
-                Change::Merge(json!({"spec": {"replicas": replicas}})),
-                format!("scale to {replicas}"),
-            )?;
-            Ok(to_dynamic(&out))
+        move |ctx: NativeCallContext, target: &str, replicas: i64| {
+            scale(&k, &ctx, target, replicas)
         },
     );
-
     let k = k8s.clone();
-    doc("restart", "Restarts a workload's pods with a rolling update (as kubectl rollout restart).", &["workload: &str", "map"])
-        .set_into_module(module, move |ctx: NativeCallContext, target: &str| -> Result<Dynamic> {
-            let (kind, name, _) = existing(&k, &ctx, target)?;
-            let now = jiff::Timestamp::now().to_string();
-            let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
-            let out = change(&k, &ctx, &kind, &name, Change::Merge(patch), "restart".into())?;
-            Ok(to_dynamic(&out))
-        });
-
+    doc(
+        "restart",
+        "Restarts a workload's pods with a rolling update (as kubectl rollout restart).",
+        &["workload: &str", "map"],
+    )
+    .set_into_module(module, move |ctx: NativeCallContext, target: &str| {
+        restart(&k, &ctx, target)
+    });
     let k = k8s.clone();
     doc(
         "patch",
@@ -284,14 +267,10 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     )
     .set_into_module(
         module,
-        move |ctx: NativeCallContext, kind: &str, name: &str, patch: Map| -> Result<Dynamic> {
-            let kind = k.kind(&ctx, kind)?;
-            let patch = from_dynamic(&ctx, &Dynamic::from_map(patch))?;
-            let out = change(&k, &ctx, &kind, name, Change::Merge(patch), "patch".into())?;
-            Ok(to_dynamic(&out))
+        move |ctx: NativeCallContext, kind: &str, name: &str, patch: Map| {
+            patch_object(&k, &ctx, kind, name, patch)
         },
     );
-
     let k = k8s.clone();
     doc(
         "delete",
@@ -300,47 +279,17 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
     )
     .set_into_module(
         module,
-        move |ctx: NativeCallContext, kind: &str, name: &str| -> Result<Dynamic> {
-            let cluster = k.cluster(&ctx)?;
-            let kind = k.kind(&ctx, kind)?;
-            if k.run(
-                &ctx,
-                objects::get(&cluster, &kind, cluster.namespace(), name),
-            )?
-            .is_none()
-            {
-                return Ok(Dynamic::UNIT);
-            }
-            let out = change(&k, &ctx, &kind, name, Change::Delete, "delete".into())?;
-            Ok(to_dynamic(&out))
-        },
+        move |ctx: NativeCallContext, kind: &str, name: &str| delete(&k, &ctx, kind, name),
     );
-
     let k = k8s.clone();
     doc(
         "history",
         "A Deployment's, StatefulSet's or DaemonSet's revisions, oldest first: [#{revision, images, change_cause}].",
         &["workload: &str", "array"],
     )
-    .set_into_module(
-        module,
-        move |ctx: NativeCallContext, target: &str| -> Result<Array> {
-            let (kind, _, object) = existing(&k, &ctx, target)?;
-            Ok(revisions(&k, &ctx, &kind, &object)?
-                .iter()
-                .map(|(rev, template, cause)| {
-                    let images: Vec<Value> = template["spec"]["containers"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|c| c["image"].clone())
-                        .collect();
-                    to_dynamic(&json!({"revision": rev, "images": images, "change_cause": cause}))
-                })
-                .collect())
-        },
-    );
-
+    .set_into_module(module, move |ctx: NativeCallContext, target: &str| {
+        history(&k, &ctx, target)
+    });
     let k = k8s.clone();
     doc("rollout_undo", "Rolls a Deployment, StatefulSet or DaemonSet back to its previous revision (as kubectl rollout undo); returns #{revision, skipped}.", &["workload: &str", "map"])
         .set_into_module(module, move |ctx: NativeCallContext, target: &str| undo(&k, &ctx, target, None));
@@ -356,4 +305,80 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
             undo(&k, &ctx, target, opt_int(&opts, "to_revision"))
         },
     );
+}
+
+/// `k8s::scale(workload, replicas)`.
+fn scale(k: &K8s, ctx: &NativeCallContext, target: &str, replicas: i64) -> Result<Dynamic> {
+    if replicas < 0 {
+        return Err(error_at(
+            ctx,
+            format!("replicas must not be negative, got {replicas}"),
+        ));
+    }
+    let (kind, name, _) = existing(k, ctx, target)?;
+    let out = change(
+        k,
+        ctx,
+        &kind,
+        &name,
+        Change::Merge(json!({"spec": {"replicas": replicas}})),
+        format!("scale to {replicas}"),
+    )?;
+    Ok(to_dynamic(&out))
+}
+
+/// `k8s::restart(workload)`: a new restartedAt annotation rolls the pods.
+fn restart(k: &K8s, ctx: &NativeCallContext, target: &str) -> Result<Dynamic> {
+    let (kind, name, _) = existing(k, ctx, target)?;
+    let now = jiff::Timestamp::now().to_string();
+    let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
+    let out = change(k, ctx, &kind, &name, Change::Merge(patch), "restart".into())?;
+    Ok(to_dynamic(&out))
+}
+
+/// `k8s::patch(kind, name, patch)`.
+fn patch_object(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    kind: &str,
+    name: &str,
+    patch: Map,
+) -> Result<Dynamic> {
+    let kind = k.kind(ctx, kind)?;
+    let patch = from_dynamic(ctx, &Dynamic::from_map(patch))?;
+    let out = change(k, ctx, &kind, name, Change::Merge(patch), "patch".into())?;
+    Ok(to_dynamic(&out))
+}
+
+/// `k8s::delete(kind, name)`: () when there is nothing to delete.
+fn delete(k: &K8s, ctx: &NativeCallContext, kind: &str, name: &str) -> Result<Dynamic> {
+    let cluster = k.cluster(ctx)?;
+    let kind = k.kind(ctx, kind)?;
+    if k.run(
+        ctx,
+        objects::get(&cluster, &kind, cluster.namespace(), name),
+    )?
+    .is_none()
+    {
+        return Ok(Dynamic::UNIT);
+    }
+    let out = change(k, ctx, &kind, name, Change::Delete, "delete".into())?;
+    Ok(to_dynamic(&out))
+}
+
+/// `k8s::history(workload)`: its revisions with their images.
+fn history(k: &K8s, ctx: &NativeCallContext, target: &str) -> Result<Array> {
+    let (kind, _, object) = existing(k, ctx, target)?;
+    Ok(revisions(k, ctx, &kind, &object)?
+        .iter()
+        .map(|(rev, template, cause)| {
+            let images: Vec<Value> = template["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c["image"].clone())
+                .collect();
+            to_dynamic(&json!({"revision": rev, "images": images, "change_cause": cause}))
+        })
+        .collect())
 }

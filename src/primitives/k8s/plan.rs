@@ -7,7 +7,7 @@ use super::{K8s, Result};
 use crate::drivers::kube::manifests::{self, Manifest};
 use crate::drivers::kube::objects::{self, Change};
 use crate::primitives::doc;
-use crate::primitives::error::{error_at, program_refused};
+use crate::primitives::error::{error_at, message, program_refused};
 use crate::primitives::host::Host;
 use crate::primitives::path::readable;
 use rhai::{Array, Dynamic, FnNamespace, Module, NativeCallContext};
@@ -32,15 +32,7 @@ fn describe(plan: &Plan) -> String {
 
 /// The plan's images, for hints.
 fn describe_images(plan: &Plan) -> String {
-    let mut all: Vec<String> = vec![];
-    for m in &plan.manifests {
-        for i in manifests::images(&m.object) {
-            if !all.contains(&i) {
-                all.push(i);
-            }
-        }
-    }
-    all.join(", ")
+    images(plan).join(", ")
 }
 
 /// The objects in the manifest file or directory at `path`, each file
@@ -77,18 +69,9 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         "The objects a kustomization renders (kustomize build, or kubectl kustomize: orion.toml's [programs] or PATH).",
         &["dir: &str", "Plan"],
     )
-    .set_into_module(
-        module,
-        move |ctx: NativeCallContext, dir: &str| -> Result<Plan> {
-            let h = k.host();
-            let dir = readable(h, &ctx, dir)?;
-            let tools = h.gate().sandbox.programs.kustomizers();
-            let tools: Vec<_> = tools.iter().map(|(p, a)| (p.clone(), *a)).collect();
-            manifests::kustomize(&dir, &tools)
-                .map(|manifests| Plan { manifests })
-                .map_err(|r| program_refused(h, &ctx, r, ""))
-        },
-    );
+    .set_into_module(module, move |ctx: NativeCallContext, dir: &str| {
+        kustomize(&k, &ctx, dir)
+    });
 
     let global = |name: &str, what: &str, params: &[&str]| {
         doc(name, what, params).with_namespace(FnNamespace::Global)
@@ -105,15 +88,7 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         &["plan: Plan", "array"],
     )
     .set_into_module(module, |plan: &mut Plan| -> Array {
-        let mut all: Vec<String> = vec![];
-        for m in &plan.manifests {
-            for i in manifests::images(&m.object) {
-                if !all.contains(&i) {
-                    all.push(i);
-                }
-            }
-        }
-        all.into_iter().map(Dynamic::from).collect()
+        images(plan).into_iter().map(Dynamic::from).collect()
     });
     global("objects", "The plan's objects: [#{kind, name, namespace, source}].", &["plan: Plan", "array"])
         .set_into_module(module, |plan: &mut Plan| -> Array {
@@ -127,26 +102,8 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         "The plan with images retagged, as kustomize's images/newTag: k8s::set_tags(plan, #{\"registry.example.com/shop/auth\": \"1.5.0\"}); an image name no workload runs is an error.",
         &["plan: Plan", "tags: map", "Plan"],
     )
-    .set_into_module(module, |ctx: NativeCallContext, plan: &mut Plan, tags: rhai::Map| -> Result<Plan> {
-        let tags: std::collections::BTreeMap<String, String> =
-            tags.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut out = plan.clone();
-        let mut used = std::collections::BTreeSet::new();
-        for m in &mut out.manifests {
-            for i in manifests::images(&m.object) {
-                if let Some(new) = manifests::retag(&i, &tags) {
-                    used.insert(new.rsplit_once(':').map_or(new.clone(), |(n, _)| n.to_string()));
-                }
-            }
-            manifests::set_tags(&mut m.object, &tags);
-        }
-        if let Some(unused) = tags.keys().find(|k| !used.contains(*k)) {
-            return Err(error_at(
-                &ctx,
-                format!("no workload in the plan runs image {unused}\nhint: the plan's images: {}", describe_images(plan)),
-            ));
-        }
-        Ok(out)
+    .set_into_module(module, |ctx: NativeCallContext, plan: &mut Plan, tags: rhai::Map| {
+        set_tags(&ctx, plan, tags)
     });
     global(
         "filter",
@@ -180,31 +137,98 @@ pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
         "What applying the plan would change, per object, from a server-side dry run (Secret values masked).",
         &["plan: Plan", "String"],
     )
-    .set_into_module(module, move |ctx: NativeCallContext, plan: &mut Plan| -> Result<String> {
-        let cluster = k.cluster(&ctx)?;
-        let mut out = vec![];
-        for m in &plan.manifests {
-            let kind = k.kind(&ctx, &super::apply::qualified(&m.object))?;
-            let ns = if kind.namespaced {
-                m.object["metadata"]["namespace"].as_str().unwrap_or(cluster.namespace()).to_string()
-            } else {
-                String::new()
-            };
-            let live = k.run(&ctx, objects::get(&cluster, &kind, &ns, m.name()))?;
-            let next = k
-                .run(&ctx, objects::write(&cluster, &kind, &ns, m.name(), &Change::Apply(m.object.clone()), true))
-                .map_err(|e| error_at(&ctx, format!("{}: {}", m.source, super::super::error::message(&e))))?;
-            let lines = manifests::diff(live.as_ref(), &next);
-            let label = format!("{}/{}", m.kind().to_ascii_lowercase(), m.name());
-            match (&live, lines.is_empty()) {
-                (None, _) => out.push(format!("{label} (created)")),
-                (Some(_), true) => out.push(format!("{label} (unchanged)")),
-                (Some(_), false) => out.push(format!("{label} (configured)")),
-            }
-            if live.is_some() {
-                out.extend(lines.iter().map(|l| format!("  {l}")));
+    .set_into_module(module, move |ctx: NativeCallContext, plan: &mut Plan| {
+        diff(&k, &ctx, plan)
+    });
+}
+
+/// `k8s::kustomize(dir)`: rendered by orion.toml's or PATH's kustomize, else kubectl.
+fn kustomize(k: &K8s, ctx: &NativeCallContext, dir: &str) -> Result<Plan> {
+    let h = k.host();
+    let dir = readable(h, ctx, dir)?;
+    let tools = h.gate().sandbox.programs.kustomizers();
+    let tools: Vec<_> = tools.iter().map(|(p, a)| (p.clone(), *a)).collect();
+    manifests::kustomize(&dir, &tools)
+        .map(|manifests| Plan { manifests })
+        .map_err(|r| program_refused(h, ctx, r, ""))
+}
+
+/// The images the plan's workloads run, in order, without repeats.
+fn images(plan: &Plan) -> Vec<String> {
+    let mut all: Vec<String> = vec![];
+    for m in &plan.manifests {
+        for i in manifests::images(&m.object) {
+            if !all.contains(&i) {
+                all.push(i);
             }
         }
-        Ok(out.join("\n"))
-    });
+    }
+    all
+}
+
+/// `k8s::set_tags(plan, tags)`: the plan retagged; an image no workload runs is an error.
+fn set_tags(ctx: &NativeCallContext, plan: &Plan, tags: rhai::Map) -> Result<Plan> {
+    let tags: std::collections::BTreeMap<String, String> = tags
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut out = plan.clone();
+    let mut used = std::collections::BTreeSet::new();
+    for m in &mut out.manifests {
+        for i in manifests::images(&m.object) {
+            if let Some(new) = manifests::retag(&i, &tags) {
+                used.insert(
+                    new.rsplit_once(':')
+                        .map_or(new.clone(), |(n, _)| n.to_string()),
+                );
+            }
+        }
+        manifests::set_tags(&mut m.object, &tags);
+    }
+    if let Some(unused) = tags.keys().find(|k| !used.contains(*k)) {
+        return Err(error_at(
+            ctx,
+            format!(
+                "no workload in the plan runs image {unused}\nhint: the plan's images: {}",
+                describe_images(plan)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// `plan.diff()`: each object against a server-side dry run of its apply.
+fn diff(k: &K8s, ctx: &NativeCallContext, plan: &Plan) -> Result<String> {
+    let cluster = k.cluster(ctx)?;
+    let mut out = vec![];
+    for m in &plan.manifests {
+        let kind = k.kind(ctx, &super::apply::qualified(&m.object))?;
+        let ns = if kind.namespaced {
+            m.object["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or(cluster.namespace())
+                .to_string()
+        } else {
+            String::new()
+        };
+        let live = k.run(ctx, objects::get(&cluster, &kind, &ns, m.name()))?;
+        let apply = Change::Apply(m.object.clone());
+        let next = k
+            .run(
+                ctx,
+                objects::write(&cluster, &kind, &ns, m.name(), &apply, true),
+            )
+            .map_err(|e| error_at(ctx, format!("{}: {}", m.source, message(&e))))?;
+        let lines = manifests::diff(live.as_ref(), &next);
+        let label = format!("{}/{}", m.kind().to_ascii_lowercase(), m.name());
+        match (&live, lines.is_empty()) {
+            (None, _) => out.push(format!("{label} (created)")),
+            (Some(_), true) => out.push(format!("{label} (unchanged)")),
+            (Some(_), false) => out.push(format!("{label} (configured)")),
+        }
+        if live.is_some() {
+            out.extend(lines.iter().map(|l| format!("  {l}")));
+        }
+    }
+    Ok(out.join("\n"))
 }

@@ -106,7 +106,7 @@ pub fn trip(h: &Host, monitor: &str, check: &str, r: &Reading, lasted: Duration)
         }
     }
     h.log(Level::Error, message, None);
-    h.cancel.trip();
+    h.io.cancel.trip();
 }
 
 /// Logs when a breach starts (with how long it may last) and when it ends.

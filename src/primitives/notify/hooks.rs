@@ -179,7 +179,7 @@ pub fn rollback_ended(host: &Host, code: ExitCode, left: &[String]) {
 /// longest webhook timeout (a second Ctrl-C stops the wait), and says which
 /// did not finish.
 pub fn drain(host: &Host) {
-    let stop = host.cancel.abort_token();
+    let stop = host.io.cancel.abort_token();
     let (left, waited) = host.finish(host.notify.drain(stop));
     if left.is_empty() {
         return;
