@@ -2,9 +2,9 @@
 //! its pods, a real HAProxy in front with servers "stable" and "canary", and
 //! real requests flowing through it the whole time.
 
-use crate::playbooks::{play, playbooks, versions_at};
-use crate::servers::HAProxy;
 use crate::support::repo;
+use crate::support::servers::HAProxy;
+use crate::support::shipped::{play, playbooks, versions_at};
 use orion_sim::scenario::Scenario;
 use orion_sim::testing::http::get;
 use orion_sim::testing::KubectlCluster;
@@ -20,7 +20,7 @@ const GATEWAY: &str = include_str!("fixtures/canary_gateway.yaml");
 
 /// Everything a canary run needs, and requests flowing through HAProxy
 /// until dropped.
-pub struct Stage {
+pub(crate) struct Stage {
     pub cluster: KubectlCluster,
     pub haproxy: HAProxy,
     pub prometheus: Prometheus,
@@ -38,7 +38,7 @@ impl Drop for Stage {
 }
 
 /// A stage whose images behave as playbooks/scenarios/NAME.toml says.
-pub fn stage(scenario: &str) -> Stage {
+pub(crate) fn stage(scenario: &str) -> Stage {
     let text = std::fs::read_to_string(repo().join(format!("playbooks/scenarios/{scenario}.toml")))
         .unwrap();
     let scenario = Scenario::parse(&text).unwrap();
@@ -96,7 +96,7 @@ pub fn stage(scenario: &str) -> Stage {
 
 impl Stage {
     /// Runs canary.rhai with `extra` --set values: (exit code, stderr).
-    pub fn canary(&self, extra: &[&str]) -> (i32, String) {
+    pub(crate) fn canary(&self, extra: &[&str]) -> (i32, String) {
         let dir = playbooks(&self.cluster);
         let mut args: Vec<String> = vec!["--env".into(), "sim".into()];
         let socket = self.haproxy.socket.display().to_string();
@@ -120,11 +120,11 @@ impl Stage {
     }
 
     /// Which versions answer `n` requests through HAProxy.
-    pub fn versions(&self, n: usize) -> BTreeMap<String, usize> {
+    pub(crate) fn versions(&self, n: usize) -> BTreeMap<String, usize> {
         versions_at(&format!("127.0.0.1:{}", self.haproxy.port), n)
     }
 
-    pub fn image(&self, deployment: &str) -> String {
+    pub(crate) fn image(&self, deployment: &str) -> String {
         let (code, out, _) = self.cluster.kubectl(&[
             "get",
             "deployment",

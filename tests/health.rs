@@ -1,7 +1,7 @@
 //! health:: checks against real servers on loopback: an HTTP(S) server with
 //! odd behaviour, PostgreSQL, Redis, and simulated pods.
 
-use crate::servers::{free_port, OddServer, Postgres, Redis};
+use crate::support::servers::{free_port, OddServer, Postgres, Redis};
 use orion::report::event::Event;
 use orion::report::memory::Memory;
 use std::sync::Arc;

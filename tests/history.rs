@@ -1,26 +1,8 @@
 //! Runs summarised in the cluster: `orion history` and `orion rollback`
 //! from a machine that has none of the run's journal.
 
-use crate::support::ORION;
+use crate::support::shipped::orion;
 use orion_sim::testing::KubectlCluster;
-use std::path::Path;
-use std::process::Command;
-
-/// Runs orion in `dir` against `c`: (exit code, stdout, stderr).
-pub fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(ORION)
-        .args(args)
-        .current_dir(dir)
-        .env("KUBECONFIG", &c.kubeconfig)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const BEFORE: &str = r#"
 apiVersion: v1

@@ -20,7 +20,6 @@ mod play;
 mod playbooks;
 mod repl;
 mod security;
-mod servers;
 mod signal;
 mod smoke;
 mod traffic;

@@ -1,7 +1,7 @@
 //! The `metrics` namespace against a real Prometheus scraping simulated
 //! pods, metrics.k8s.io of the simulated cluster, and a real HTTP server.
 
-use crate::servers::{free_port, OddServer};
+use crate::support::servers::{free_port, OddServer};
 use orion::report::event::Event;
 use orion::report::memory::Memory;
 use orion::{Outcome, Runtime};

@@ -1,8 +1,8 @@
 //! `notify::` against real local webhook servers: start, success, failure, rollback;
 //! slow or dead webhooks never hold up the run or its undo; no secret in a body or log.
 
-use crate::servers::{free_port, OddServer, WebhookServer};
 use crate::support::playbook_cluster::PlaybookCluster;
+use crate::support::servers::{free_port, OddServer, WebhookServer};
 use orion::Outcome;
 use serde_json::json;
 use std::time::Duration;
@@ -28,8 +28,9 @@ fn play(c: &PlaybookCluster, script: &str) -> (Outcome, Vec<String>) {
 
 const CHANGE: &str = r#"k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "settings" }, data: #{ mode: "new" } });"#;
 
-fn events(bodies: &[crate::servers::Received]) -> Vec<String> {
-    let event = |r: &crate::servers::Received| format!("{} {}", r.body["event"], r.body["status"]);
+fn events(bodies: &[crate::support::servers::Received]) -> Vec<String> {
+    let event =
+        |r: &crate::support::servers::Received| format!("{} {}", r.body["event"], r.body["status"]);
     bodies.iter().map(|r| event(r).replace('"', "")).collect()
 }
 

@@ -2,52 +2,11 @@
 //! binary against a simulated cluster behaving as the shipped scenario files
 //! say, from a copy of playbooks/ (journals land beside its orion.toml).
 
-use crate::servers::WebhookServer;
-use crate::support::{repo, ORION};
-use orion_sim::scenario::Scenario;
-use orion_sim::testing::http::get;
+use crate::support::servers::WebhookServer;
+use crate::support::shipped::{cluster, play, playbooks, versions_behind};
 use orion_sim::testing::KubectlCluster;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const NS: &str = "shop-staging";
-
-/// A cluster behaving as playbooks/scenarios/NAME.toml says, plus `extra`.
-pub fn cluster(scenario: &str, extra: &str) -> KubectlCluster {
-    let file = repo().join(format!("playbooks/scenarios/{scenario}.toml"));
-    let text = format!("{extra}\n{}", std::fs::read_to_string(file).unwrap());
-    let scenario = Scenario::parse(&text).unwrap();
-    KubectlCluster::start_with(|config, _| config.scenario = scenario)
-}
-
-/// playbooks/ copied into the cluster's directory.
-pub fn playbooks(c: &KubectlCluster) -> PathBuf {
-    let to = c.dir.path().join("playbooks");
-    let ok = Command::new("cp")
-        .arg("-r")
-        .arg(repo().join("playbooks"))
-        .arg(&to)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "copying playbooks/");
-    to
-}
-
-/// Runs `orion play DIR/PLAYBOOK ARGS...`: (exit code, stderr).
-pub fn play(c: &KubectlCluster, dir: &Path, playbook: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(ORION)
-        .arg("play")
-        .arg(dir.join(playbook))
-        .args(args)
-        .env("KUBECONFIG", &c.kubeconfig)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out.status.code().unwrap_or(-1), stderr)
-}
 
 /// The images of a namespace's Deployments: "name=image" lines, sorted.
 fn images(c: &KubectlCluster, ns: &str) -> String {
@@ -55,40 +14,6 @@ fn images(c: &KubectlCluster, ns: &str) -> String {
         "get", "deployments", "-n", ns, "-o",
         "jsonpath={range .items[*]}{.metadata.name}={.spec.template.spec.containers[0].image}{\"\\n\"}{end}",
     ])
-}
-
-/// Which versions answer `n` requests through a Service: version → count.
-pub fn versions_behind(
-    c: &KubectlCluster,
-    ns: &str,
-    service: &str,
-    n: usize,
-) -> std::collections::BTreeMap<String, usize> {
-    let ip = c.ok(&[
-        "get",
-        "service",
-        service,
-        "-n",
-        ns,
-        "-o",
-        "jsonpath={.spec.clusterIP}",
-    ]);
-    versions_at(&format!("{}:8080", ip.trim()), n)
-}
-
-/// Which versions answer `n` requests (each on a new connection) at `addr`: version → count.
-pub fn versions_at(addr: &str, n: usize) -> std::collections::BTreeMap<String, usize> {
-    let mut seen = std::collections::BTreeMap::new();
-    for _ in 0..n {
-        let a = get(addr, "/").unwrap();
-        let v = a
-            .headers
-            .get("x-orion-version")
-            .cloned()
-            .unwrap_or_else(|| format!("status {}", a.status));
-        *seen.entry(v).or_insert(0) += 1;
-    }
-    seen
 }
 
 #[test]

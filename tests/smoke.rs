@@ -2,7 +2,7 @@
 //! PostgreSQL and Redis Services forwarding to real servers: green, then red
 //! when a service turns unhealthy; the JUnit report parsed.
 
-use crate::servers::{Postgres, Redis};
+use crate::support::servers::{Postgres, Redis};
 use crate::support::{repo, ORION};
 use orion_sim::scenario::Scenario;
 use orion_sim::testing::KubectlCluster;

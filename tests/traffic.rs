@@ -30,7 +30,7 @@ fn addresses(c: &PlaybookCluster, script: &str) -> Vec<String> {
 
 /// `let r = traffic::nginx(...)` over the test's nginx with `servers`
 /// (a Rhai map's body), and `let entry` its address.
-fn nginx_router(nginx: &crate::servers::Nginx, servers: &str) -> String {
+fn nginx_router(nginx: &crate::support::servers::Nginx, servers: &str) -> String {
     let d = nginx.dir.path().display().to_string();
     format!(
         r#"let r = traffic::nginx(#{{ upstream_file: "{d}/upstream.conf", upstream: "web", conf: "{d}/nginx.conf", prefix: "{d}", pid_file: "{d}/nginx.pid",
@@ -180,7 +180,7 @@ info(k8s::get("service", "web-v2").spec.clusterIP);
 fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_them() {
     let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
-    let lb = crate::servers::HAProxy::start(&[
+    let lb = crate::support::servers::HAProxy::start(&[
         ("v1", format!("{}:8080", ips[0]), 100),
         ("v2", format!("{}:8080", ips[1]), 0),
     ]);
@@ -288,7 +288,7 @@ fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
     let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
-    let nginx = crate::servers::Nginx::start(&format!(
+    let nginx = crate::support::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=100; # v1\n    server {v2} down; # v2\n}}\n"
     ));
     c.allow(nginx.dir.path());
@@ -382,7 +382,7 @@ fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back(
         .iter()
         .map(|(n, a, w)| (n.as_str(), a.clone(), *w))
         .collect();
-    let lb = crate::servers::HAProxy::start(&servers);
+    let lb = crate::support::servers::HAProxy::start(&servers);
     let roll = |image: &str| {
         format!(
             r#"import "orion/rolling" as rolling;
@@ -462,7 +462,7 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
     let c = PlaybookCluster::start("");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
-    let nginx = crate::servers::Nginx::start(&format!(
+    let nginx = crate::support::servers::Nginx::start(&format!(
         "upstream web {{\n    server {v1} weight=30; # v1\n    server {v2} weight=70; # v2\n}}\n"
     ));
     c.allow(nginx.dir.path());
@@ -500,7 +500,7 @@ fn rolling_behind_nginx_and_rolling_workloads_without_a_load_balancer() {
         "upstream web {{\n    server {}:8080 weight=10; # web-1\n    server {}:8080 weight=10; # web-2\n}}\n",
         ips[0], ips[1]
     );
-    let nginx = crate::servers::Nginx::start(&upstream);
+    let nginx = crate::support::servers::Nginx::start(&upstream);
     c.allow(nginx.dir.path());
     let router = nginx_router(
         &nginx,

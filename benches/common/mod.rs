@@ -1,7 +1,7 @@
 //! What the benchmarks share.
 
 /// This process's resident memory, in MiB.
-pub fn rss_mib() -> f64 {
+pub(crate) fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// Compile playbooks and modules (files or directories) and every module they
 /// import, touching nothing. Exits 1 listing every error.
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(super) struct CheckArgs {
     /// Files or directories (searched recursively for *.rhai).
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
@@ -19,7 +19,7 @@ pub struct CheckArgs {
     config: Option<PathBuf>,
 }
 
-pub fn run(args: CheckArgs) -> ExitCode {
+pub(super) fn run(args: CheckArgs) -> ExitCode {
     let style = Style::for_stderr();
     let mut builder = Runtime::builder();
     if let Some(c) = &args.config {

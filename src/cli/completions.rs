@@ -7,7 +7,7 @@ use clap_complete::Shell;
 
 /// Print a completion script (e.g. `orion completions bash > /etc/bash_completion.d/orion`).
 #[derive(Args, Debug)]
-pub struct CompletionsArgs {
+pub(super) struct CompletionsArgs {
     #[arg(value_enum)]
     shell: CompletionShell,
 }
@@ -19,7 +19,7 @@ enum CompletionShell {
     Fish,
 }
 
-pub fn run(args: CompletionsArgs) -> ExitCode {
+pub(super) fn run(args: CompletionsArgs) -> ExitCode {
     let shell = match args.shell {
         CompletionShell::Bash => Shell::Bash,
         CompletionShell::Zsh => Shell::Zsh,

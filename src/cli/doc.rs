@@ -11,7 +11,7 @@ use std::path::Path;
 /// Print the reference of every function the engine registers, generated from
 /// the engine itself.
 #[derive(Args, Debug)]
-pub struct DocArgs {
+pub(super) struct DocArgs {
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     format: Format,
 }
@@ -22,7 +22,7 @@ enum Format {
     Json,
 }
 
-pub fn run(args: DocArgs) -> ExitCode {
+pub(super) fn run(args: DocArgs) -> ExitCode {
     let engine = Runtime::builder()
         .limits(Default::default())
         .build()

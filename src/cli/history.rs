@@ -9,12 +9,12 @@ use clap::Args;
 /// journals and from the run summaries kept in the cluster (so runs made
 /// elsewhere show too).
 #[derive(Args, Debug)]
-pub struct HistoryArgs {
+pub(super) struct HistoryArgs {
     #[command(flatten)]
     sources: Sources,
 }
 
-pub fn run(args: HistoryArgs) -> ExitCode {
+pub(super) fn run(args: HistoryArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

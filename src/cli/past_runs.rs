@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Where past runs are looked for.
 #[derive(Args, Debug)]
-pub struct Sources {
+pub(super) struct Sources {
     /// orion.toml whose journals to read [default: the nearest above here].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -29,7 +29,7 @@ pub struct Sources {
 }
 
 /// One past run, from this machine's journal, the cluster's summaries, or both.
-pub struct PastRun {
+pub(super) struct PastRun {
     pub id: String,
     /// The journal on this machine.
     pub journal: Option<(PathBuf, Vec<Entry>)>,
@@ -42,7 +42,7 @@ pub struct PastRun {
 impl PastRun {
     /// Its changes: the local journal's when there is one (it alone is
     /// sure to be complete and is this machine's own), else the summaries'.
-    pub fn entries(&self) -> &[Entry] {
+    pub(super) fn entries(&self) -> &[Entry] {
         match &self.journal {
             Some((_, e)) => e,
             None => &self.stored_entries,
@@ -50,7 +50,7 @@ impl PastRun {
     }
 
     /// "journal", "cluster" or "both".
-    pub fn found_in(&self) -> &'static str {
+    pub(super) fn found_in(&self) -> &'static str {
         match (&self.journal, self.stored.is_empty()) {
             (Some(_), false) => "both",
             (Some(_), true) => "journal",
@@ -59,7 +59,7 @@ impl PastRun {
     }
 
     /// How it ended, as its summaries say ("-" without one).
-    pub fn status(&self) -> &str {
+    pub(super) fn status(&self) -> &str {
         self.stored.first().map_or("-", |s| s.status.as_str())
     }
 
@@ -71,7 +71,7 @@ impl PastRun {
 }
 
 /// What was found, and the cluster read (when it could be).
-pub struct Found {
+pub(super) struct Found {
     pub runs: Vec<PastRun>,
     pub cluster: Option<Cluster>,
     /// Where the journals were looked for.
@@ -88,13 +88,13 @@ impl Sources {
     }
 
     /// This machine's orion.toml for these flags (the defaults without one).
-    pub fn config(&self) -> Result<Config, String> {
+    pub(super) fn config(&self) -> Result<Config, String> {
         Config::for_dir(self.config.as_deref(), Path::new(".")).map_err(|e| e.to_string())
     }
 
     /// Every past run that changed something, oldest first. A cluster that
     /// cannot be read is said on stderr, and the journals are still listed.
-    pub async fn find(&self) -> Found {
+    pub(super) async fn find(&self) -> Found {
         let dir = self.dir();
         let mut runs: Vec<PastRun> = journals(&dir)
             .into_iter()

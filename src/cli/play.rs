@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Compile and run a playbook.
 #[derive(Args, Debug)]
-pub struct PlayArgs {
+pub(super) struct PlayArgs {
     /// The playbook (.rhai); its imports resolve in its directory.
     #[arg(value_name = "FILE")]
     playbook: PathBuf,
@@ -28,12 +28,12 @@ pub struct PlayArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Output {
+pub(super) enum Output {
     Human,
     Json,
 }
 
-pub fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
+pub(super) fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
     let sim = match args.target.start_sim() {
         Ok(sim) => sim,
         Err(e) => {

@@ -22,7 +22,7 @@ use std::time::Duration;
 /// Undo a past run's changes (each object back to its state before that run),
 /// from this machine's journal or the run's summaries in the cluster.
 #[derive(Args, Debug)]
-pub struct RollbackArgs {
+pub(super) struct RollbackArgs {
     /// The newest run in this machine's journals (else the cluster's newest).
     #[arg(long, conflicts_with = "run")]
     last: bool,
@@ -39,7 +39,7 @@ pub struct RollbackArgs {
     sources: Sources,
 }
 
-pub fn run(args: RollbackArgs) -> ExitCode {
+pub(super) fn run(args: RollbackArgs) -> ExitCode {
     let style = Style::for_stderr();
     let fail = |message: String| {
         eprintln!("{} {message}", style.error("error:"));

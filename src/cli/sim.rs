@@ -12,7 +12,7 @@ use std::path::PathBuf;
 /// Serve a simulated Kubernetes cluster on loopback and write a kubeconfig
 /// (context `orion-sim`) that kubectl and orion use as they are.
 #[derive(Args, Debug)]
-pub struct SimArgs {
+pub(super) struct SimArgs {
     /// Address to serve on; loopback only (the simulator has no authentication).
     #[arg(long, default_value = "127.0.0.1:6443", value_name = "ADDR")]
     listen: SocketAddr,
@@ -31,7 +31,7 @@ pub struct SimArgs {
     scrape_targets: Option<PathBuf>,
 }
 
-pub fn run(args: SimArgs) -> ExitCode {
+pub(super) fn run(args: SimArgs) -> ExitCode {
     let style = Style::for_stderr();
     let fail = |message: String| {
         eprintln!("{} {message}", style.error("error:"));

@@ -6,7 +6,7 @@ use orion_sim::scenario::Scenario;
 use orion_sim::{Sim, SimConfig};
 use std::path::PathBuf;
 
-pub struct InProcessSim {
+pub(super) struct InProcessSim {
     sim: Option<Sim>,
     runtime: tokio::runtime::Runtime,
     dir: PathBuf,
@@ -15,7 +15,7 @@ pub struct InProcessSim {
 
 impl InProcessSim {
     /// A simulated cluster behaving as `scenario` says.
-    pub fn start(scenario: Scenario) -> Result<InProcessSim, String> {
+    pub(super) fn start(scenario: Scenario) -> Result<InProcessSim, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("orion-sim")
@@ -44,11 +44,11 @@ impl InProcessSim {
         })
     }
 
-    pub fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         self.sim.as_ref().map(Sim::url).unwrap_or_default()
     }
 
-    pub fn context(&self) -> &'static str {
+    pub(super) fn context(&self) -> &'static str {
         CONTEXT
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const SIM_ENVIRONMENT: &str = "sim";
 
 #[derive(Args, Debug, Clone)]
-pub struct TargetArgs {
+pub(super) struct TargetArgs {
     /// Environment to deploy to (e.g. staging); the playbook reads it as target::environment().
     #[arg(long = "env", value_name = "NAME")]
     environment: Option<String>,
@@ -76,7 +76,7 @@ fn parse_set(text: &str) -> Result<(String, String), String> {
 impl TargetArgs {
     /// Starts the simulated cluster `--sim` asks for. Keep it alive for the
     /// run; `apply` points the run at it (its kubeconfig and context).
-    pub fn start_sim(&self) -> Result<Option<InProcessSim>, String> {
+    pub(super) fn start_sim(&self) -> Result<Option<InProcessSim>, String> {
         if !self.sim {
             return Ok(None);
         }
@@ -95,7 +95,7 @@ impl TargetArgs {
     }
 
     /// Says which environment `--sim` chose when `--env` named none.
-    pub fn say_chosen(&self, runtime: &crate::Runtime) {
+    pub(super) fn say_chosen(&self, runtime: &crate::Runtime) {
         let chosen = runtime.host().target.environment.as_deref();
         if self.sim && self.environment.is_none() && chosen == Some(SIM_ENVIRONMENT) {
             eprintln!("environment {SIM_ENVIRONMENT} (orion.toml), for --sim");
@@ -104,7 +104,7 @@ impl TargetArgs {
 
     /// `builder` set up with these flags; `playbook` is where orion.toml is
     /// looked for, `sim` the simulated cluster `--sim` started.
-    pub fn apply(
+    pub(super) fn apply(
         &self,
         mut builder: RuntimeBuilder,
         playbook: Option<&Path>,

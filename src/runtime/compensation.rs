@@ -15,7 +15,7 @@ const ROLLBACK_WAIT: Duration = Duration::from_secs(300);
 
 /// Undoes the run's changes if it failed; returns the exit code to use and
 /// what became of the changes ("undone", ...; "" when there were none).
-pub fn after_failure(
+pub(super) fn after_failure(
     host: &Host,
     code: ExitCode,
     error: &mut Option<Diagnostic>,

@@ -4,7 +4,7 @@
 //! into nginx's or HAProxy's configuration is names and addresses only, and
 //! what a program says reaches the operator's log, never a script's value.
 
-use crate::servers::{free_port, Nginx};
+use crate::support::servers::{free_port, Nginx};
 use crate::support::Test;
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Runs orion in `dir` against `c`: (exit code, stdout and stderr together).
 fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, String) {
-    let (code, out, err) = crate::history::orion(dir, c, args);
+    let (code, out, err) = crate::support::shipped::orion(dir, c, args);
     (code, format!("{out}{err}"))
 }
 

@@ -1,22 +1,29 @@
-//! A small builder for running the real `orion` binary in a scratch directory:
-//! `Test::new().playbook("...").args(["play", "playbook.rhai"]).run()`.
+//! What the tests share, in one place: `Test`, a small builder for running
+//! the real `orion` binary in a scratch directory
+//! (`Test::new().playbook("...").args(["play", "playbook.rhai"]).run()`);
+//! `PlaybookCluster`, playbooks run in-process against a simulated cluster;
+//! `shipped`, the binary and the shipped playbooks against one that kubectl
+//! reaches too (`orion_sim::testing::KubectlCluster`); `servers`, the real
+//! servers tests start; `process`, signals (the one place for `unsafe`).
 
-pub mod playbook_cluster;
-pub mod process;
+pub(crate) mod playbook_cluster;
+pub(crate) mod process;
+pub(crate) mod servers;
+pub(crate) mod shipped;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub const ORION: &str = env!("CARGO_BIN_EXE_orion");
+pub(crate) const ORION: &str = env!("CARGO_BIN_EXE_orion");
 
-pub struct Test {
+pub(crate) struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     stdin: Option<String>,
 }
 
-pub struct Output {
+pub(crate) struct Output {
     pub status: i32,
     pub stdout: String,
     /// stderr with timestamps removed and durations replaced by `<t>`.
@@ -24,7 +31,7 @@ pub struct Output {
 }
 
 impl Test {
-    pub fn new() -> Test {
+    pub(crate) fn new() -> Test {
         Test {
             dir: tempfile::tempdir().expect("temp dir"),
             args: Vec::new(),
@@ -32,11 +39,11 @@ impl Test {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn file(self, name: &str, contents: &str) -> Test {
+    pub(crate) fn file(self, name: &str, contents: &str) -> Test {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, contents).unwrap();
@@ -44,26 +51,26 @@ impl Test {
     }
 
     /// Writes `playbook.rhai`.
-    pub fn playbook(self, contents: &str) -> Test {
+    pub(crate) fn playbook(self, contents: &str) -> Test {
         self.file("playbook.rhai", contents)
     }
 
-    pub fn args<const N: usize>(mut self, args: [&str; N]) -> Test {
+    pub(crate) fn args<const N: usize>(mut self, args: [&str; N]) -> Test {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
     }
 
-    pub fn arg_list(mut self, args: impl IntoIterator<Item = String>) -> Test {
+    pub(crate) fn arg_list(mut self, args: impl IntoIterator<Item = String>) -> Test {
         self.args.extend(args);
         self
     }
 
-    pub fn stdin(mut self, text: &str) -> Test {
+    pub(crate) fn stdin(mut self, text: &str) -> Test {
         self.stdin = Some(text.to_string());
         self
     }
 
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(ORION);
         cmd.args(&self.args)
             .current_dir(self.dir.path())
@@ -74,7 +81,7 @@ impl Test {
         cmd
     }
 
-    pub fn run(self) -> Output {
+    pub(crate) fn run(self) -> Output {
         let mut cmd = self.command();
         cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -103,7 +110,7 @@ impl Test {
 
 impl Output {
     /// Asserts the exit code, showing the output when it differs.
-    pub fn status(self, expected: i32) -> Output {
+    pub(crate) fn status(self, expected: i32) -> Output {
         assert_eq!(
             self.status, expected,
             "exit code\n--- stdout\n{}\n--- stderr\n{}",
@@ -112,7 +119,7 @@ impl Output {
         self
     }
 
-    pub fn stderr(self, expected: &str) -> Output {
+    pub(crate) fn stderr(self, expected: &str) -> Output {
         assert_eq!(
             self.stderr, expected,
             "stderr differs; got:\n{}",
@@ -124,7 +131,7 @@ impl Output {
 
 /// Drops the `HH:MM:SS ` prefix of console lines and replaces the durations that
 /// end a line or precede "(exit" with `<t>`.
-pub fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let stamp = regex::Regex::new(r"(?m)^\d\d:\d\d:\d\d ").unwrap();
     let took =
         regex::Regex::new(r"(?m)\b(\d+(\.\d+)?(ms|s)|\d+m\d\ds|\d+h\d\dm)( \(exit|$)").unwrap();
@@ -133,6 +140,6 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// The repository root (for playbooks/, stdlib/, README.md).
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

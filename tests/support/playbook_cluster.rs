@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// A simulated cluster (fast pods, an optional scenario) and a way to run
 /// playbooks against it.
-pub struct PlaybookCluster {
+pub(crate) struct PlaybookCluster {
     sim: Option<Sim>,
     runtime: tokio::runtime::Runtime,
     dir: tempfile::TempDir,
@@ -20,7 +20,7 @@ pub struct PlaybookCluster {
 }
 
 impl PlaybookCluster {
-    pub fn start(scenario: &str) -> PlaybookCluster {
+    pub(crate) fn start(scenario: &str) -> PlaybookCluster {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -44,11 +44,11 @@ impl PlaybookCluster {
     }
 
     /// Runs `script`; returns its outcome and the messages it logged.
-    pub fn play(&self, script: &str) -> (Outcome, Vec<String>) {
+    pub(crate) fn play(&self, script: &str) -> (Outcome, Vec<String>) {
         self.play_with(script, |b| b)
     }
 
-    pub fn play_with(
+    pub(crate) fn play_with(
         &self,
         script: &str,
         configure: impl FnOnce(orion::RuntimeBuilder) -> orion::RuntimeBuilder,
@@ -90,17 +90,17 @@ impl PlaybookCluster {
 
     /// Lets playbooks read and write under `dir` too (a load balancer's own
     /// directory), through an environment "test" in orion.toml.
-    pub fn allow(&self, dir: &std::path::Path) {
+    pub(crate) fn allow(&self, dir: &std::path::Path) {
         self.allowed.lock().unwrap().push(dir.to_path_buf());
     }
 
     /// The playbooks' directory: files they read go here.
-    pub fn dir(&self) -> &std::path::Path {
+    pub(crate) fn dir(&self) -> &std::path::Path {
         self.dir.path()
     }
 
     /// Runs `script`, which must succeed.
-    pub fn ok(&self, script: &str) -> Vec<String> {
+    pub(crate) fn ok(&self, script: &str) -> Vec<String> {
         let (outcome, logs) = self.play(script);
         assert!(
             outcome.succeeded(),
@@ -112,7 +112,7 @@ impl PlaybookCluster {
     }
 
     /// Runs `script`, which must fail; returns the error message.
-    pub fn fails(&self, script: &str) -> String {
+    pub(crate) fn fails(&self, script: &str) -> String {
         let (outcome, logs) = self.play(script);
         let e = outcome
             .error
@@ -129,7 +129,7 @@ impl Drop for PlaybookCluster {
     }
 }
 
-pub const WEB: &str = r#"
+pub(crate) const WEB: &str = r#"
 fn deploy(name, image, replicas) {
     let d = #{
         apiVersion: "apps/v1", kind: "Deployment",

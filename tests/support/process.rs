@@ -3,13 +3,13 @@
 #![allow(unsafe_code)]
 
 /// Sends `signal` (libc::SIGINT, SIGTERM, ...) to process `pid`.
-pub fn signal(pid: u32, signal: i32) {
+pub(crate) fn signal(pid: u32, signal: i32) {
     // SAFETY: plain kill(2); a pid that is gone is an error we ignore.
     unsafe { libc::kill(pid as i32, signal) };
 }
 
 /// Whether the tests run as root (PostgreSQL then runs as `postgres`).
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
 }

@@ -8,12 +8,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 #[derive(Helper, Hinter, Highlighter)]
-pub struct ReplHelper<'r> {
+pub(super) struct ReplHelper<'r> {
     session: Rc<RefCell<Session<'r>>>,
 }
 
 impl<'r> ReplHelper<'r> {
-    pub fn new(session: Rc<RefCell<Session<'r>>>) -> ReplHelper<'r> {
+    pub(super) fn new(session: Rc<RefCell<Session<'r>>>) -> ReplHelper<'r> {
         ReplHelper { session }
     }
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// Interactive shell: variables and functions persist between lines, multi-line
 /// input, tab completion, history in the user's data directory.
 #[derive(Args, Debug)]
-pub struct ReplArgs {
+pub(super) struct ReplArgs {
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -36,7 +36,7 @@ Tab completes namespaces, functions and variables.
   :quit        leave (or Ctrl-D)
 Ctrl-C clears the line, or stops the running statement.";
 
-pub fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
+pub(super) fn run(args: ReplArgs, verbosity: Verbosity) -> ExitCode {
     let style = Style::for_stderr();
     let sim = match args.target.start_sim() {
         Ok(sim) => sim,

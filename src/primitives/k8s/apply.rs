@@ -88,7 +88,7 @@ fn apply_one(
     Ok(json!({"kind": kind.resource.kind, "name": name, "namespace": ns, "result": result}))
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "apply",

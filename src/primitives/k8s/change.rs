@@ -212,7 +212,7 @@ fn undo(k: &K8s, ctx: &NativeCallContext, target: &str, to: Option<i64>) -> Resu
     Ok(to_dynamic(&json!({"revision": revision, "skipped": false})))
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "set_image",

@@ -35,7 +35,7 @@ fn strings(ctx: &NativeCallContext, list: &Array, what: &str) -> Result<Vec<Stri
         .collect()
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     doc(
         "require_tools",
         "Fails unless every named program is on PATH: k8s::require_tools([\"kubectl\", \"helm\"]).",

@@ -19,7 +19,7 @@ fn nodes(k: &K8s, ctx: &NativeCallContext) -> Result<Vec<Value>> {
     Ok(all.iter().map(nodes::summary).collect())
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "context",

@@ -48,7 +48,7 @@ fn pod_summary(p: &Value, now: jiff::Timestamp) -> Value {
     })
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "get",

@@ -13,7 +13,7 @@ use rhai::NativeCallContext;
 use serde_json::Value;
 
 /// One change to one object.
-pub struct Mutation<'a> {
+pub(super) struct Mutation<'a> {
     pub kind: &'a Kind,
     pub namespace: &'a str,
     pub name: &'a str,
@@ -22,13 +22,17 @@ pub struct Mutation<'a> {
     pub summary: String,
 }
 
-pub fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Passed<Value>> {
+pub(super) fn mutate(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Passed<Value>> {
     perform(k8s, ctx, m, true)
 }
 
 /// As `mutate`, but carried out even after Ctrl-C: for cleanup (a one-off
 /// pod's deletion), which must not be skipped.
-pub fn mutate_finally(k8s: &K8s, ctx: &NativeCallContext, m: Mutation) -> Result<Passed<Value>> {
+pub(super) fn mutate_finally(
+    k8s: &K8s,
+    ctx: &NativeCallContext,
+    m: Mutation,
+) -> Result<Passed<Value>> {
     perform(k8s, ctx, m, false)
 }
 

@@ -118,7 +118,7 @@ fn options(ctx: &NativeCallContext, opts: &Map) -> Result<Options> {
     Ok(options)
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "wait_all",

@@ -94,7 +94,7 @@ fn run_pod(
     })))
 }
 
-pub fn register(module: &mut Module, k8s: &Arc<K8s>) {
+pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "run_pod",

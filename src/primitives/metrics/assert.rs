@@ -30,7 +30,7 @@ fn outcome(value: Option<f64>, verdict: &str, breached: Duration) -> Dynamic {
     m.into()
 }
 
-pub fn assert(
+pub(super) fn assert(
     h: &Host,
     ctx: &NativeCallContext,
     c: &Client,

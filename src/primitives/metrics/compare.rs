@@ -58,7 +58,7 @@ fn result(c: &Comparison) -> Dynamic {
     m.into()
 }
 
-pub fn compare(
+pub(super) fn compare(
     h: &Host,
     ctx: &NativeCallContext,
     c: &Client,

@@ -13,7 +13,7 @@ use crate::primitives::k8s::K8s;
 use rhai::{Array, Dynamic, Map, NativeCallContext};
 use std::time::Duration;
 
-pub fn pods(h: &Host, ctx: &NativeCallContext, k8s: &K8s, selector: &str) -> Result<Array> {
+pub(super) fn pods(h: &Host, ctx: &NativeCallContext, k8s: &K8s, selector: &str) -> Result<Array> {
     let cluster = k8s.connected(ctx)?;
     let ns = cluster.namespace().to_string();
     let client = cluster.client.clone();
@@ -47,7 +47,13 @@ pub fn pods(h: &Host, ctx: &NativeCallContext, k8s: &K8s, selector: &str) -> Res
         .collect())
 }
 
-pub fn http(h: &Host, ctx: &NativeCallContext, url: &str, path: &str, opts: &Map) -> Result<f64> {
+pub(super) fn http(
+    h: &Host,
+    ctx: &NativeCallContext,
+    url: &str,
+    path: &str,
+    opts: &Map,
+) -> Result<f64> {
     let bad = |e: String| error_at(ctx, e);
     options::only(opts, "http_value", &["timeout", "headers"]).map_err(bad)?;
     let timeout = options::duration(opts, "timeout", Duration::from_secs(10)).map_err(bad)?;

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// Keys every check may carry besides its own.
 const COMMON: [&str; 2] = ["name", "for"];
 
-pub enum Probe {
+pub(super) enum Probe {
     Health(Box<Check>),
     /// A PromQL query whose value must satisfy `op threshold`; no data is
     /// not a breach unless `no_data_trips`.
@@ -41,7 +41,7 @@ pub enum Probe {
     },
 }
 
-pub struct Watch {
+pub(super) struct Watch {
     pub name: String,
     pub probe: Probe,
     /// How long a breach must last before the check trips.
@@ -51,7 +51,7 @@ pub struct Watch {
 }
 
 /// What a check map asks for; `cluster` connects when a check needs it.
-pub fn parse(
+pub(super) fn parse(
     host: &Host,
     map: &Map,
     cluster: &dyn Fn() -> Result<Arc<Cluster>, String>,
@@ -110,7 +110,7 @@ pub fn parse(
 
 impl Watch {
     /// Evaluates the check once.
-    pub async fn read(&self) -> Reading {
+    pub(super) async fn read(&self) -> Reading {
         match &self.probe {
             Probe::Health(check) => match crate::drivers::probe::run::run(check).await {
                 Ok(p) => Reading {

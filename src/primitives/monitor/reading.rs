@@ -2,7 +2,7 @@
 
 /// What a check saw this time.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Reading {
+pub(super) struct Reading {
     /// The check is outside what it allows.
     pub breached: bool,
     /// The measured value, when the check measures one.

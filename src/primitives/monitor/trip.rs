@@ -67,7 +67,7 @@ impl Monitors {
 }
 
 /// A check tripped: journal, log, stop the script.
-pub fn trip(h: &Host, monitor: &str, check: &str, r: &Reading, lasted: Duration) {
+pub(super) fn trip(h: &Host, monitor: &str, check: &str, r: &Reading, lasted: Duration) {
     let over = if lasted.is_zero() {
         String::new()
     } else {
@@ -110,7 +110,7 @@ pub fn trip(h: &Host, monitor: &str, check: &str, r: &Reading, lasted: Duration)
 }
 
 /// Logs when a breach starts (with how long it may last) and when it ends.
-pub fn note(h: &Host, monitor: &str, w: &Watch, r: &Reading) {
+pub(super) fn note(h: &Host, monitor: &str, w: &Watch, r: &Reading) {
     if w.breaching.swap(r.breached, Ordering::SeqCst) == r.breached {
         return;
     }

@@ -16,7 +16,7 @@ const WEBHOOK: &[&str] = &["headers", "on", "timeout"];
 const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A Slack-compatible webhook at `url`.
-pub fn slack(url: &str, opts: &Map) -> Result<Webhook, String> {
+pub(super) fn slack(url: &str, opts: &Map) -> Result<Webhook, String> {
     known(opts, "notify::slack", SLACK)?;
     let format = Format::Slack {
         channel: string(opts, "channel")?,
@@ -26,7 +26,7 @@ pub fn slack(url: &str, opts: &Map) -> Result<Webhook, String> {
 }
 
 /// A generic JSON webhook at `url`.
-pub fn webhook(url: &str, opts: &Map) -> Result<Webhook, String> {
+pub(super) fn webhook(url: &str, opts: &Map) -> Result<Webhook, String> {
     known(opts, "notify::webhook", WEBHOOK)?;
     let headers = match opts.get("headers") {
         None => Vec::new(),

@@ -19,7 +19,7 @@ use super::Target;
 const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 
 /// Server-side apply through the whole chain.
-pub fn apply(
+pub(super) fn apply(
     t: &Target,
     live: Option<&Value>,
     config: &Value,
@@ -169,7 +169,7 @@ fn track_update(
 }
 
 /// Records create/update/patch through the whole chain.
-pub fn record_update(
+pub(super) fn record_update(
     t: &Target,
     old: Option<&Value>,
     new: &Value,

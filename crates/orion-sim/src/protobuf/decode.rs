@@ -11,9 +11,9 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 /// Messages with their own JSON form rather than their fields.
-pub const SPECIAL: &[&str] = &["Time", "MicroTime", "IntOrString", "Quantity", "FieldsV1"];
+pub(super) const SPECIAL: &[&str] = &["Time", "MicroTime", "IntOrString", "Quantity", "FieldsV1"];
 
-pub fn message(schema: &Schema, name: &str, bytes: &[u8]) -> Result<Value, String> {
+pub(super) fn message(schema: &Schema, name: &str, bytes: &[u8]) -> Result<Value, String> {
     match name {
         "Time" | "MicroTime" => return time(bytes, name == "MicroTime"),
         "IntOrString" => return int_or_string(bytes),

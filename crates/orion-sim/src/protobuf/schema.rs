@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ty {
+pub(super) enum Ty {
     String,
     Bytes,
     Int32,
@@ -24,7 +24,7 @@ pub enum Ty {
 }
 
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(super) struct Field {
     pub name: String,
     pub ty: Ty,
     pub repeated: bool,
@@ -32,9 +32,9 @@ pub struct Field {
     pub inline: bool,
 }
 
-pub type Message = HashMap<u32, Field>;
+pub(super) type Message = HashMap<u32, Field>;
 
-pub struct Schema {
+pub(super) struct Schema {
     messages: HashMap<String, Message>,
 }
 
@@ -57,7 +57,7 @@ fn parse_ty(text: &str) -> Result<Ty, String> {
 }
 
 impl Schema {
-    pub fn parse(text: &str) -> Result<Schema, String> {
+    pub(super) fn parse(text: &str) -> Result<Schema, String> {
         let mut messages: HashMap<String, Message> = HashMap::new();
         let mut current: Option<String> = None;
         for (i, line) in text.lines().enumerate() {
@@ -124,12 +124,12 @@ impl Schema {
         Ok(Schema { messages })
     }
 
-    pub fn message(&self, name: &str) -> Option<&Message> {
+    pub(super) fn message(&self, name: &str) -> Option<&Message> {
         self.messages.get(name)
     }
 
     /// The table compiled into the binary.
-    pub fn builtin() -> Result<&'static Schema, &'static str> {
+    pub(super) fn builtin() -> Result<&'static Schema, &'static str> {
         static SCHEMA: OnceLock<Result<Schema, String>> = OnceLock::new();
         SCHEMA
             .get_or_init(|| Schema::parse(include_str!("schema.txt")))

@@ -2,7 +2,7 @@
 
 /// One field's value as it travels; what it means depends on the schema.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Wire<'a> {
+pub(super) enum Wire<'a> {
     Varint(u64),
     Fixed64(u64),
     Bytes(&'a [u8]),
@@ -10,21 +10,21 @@ pub enum Wire<'a> {
 }
 
 /// Walks the fields of one encoded message.
-pub struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(buf: &'a [u8]) -> Reader<'a> {
+    pub(super) fn new(buf: &'a [u8]) -> Reader<'a> {
         Reader { buf, pos: 0 }
     }
 
-    pub fn at_end(&self) -> bool {
+    pub(super) fn at_end(&self) -> bool {
         self.pos >= self.buf.len()
     }
 
-    pub fn varint(&mut self) -> Result<u64, String> {
+    pub(super) fn varint(&mut self) -> Result<u64, String> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = *self
@@ -52,7 +52,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next (field number, value), or None at the end of the message.
-    pub fn next_field(&mut self) -> Result<Option<(u32, Wire<'a>)>, String> {
+    pub(super) fn next_field(&mut self) -> Result<Option<(u32, Wire<'a>)>, String> {
         if self.pos >= self.buf.len() {
             return Ok(None);
         }

@@ -6,17 +6,17 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-pub struct Client(BufReader<TcpStream>);
+pub(super) struct Client(BufReader<TcpStream>);
 
 #[derive(Debug)]
-pub struct Reply {
+pub(super) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -29,15 +29,15 @@ fn bad(what: &str) -> io::Error {
 }
 
 impl Client {
-    pub async fn connect(addr: SocketAddr) -> io::Result<Client> {
+    pub(super) async fn connect(addr: SocketAddr) -> io::Result<Client> {
         Ok(Client(BufReader::new(TcpStream::connect(addr).await?)))
     }
 
-    pub async fn get(&mut self, path: &str) -> io::Result<Reply> {
+    pub(super) async fn get(&mut self, path: &str) -> io::Result<Reply> {
         self.send("GET", path, "").await
     }
 
-    pub async fn send(&mut self, method: &str, path: &str, body: &str) -> io::Result<Reply> {
+    pub(super) async fn send(&mut self, method: &str, path: &str, body: &str) -> io::Result<Reply> {
         let length = body.len();
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: pod\r\nContent-Length: {length}\r\n\r\n{body}"
@@ -77,7 +77,7 @@ impl Client {
     }
 
     /// Whether the server closes the connection within `wait`.
-    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+    pub(super) async fn closed_within(&mut self, wait: Duration) -> bool {
         let mut byte = [0u8; 1];
         matches!(
             tokio::time::timeout(wait, self.0.read(&mut byte)).await,

@@ -16,7 +16,11 @@ pub(super) struct Column {
 
 impl Column {
     /// A priority-0 column with no format.
-    pub const fn new(name: &'static str, kind: &'static str, description: &'static str) -> Self {
+    pub(super) const fn new(
+        name: &'static str,
+        kind: &'static str,
+        description: &'static str,
+    ) -> Self {
         Column {
             name,
             kind,
@@ -27,7 +31,7 @@ impl Column {
     }
 
     /// The same column shown only with `-o wide`.
-    pub const fn wide(self) -> Self {
+    pub(super) const fn wide(self) -> Self {
         Column {
             priority: 1,
             ..self
@@ -35,7 +39,7 @@ impl Column {
     }
 
     /// JSON as the server encodes it: every field present, none omitted.
-    pub fn to_json(self) -> Value {
+    pub(super) fn to_json(self) -> Value {
         json!({
             "name": self.name,
             "type": self.kind,

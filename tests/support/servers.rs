@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use orion_sim::testing::free_port;
+pub(crate) use orion_sim::testing::free_port;
 use orion_sim::testing::wait_for_port;
 
 use crate::support::process::is_root;
@@ -35,7 +35,7 @@ fn postgres_bin() -> PathBuf {
         .expect("no PostgreSQL server binaries under /usr/lib/postgresql")
 }
 
-pub struct Postgres {
+pub(crate) struct Postgres {
     child: Child,
     pub port: u16,
     data: PathBuf,
@@ -44,7 +44,7 @@ pub struct Postgres {
 
 impl Postgres {
     /// A server with user `shop`, password `s3cret-pw`, database `shop`.
-    pub fn start() -> Postgres {
+    pub(crate) fn start() -> Postgres {
         let bin = postgres_bin();
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
@@ -119,7 +119,7 @@ impl Postgres {
         }
     }
 
-    pub fn dsn(&self, password: &str, db: &str) -> String {
+    pub(crate) fn dsn(&self, password: &str, db: &str) -> String {
         format!("postgres://shop:{password}@127.0.0.1:{}/{db}", self.port)
     }
 }
@@ -146,14 +146,14 @@ impl Drop for Postgres {
     }
 }
 
-pub struct Redis {
+pub(crate) struct Redis {
     child: Child,
     pub port: u16,
 }
 
 impl Redis {
     /// A server that needs the password `r3dis-pw`.
-    pub fn start() -> Redis {
+    pub(crate) fn start() -> Redis {
         let port = free_port();
         let mut child = Command::new("redis-server")
             .args([
@@ -173,7 +173,7 @@ impl Redis {
         Redis { child, port }
     }
 
-    pub fn url(&self, password: &str) -> String {
+    pub(crate) fn url(&self, password: &str) -> String {
         format!("redis://:{password}@127.0.0.1:{}", self.port)
     }
 }
@@ -187,7 +187,7 @@ impl Drop for Redis {
 
 /// tests/fixtures/odd_server.py, over TLS with a fresh self-signed
 /// certificate when `tls` (its PEM is `ca`).
-pub struct OddServer {
+pub(crate) struct OddServer {
     child: Child,
     pub port: u16,
     pub ca: Option<PathBuf>,
@@ -195,7 +195,7 @@ pub struct OddServer {
 }
 
 impl OddServer {
-    pub fn start(tls: bool) -> OddServer {
+    pub(crate) fn start(tls: bool) -> OddServer {
         let dir = tempfile::tempdir().unwrap();
         let port_file = dir.path().join("port");
         let script = crate::support::repo().join("tests/fixtures/odd_server.py");
@@ -297,7 +297,7 @@ impl OddServer {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         let scheme = if self.ca.is_some() { "https" } else { "http" };
         format!("{scheme}://127.0.0.1:{}{path}", self.port)
     }
@@ -313,7 +313,7 @@ impl Drop for OddServer {
 /// HAProxy (Debian package) with a frontend on a free port, backend `web`
 /// with the given servers (name, address, weight), and its runtime API on a
 /// unix socket at level admin.
-pub struct HAProxy {
+pub(crate) struct HAProxy {
     child: Child,
     pub port: u16,
     pub socket: PathBuf,
@@ -321,7 +321,7 @@ pub struct HAProxy {
 }
 
 impl HAProxy {
-    pub fn start(servers: &[(&str, String, i64)]) -> HAProxy {
+    pub(crate) fn start(servers: &[(&str, String, i64)]) -> HAProxy {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("admin.sock");
         let port = free_port();
@@ -369,7 +369,7 @@ impl Drop for HAProxy {
 
 /// nginx (Debian package) in its own prefix directory, proxying a frontend
 /// port to upstream `web`, which lives in `upstream.conf` (orion's file).
-pub struct Nginx {
+pub(crate) struct Nginx {
     child: Child,
     pub port: u16,
     pub dir: tempfile::TempDir,
@@ -377,7 +377,7 @@ pub struct Nginx {
 
 impl Nginx {
     /// Starts with `upstream` as the upstream file's first content.
-    pub fn start(upstream: &str) -> Nginx {
+    pub(crate) fn start(upstream: &str) -> Nginx {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
         let port = free_port();
@@ -411,7 +411,7 @@ impl Drop for Nginx {
 /// A webhook receiver on a free loopback port: records every request (path,
 /// headers, JSON body) and answers 200, or, when `hang`, accepts connections
 /// and never answers.
-pub struct WebhookServer {
+pub(crate) struct WebhookServer {
     pub port: u16,
     requests: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -419,7 +419,7 @@ pub struct WebhookServer {
 
 /// One request a `WebhookServer` got.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub path: String,
     /// Header lines as sent, lowercased names: "authorization: Bearer x".
     pub headers: Vec<String>,
@@ -427,7 +427,7 @@ pub struct Received {
 }
 
 impl WebhookServer {
-    pub fn start(hang: bool) -> WebhookServer {
+    pub(crate) fn start(hang: bool) -> WebhookServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -464,12 +464,12 @@ impl WebhookServer {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     /// The requests so far to paths starting with `prefix`, in arrival order.
-    pub fn received(&self, prefix: &str) -> Vec<Received> {
+    pub(crate) fn received(&self, prefix: &str) -> Vec<Received> {
         let all = self.requests.lock().unwrap().clone();
         all.into_iter()
             .filter(|r| r.path.starts_with(prefix))
