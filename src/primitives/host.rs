@@ -77,6 +77,15 @@ impl Host {
         Ok(connected.clone())
     }
 
+    /// The run's cluster if it is connected already: no crossing into async.
+    pub fn cluster_now(&self) -> Option<Arc<Cluster>> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get()
+            .cloned()
+    }
+
     /// Forgets the connection (a new run may target another context).
     pub fn disconnect(&self) {
         *self.connection.lock().unwrap_or_else(|e| e.into_inner()) = Default::default();

@@ -32,7 +32,10 @@ type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 impl K8s {
     /// The run's cluster (connecting on first use).
     fn cluster(&self, ctx: &NativeCallContext) -> Result<Arc<Cluster>> {
-        self.run(ctx, self.host.cluster())
+        match self.host.cluster_now() {
+            Some(c) => Ok(c),
+            None => self.run(ctx, self.host.cluster()),
+        }
     }
 
     /// The kind a playbook names ("deployment", "svc", "deployments.apps"...).
