@@ -16,7 +16,7 @@ type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 /// Takes `change` through the door: the gate, approval, the log, `prior`
 /// read once, the journal and summary, then `make`. Ctrl-C interrupts it; a
 /// driver's error becomes the script's through `driver_error`.
-pub fn pass<T, E>(
+pub(crate) fn pass<T, E>(
     h: &Host,
     ctx: &NativeCallContext,
     cluster: Option<&Cluster>,
@@ -25,21 +25,28 @@ pub fn pass<T, E>(
     make: impl Future<Output = std::result::Result<T, E>>,
     driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
 ) -> Result<Passed<T>> {
-    let at = call_site(ctx);
-    let say = |level: Level, message: String| h.log(level, message, at.clone());
-    let how = admission(h, &say);
-    let gate = h.gate();
-    match h.block_on(gate.pass(cluster, change, &how, prior, make)) {
-        Ok(done) => stopped(ctx, done, driver_error),
-        Err(_) => Err(cancelled_at(ctx)),
-    }
+    through(h, ctx, true, cluster, change, prior, make, driver_error)
 }
 
 /// As `pass`, carried out even after Ctrl-C: for cleanup (a one-off pod's
 /// deletion), which must not be skipped.
-pub fn pass_finally<T, E>(
+pub(crate) fn pass_finally<T, E>(
     h: &Host,
     ctx: &NativeCallContext,
+    cluster: Option<&Cluster>,
+    change: Change,
+    prior: impl Future<Output = std::result::Result<Option<Value>, String>>,
+    make: impl Future<Output = std::result::Result<T, E>>,
+    driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
+) -> Result<Passed<T>> {
+    through(h, ctx, false, cluster, change, prior, make, driver_error)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn through<T, E>(
+    h: &Host,
+    ctx: &NativeCallContext,
+    cancellable: bool,
     cluster: Option<&Cluster>,
     change: Change,
     prior: impl Future<Output = std::result::Result<Option<Value>, String>>,
@@ -50,11 +57,18 @@ pub fn pass_finally<T, E>(
     let say = |level: Level, message: String| h.log(level, message, at.clone());
     let how = admission(h, &say);
     let gate = h.gate();
-    stopped(
-        ctx,
-        h.finish(gate.pass(cluster, change, &how, prior, make)),
-        driver_error,
-    )
+    let passing = gate.pass(cluster, change, &how, prior, make);
+    let done = if cancellable {
+        h.block_on(passing).map_err(|_| cancelled_at(ctx))?
+    } else {
+        h.finish(passing)
+    };
+    done.map_err(|s| match s {
+        Stopped::Refused(why) => refused_at(ctx, &why),
+        Stopped::Denied(why) => stopped_at(ctx, &why),
+        Stopped::Failed(why) => error_at(ctx, why),
+        Stopped::Driver(e) => driver_error(e),
+    })
 }
 
 fn admission<'a>(h: &'a Host, say: &'a (dyn Fn(Level, String) + Send + Sync)) -> Admission<'a> {
@@ -66,17 +80,4 @@ fn admission<'a>(h: &'a Host, say: &'a (dyn Fn(Level, String) + Send + Sync)) ->
         step: h.current_step(),
         say,
     }
-}
-
-fn stopped<T, E>(
-    ctx: &NativeCallContext,
-    done: std::result::Result<Passed<T>, Stopped<E>>,
-    driver_error: impl FnOnce(E) -> Box<EvalAltResult>,
-) -> Result<Passed<T>> {
-    done.map_err(|s| match s {
-        Stopped::Refused(why) => refused_at(ctx, &why),
-        Stopped::Denied(why) => stopped_at(ctx, &why),
-        Stopped::Failed(why) => error_at(ctx, why),
-        Stopped::Driver(e) => driver_error(e),
-    })
 }
