@@ -362,7 +362,7 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
     // Wait until the first run holds the lock.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy-default") != ()}`);"#);
+        let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy") != ()}`);"#);
         if logs == ["true"] {
             break;
         }
@@ -379,7 +379,7 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
     assert_eq!(outcome.exit_code.code(), 1, "{}", e.message);
     assert!(
         e.message
-            .contains("the deploy lock default/orion-deploy-default is held by"),
+            .contains("the deploy lock default/orion-deploy is held by"),
         "{}",
         e.message
     );
@@ -395,7 +395,7 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
         outcome.error
     );
     // Released at the end: the next run takes it at once.
-    let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy-default") == ()}`);"#);
+    let logs = c.ok(r#"info(`${k8s::get("lease", "orion-deploy") == ()}`);"#);
     assert_eq!(logs, ["true"], "released");
     c.ok(CHANGE);
 }
@@ -404,7 +404,7 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
 fn a_lock_whose_holder_died_is_taken_over_once_expired() {
     let c = PlaybookCluster::start("");
     // A lease left by a run of environment "open" that was killed long ago.
-    c.ok(r#"k8s::apply(#{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: #{ name: "orion-deploy-open" },
+    c.ok(r#"k8s::apply(#{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: #{ name: "orion-deploy" },
         spec: #{ holderIdentity: "ghost@gone pid 1 run dead", leaseDurationSeconds: 15,
                  acquireTime: "2026-01-01T00:00:00.000000Z", renewTime: "2026-01-01T00:00:00.000000Z" } });"#);
     let dir = tempfile::tempdir().unwrap();
@@ -785,7 +785,8 @@ fn a_secret_holding_a_placeholder_is_never_written() {
     )
     .unwrap_err();
     assert!(
-        e.contains("refusing to write secret/api: a key holds a placeholder, not a real value: token (matches \"*change_me*\") [1]"),
+        // Refused after the namespace was created: exit 2, and the run is undone.
+        e.contains("refusing to write secret/api: a key holds a placeholder, not a real value: token (matches \"*change_me*\") [2]"),
         "{e}"
     );
     assert!(!e.contains("CHANGE_ME"), "{e}");

@@ -18,6 +18,7 @@ mod monitor;
 mod notify;
 mod play;
 mod playbooks;
+mod promises;
 mod repl;
 mod security;
 mod signal;

@@ -34,6 +34,18 @@ pub(super) enum Output {
 }
 
 pub(super) fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
+    // Output paths are checked before anything runs: a report that cannot be
+    // written must not leave a run's changes behind a failed exit.
+    if let Some(path) = &args.junit {
+        if let Err(e) = writable(path) {
+            eprintln!(
+                "{} cannot write the JUnit report {}: {e}; nothing was run\n  = hint: --junit needs a writable file",
+                Style::for_stderr().error("error:"),
+                path.display()
+            );
+            return ExitCode::PreFlight;
+        }
+    }
     let sim = match args.target.start_sim() {
         Ok(sim) => sim,
         Err(e) => {
@@ -64,6 +76,16 @@ pub(super) fn run(args: PlayArgs, verbosity: Verbosity) -> ExitCode {
             e.exit_code()
         }
     }
+}
+
+/// Whether `path` can be written (it is created empty if it was not there;
+/// the report replaces it at the end).
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map(|_| ())
 }
 
 /// Writes the JUnit report; a report that cannot be written fails a run

@@ -54,13 +54,15 @@ fn run_id() -> String {
     )
 }
 
-/// "alice@build-7 pid 4242 run 20261123T152700Z-1f3a9c": who holds a deploy lock.
-fn holder_identity(run: &str) -> String {
+/// "alice@build-7 pid 4242 run 20261123T152700Z-1f3a9c env staging": who
+/// holds a deploy lock.
+fn holder_identity(run: &str, environment: Option<&str>) -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "unknown-host".into());
-    format!("{user}@{host} pid {} run {run}", std::process::id())
+    let env = environment.map(|e| format!(" env {e}")).unwrap_or_default();
+    format!("{user}@{host} pid {} run {run}{env}", std::process::id())
 }
 
 pub struct Gate {
@@ -112,7 +114,7 @@ impl Gate {
             environment: Environment::default(),
             passed: Mutex::new(HashSet::new()),
             approvals: Mutex::new(Vec::new()),
-            holder: holder_identity(&run),
+            holder: holder_identity(&run, None),
             lock_wait: Duration::from_secs(300),
             locks: tokio::sync::Mutex::new(Vec::new()),
             journal: None,
@@ -131,10 +133,10 @@ impl Gate {
     ) -> Gate {
         let run = run_id();
         Gate {
+            holder: holder_identity(&run, name.as_deref()),
             name,
             environment,
             lock_wait,
-            holder: holder_identity(&run),
             journal: Some(Journal::new(journal_dir, &run)),
             ..Gate::unset()
         }
@@ -244,7 +246,9 @@ impl Gate {
         if locks.iter().any(|h| h.namespace == ns) {
             return Ok(());
         }
-        let name = lease_name(self.name.as_deref());
+        // One lock per namespace, whatever the environment: runs of
+        // different environments must not write one namespace at once.
+        let name = lease_name();
         match acquire(cluster, ns, &name, &self.holder, self.lock_wait).await {
             Ok(held) => {
                 locks.push(held);

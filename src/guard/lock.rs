@@ -40,8 +40,8 @@ fn now() -> MicroTime {
 }
 
 /// The lease's name for an environment ("default" when none was chosen).
-pub fn lease_name(environment: Option<&str>) -> String {
-    format!("orion-deploy-{}", environment.unwrap_or("default"))
+pub fn lease_name() -> String {
+    "orion-deploy".to_string()
 }
 
 /// Whether a lease has run out (its holder stopped renewing it).

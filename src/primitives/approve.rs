@@ -17,6 +17,15 @@ pub fn approve(
     shown: &str,
 ) -> Result<(), Box<EvalAltResult>> {
     let t = &host.target;
+    if t.dry_run {
+        // A dry run changes nothing, so nothing needs approving.
+        host.log(
+            Level::Info,
+            format!("(dry run) would ask for approval:\n{shown}"),
+            call_site(ctx),
+        );
+        return Ok(());
+    }
     let approved = host
         .gate()
         .approve(shown, t.assume_yes, t.approver.as_deref())

@@ -68,8 +68,26 @@ fn run_step(
     }
     let (slot, depth) = h.record.enter_step(name);
     let started = Instant::now();
+    let failing = || {
+        h.record
+            .tests()
+            .iter()
+            .filter(|t| t.fails_the_run())
+            .count()
+    };
+    let failing_before = failing();
     let result = body.call_within_context::<Dynamic>(ctx, ());
+    // Smoke tests record their failures and go on: a step whose tests
+    // failed has failed, even though nothing was thrown.
+    let failed_tests = failing() - failing_before;
     let (status, error) = match &result {
+        Ok(_) if failed_tests > 0 => (
+            StepStatus::Failed,
+            Some(format!(
+                "{failed_tests} smoke test{} failed",
+                if failed_tests == 1 { "" } else { "s" }
+            )),
+        ),
         // exit(): the playbook ends here on purpose.
         Ok(_) => (StepStatus::Ok, None),
         Err(e) if matches!(innermost(e), EvalAltResult::Exit(..)) => (StepStatus::Ok, None),

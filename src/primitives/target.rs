@@ -1,4 +1,4 @@
-//! What a run is aimed at, from the command line (and later orion.toml).
+//! What a run is aimed at, from the command line, and what it has changed so far.
 
 use crate::primitives::doc;
 use crate::primitives::host::Host;
@@ -82,7 +82,24 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         &["bool"],
     )
     .set_into_module(&mut module, move || skip_tests);
+    let h = host.clone();
+    doc(
+        "changes",
+        "How many changes the run has made so far (0: nothing to roll back).",
+        &["i64"],
+    )
+    .set_into_module(&mut module, move || changes(&h));
     engine.register_static_module("target", module.into());
+}
+
+/// `target::changes()`: the changes the run's journal holds.
+fn changes(h: &Host) -> i64 {
+    h.gate().journal.as_ref().map_or(0, |j| {
+        j.records()
+            .iter()
+            .filter(|r| matches!(r, crate::guard::journal::Record::Change(_)))
+            .count() as i64
+    })
 }
 
 impl Target {

@@ -233,8 +233,16 @@ impl Runtime {
         }
         result.map_err(|e| {
             let mut d = diagnoser.eval_error(&e, name, Some(&ast));
-            let code = if d.kind == Kind::Guard {
+            let code = if d.kind == Kind::Guard && !self.changed_anything() {
+                // Exit 1 means nothing was changed.
                 ExitCode::PreFlight
+            } else if d.kind == Kind::Guard {
+                // Refused after changes: the run failed in its phase and is undone.
+                self.host
+                    .record
+                    .failed_phase(&crate::primitives::error::message(&e))
+                    .filter(|p| p.exit_code() != ExitCode::PreFlight)
+                    .map_or(ExitCode::DeployFailed, |p| p.exit_code())
             } else if let Some(trigger) = &trigger {
                 // A monitor stopped the script: its trigger is the error.
                 d.kind = Kind::Runtime;
@@ -253,6 +261,15 @@ impl Runtime {
                     .map_or(ExitCode::DeployFailed, |p| p.exit_code())
             };
             (d, code)
+        })
+    }
+
+    /// Whether the run has journaled a change (made it, or was about to).
+    fn changed_anything(&self) -> bool {
+        self.host.gate().journal.as_ref().is_some_and(|j| {
+            j.records()
+                .iter()
+                .any(|r| matches!(r, crate::guard::journal::Record::Change(_)))
         })
     }
 

@@ -9,7 +9,7 @@ use super::{K8s, Result};
 use crate::drivers::kube::manifests::rank;
 use crate::drivers::kube::objects::Change;
 use crate::primitives::doc;
-use crate::primitives::error::{error_at, message};
+use crate::primitives::error::{error_at, innermost, message};
 use rhai::{Array, Dynamic, Map, Module, NativeCallContext};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -47,9 +47,11 @@ fn apply_one(
     object: &Value,
     source: Option<&str>,
 ) -> Result<Value> {
-    let within = |e: Box<rhai::EvalAltResult>| match source {
-        Some(s) => error_at(ctx, format!("{s}: {}", message(&e))),
-        None => e,
+    // Runtime errors name the manifest; a refusal, an approval not given or
+    // Ctrl-C stay what they are (uncatchable, with their own exit codes).
+    let within = |e: Box<rhai::EvalAltResult>| match (source, innermost(&e)) {
+        (_, rhai::EvalAltResult::ErrorTerminated(..)) | (None, _) => e,
+        (Some(s), _) => error_at(ctx, format!("{s}: {}", message(&e))),
     };
     let Some(name) = object["metadata"]["name"].as_str() else {
         return Err(within(error_at(
