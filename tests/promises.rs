@@ -198,3 +198,108 @@ fn a_step_whose_smoke_tests_failed_is_failed_in_the_summary() {
     );
     assert!(out.stderr.contains("changes: 0"), "{}", out.stderr);
 }
+
+#[test]
+fn a_kubeconfig_that_does_not_parse_is_named_with_why() {
+    let t = Test::new()
+        .file("broken-kubeconfig", "this: [is not a kubeconfig\n")
+        .playbook("info(k8s::context().name);");
+    let path = t.path().join("broken-kubeconfig").display().to_string();
+    let out = t
+        .env("KUBECONFIG", &path)
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2);
+    assert!(
+        out.stderr
+            .contains(&format!("cannot read the kubeconfig KUBECONFIG={path}")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("no kubeconfig found"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_refused_where_the_check_is_written() {
+    let out = Test::new()
+        .file("ca.pem", "not a certificate\n")
+        .playbook(r#"health::http("https://127.0.0.1:1/", #{ ca_file: "ca.pem" });"#)
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(2);
+    assert!(
+        out.stderr.contains(
+            "ca_file: the CA file ./ca.pem is not a PEM certificate: no BEGIN CERTIFICATE block"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_script_too_long_for_right_positions_is_refused() {
+    let long = "let x = 1;\n".repeat(70_000);
+    let out = Test::new()
+        .playbook(&long)
+        .args(["play", "playbook.rhai"])
+        .run()
+        .status(1);
+    assert!(
+        out.stderr
+            .contains("playbook.rhai has 70000 lines; orion reads scripts of at most 65535 lines"),
+        "{}",
+        out.stderr
+    );
+    let out = Test::new()
+        .file("lib/long.rhai", &long)
+        .playbook("import \"lib/long\" as l;")
+        .args(["check", "playbook.rhai"])
+        .run()
+        .status(1);
+    assert!(out.stderr.contains("has 70000 lines"), "{}", out.stderr);
+}
+
+#[test]
+fn an_import_refused_as_it_runs_is_exit_1_like_one_written_in_the_playbook() {
+    for script in [
+        "import \"../outside\" as o;",
+        "let p = \"../outside\"; import p as o;",
+    ] {
+        let out = Test::new()
+            .playbook(script)
+            .args(["play", "playbook.rhai"])
+            .run();
+        assert_eq!(out.status, 1, "{script}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("climbs out"),
+            "{script}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_deploy_lock_not_free_in_time_fails_the_step_it_is_not_cancelled() {
+    let c = PlaybookCluster::start("");
+    let now = "2099-01-01T00:00:00.000000Z";
+    c.ok(&format!(
+        r#"k8s::apply(#{{ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: #{{ name: "orion-deploy" }},
+            spec: #{{ holderIdentity: "alice@build pid 1 run R", leaseDurationSeconds: 3600,
+                     acquireTime: "{now}", renewTime: "{now}" }} }});"#
+    ));
+    let (outcome, _) = c.play_with(
+        r#"step("deploy", || k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "c" }, data: #{ a: "1" } }));"#,
+        |b| b.lock_timeout(std::time::Duration::from_secs(1)),
+    );
+    assert_eq!(outcome.exit_code.code(), 1);
+    assert_eq!(
+        outcome.steps[0].status,
+        orion::report::step::StepStatus::Failed,
+        "{:?}",
+        outcome.steps
+    );
+}

@@ -40,12 +40,18 @@ pub(super) fn run(args: CheckArgs) -> ExitCode {
             Err(d) => problems.push(d),
         }
     }
-    let mut failed_files = 0;
+    // The files the problems are in (an imported module's, not the
+    // importer's), each counted once.
+    let mut failed_files = std::collections::BTreeSet::new();
     for file in &files {
         let found = runtime.check_file(file);
-        failed_files += usize::from(!found.is_empty());
+        for d in &found {
+            let at = d.location.as_ref().map(|l| l.file.clone());
+            failed_files.insert(at.unwrap_or_else(|| file.display().to_string()));
+        }
         problems.extend(found);
     }
+    let failed_files = failed_files.len();
     for d in &problems {
         eprint!("{}", d.render(&style));
     }
@@ -58,12 +64,18 @@ pub(super) fn run(args: CheckArgs) -> ExitCode {
         eprintln!(
             "{}",
             style.error(&format!(
-                "checked {n} {noun}: {} problem(s) in {failed_files} file(s)",
-                problems.len()
+                "checked {n} {noun}: {} in {failed_files} {}",
+                plural(problems.len(), "problem", "problems"),
+                if failed_files == 1 { "file" } else { "files" }
             ))
         );
         ExitCode::PreFlight
     }
+}
+
+/// "1 problem", "3 problems".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `path` itself if it is a file, else every *.rhai under it, sorted.

@@ -61,6 +61,7 @@ impl Resolver {
                 full.display()
             )
         })?;
+        crate::engine::sources::check_length(path, &text)?;
         let (Ok(real), Ok(real_root)) = (full.canonicalize(), self.root.canonicalize()) else {
             return Err(format!("cannot resolve module \"{path}\""));
         };

@@ -4,6 +4,21 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// The most lines a playbook or module may have: Rhai counts lines in 16
+/// bits, so positions past this would point at the wrong line.
+pub const MAX_LINES: usize = u16::MAX as usize;
+
+/// Refuses a script too long for positions to be right, saying so.
+pub fn check_length(name: &str, text: &str) -> Result<(), String> {
+    let lines = text.lines().count();
+    if lines <= MAX_LINES {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} has {lines} lines; orion reads scripts of at most {MAX_LINES} lines (positions past that would be wrong)\nhint: split it into modules and import them"
+    ))
+}
+
 #[derive(Default)]
 pub struct Sources {
     texts: Mutex<HashMap<String, Arc<str>>>,

@@ -1,7 +1,7 @@
 //! `step(name, || { ... })`: a named, timed part of a playbook, listed in the summary.
 
 use crate::primitives::doc;
-use crate::primitives::error::{error_at, innermost, message};
+use crate::primitives::error::{error_at, innermost, is_refusal, message};
 use crate::primitives::host::Host;
 use crate::primitives::phase::Phase;
 use crate::report::step::{StepRecord, StepStatus};
@@ -91,6 +91,14 @@ fn run_step(
         // exit(): the playbook ends here on purpose.
         Ok(_) => (StepStatus::Ok, None),
         Err(e) if matches!(innermost(e), EvalAltResult::Exit(..)) => (StepStatus::Ok, None),
+        // A guard's refusal (a lock not free in time, a protected namespace)
+        // is a failure, not the operator cancelling.
+        Err(e) if is_refusal(e) && !h.io.cancel.is_requested() => {
+            if let Some(p) = phase {
+                h.record.phase_failed(p, &message(e));
+            }
+            (StepStatus::Failed, Some(message(e)))
+        }
         Err(e)
             if h.io.cancel.is_requested()
                 || matches!(innermost(e), EvalAltResult::ErrorTerminated(..)) =>

@@ -24,6 +24,9 @@ impl Runtime {
                 )]
             }
         };
+        if let Err(e) = crate::engine::sources::check_length(&name, &text) {
+            return vec![Diagnostic::new(Kind::Syntax, e)];
+        }
         let (engine, limits) = match self.engine_for(dir) {
             Ok(x) => x,
             Err(d) => return vec![d],

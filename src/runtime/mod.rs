@@ -190,6 +190,8 @@ impl Runtime {
     }
 
     fn execute(&self, name: &str, text: &str, dir: &Path) -> Result<(), (Diagnostic, ExitCode)> {
+        crate::engine::sources::check_length(name, text)
+            .map_err(|e| (Diagnostic::new(Kind::Syntax, e), ExitCode::PreFlight))?;
         self.select_environment(dir)
             .map_err(|d| (d, ExitCode::PreFlight))?;
         let (engine, limits) = self.engine_for(dir).map_err(|d| (d, ExitCode::PreFlight))?;
@@ -233,10 +235,14 @@ impl Runtime {
         }
         result.map_err(|e| {
             let mut d = diagnoser.eval_error(&e, name, Some(&ast));
-            let code = if d.kind == Kind::Guard && !self.changed_anything() {
+            // A guard's refusal, or an import refused (written in the playbook
+            // or computed as it runs: the same rule), is pre-flight while
+            // nothing was changed.
+            let refused = matches!(d.kind, Kind::Guard | Kind::Import);
+            let code = if refused && !self.changed_anything() {
                 // Exit 1 means nothing was changed.
                 ExitCode::PreFlight
-            } else if d.kind == Kind::Guard {
+            } else if refused {
                 // Refused after changes: the run failed in its phase and is undone.
                 self.host
                     .record

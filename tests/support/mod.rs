@@ -21,6 +21,7 @@ pub(crate) struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     stdin: Option<String>,
+    env: Vec<(String, String)>,
 }
 
 pub(crate) struct Output {
@@ -36,6 +37,7 @@ impl Test {
             dir: tempfile::tempdir().expect("temp dir"),
             args: Vec::new(),
             stdin: None,
+            env: Vec::new(),
         }
     }
 
@@ -70,12 +72,19 @@ impl Test {
         self
     }
 
+    /// Runs orion with environment variable `key` set to `value`.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
     pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(ORION);
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env("XDG_DATA_HOME", self.dir.path().join(".data"))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("RUST_LOG")
             .env_remove("RUST_BACKTRACE");
         cmd

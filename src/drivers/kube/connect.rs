@@ -42,7 +42,7 @@ pub async fn connect(
                 path.display()
             ))
         })?),
-        None => Kubeconfig::read().ok(),
+        None => default_kubeconfig()?,
     };
     let (config, mut info) = match file {
         Some(file) => from_file(file, context).await?,
@@ -111,6 +111,28 @@ async fn from_file(
         user,
     };
     Ok((config, info))
+}
+
+/// The kubeconfig of $KUBECONFIG or ~/.kube/config; None when there is
+/// none at all. One that is there but does not parse is an error naming it.
+fn default_kubeconfig() -> Result<Option<Kubeconfig>, K8sError> {
+    let named = std::env::var("KUBECONFIG").ok().filter(|v| !v.is_empty());
+    let home = dirs::home_dir()
+        .map(|h| h.join(".kube").join("config"))
+        .filter(|p| p.exists());
+    match Kubeconfig::read() {
+        Ok(file) => Ok(Some(file)),
+        Err(e) => match (named, home) {
+            (Some(files), _) => Err(K8sError::new(format!(
+                "cannot read the kubeconfig KUBECONFIG={files}: {e}\nhint: point KUBECONFIG at a kubeconfig file (kubectl config view checks it)"
+            ))),
+            (None, Some(path)) => Err(K8sError::new(format!(
+                "cannot read the kubeconfig {}: {e}\nhint: kubectl config view checks it",
+                path.display()
+            ))),
+            (None, None) => Ok(None),
+        },
+    }
 }
 
 fn in_cluster() -> Result<(Config, ContextInfo), K8sError> {

@@ -73,6 +73,42 @@ impl Clients {
     }
 }
 
+/// Whether the CA file at `path` holds at least one PEM certificate (a
+/// BEGIN/END CERTIFICATE block whose body is base64 of a DER sequence):
+/// checked when a check is written, not at its first TLS handshake.
+pub fn check_ca_file(path: &std::path::Path) -> Result<(), String> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+    let not = |why: &str| {
+        format!(
+            "the CA file {} is not a PEM certificate: {why}\nhint: it starts with -----BEGIN CERTIFICATE-----",
+            path.display()
+        )
+    };
+    let mut found = 0;
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
+        let end = body
+            .find("-----END CERTIFICATE-----")
+            .ok_or_else(|| not("a BEGIN CERTIFICATE line has no END"))?;
+        let b64: String = body[..end].split_whitespace().collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| not(&format!("its body is not base64 ({e})")))?;
+        if der.first() != Some(&0x30) {
+            return Err(not("its body is not a certificate"));
+        }
+        found += 1;
+        rest = &body[end..];
+    }
+    if found == 0 {
+        return Err(not("no BEGIN CERTIFICATE block"));
+    }
+    Ok(())
+}
+
 /// The error chain of a failed request, as one line: reqwest's own message
 /// says little ("error sending request"), its sources say why.
 fn why(e: &reqwest::Error) -> String {

@@ -96,9 +96,13 @@ fn http(host: &Host, url: String, opts: &Map) -> Result<Http, String> {
     let tls = TlsAndRedirects {
         // Read as `import` reads: under the playbook's directory or read_paths.
         ca_file: string(opts, "ca_file")?
-            .map(|f| host.gate().sandbox.readable(&f))
+            .map(|f| {
+                let path = host.gate().sandbox.readable(&f)?;
+                crate::drivers::probe::http::check_ca_file(&path)?;
+                Ok(path)
+            })
             .transpose()
-            .map_err(|e| format!("ca_file: {e}"))?,
+            .map_err(|e: String| format!("ca_file: {e}"))?,
         insecure: boolean(opts, "insecure")?.unwrap_or(false),
         follow_redirects: boolean(opts, "follow_redirects")?.unwrap_or(true),
     };
