@@ -372,9 +372,16 @@ fn a_second_run_waits_for_the_deploy_lock_and_names_its_holder() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let (outcome, _) = c.play_with(CHANGE, |b| {
+    let (outcome, waiting) = c.play_with(CHANGE, |b| {
         b.lock_timeout(std::time::Duration::from_millis(500))
     });
+    // While it waits it says who holds the lock and until when.
+    assert!(
+        waiting.iter().any(|l| l
+            .starts_with("waiting up to 500ms for the deploy lock default/orion-deploy:")
+            && l.contains(" holds it (until ")),
+        "{waiting:?}"
+    );
     let e = outcome.error.unwrap();
     assert_eq!(outcome.exit_code.code(), 1, "{}", e.message);
     assert!(
@@ -599,6 +606,7 @@ fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
     let history = std::process::Command::new(crate::support::ORION)
         .arg("history")
         .current_dir(dir.path())
+        .env("KUBECONFIG", &c.kubeconfig)
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&history.stdout).into_owned();
@@ -606,6 +614,8 @@ fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
         listed.contains("orion-sim") && listed.contains("configmap/settings: apply"),
         "{listed}"
     );
+    // Its summary still says "running", but its process is gone.
+    assert!(listed.contains("incomplete (process gone)"), "{listed}");
 
     let rollback = std::process::Command::new(crate::support::ORION)
         .args(["rollback", "--last"])
@@ -619,6 +629,8 @@ fn after_a_sigkill_rollback_last_restores_from_the_journal_alone() {
         said.contains("configmap/extra in default (deleted)"),
         "{said}"
     );
+    // The killed run's own deploy lock is taken over at once, not waited for.
+    assert!(!said.contains("waiting up to"), "{said}");
     assert_eq!(
         c.ok(&[
             "get",

@@ -132,7 +132,7 @@ async fn from_journal(run: &PastRun, config: &Config, style: &Style) -> ExitCode
             .unwrap_or_default()
     );
     let (name, env) = environment_of(config, entries);
-    let gate = Gate::for_undo(name, &env);
+    let gate = Gate::for_undo(name, &env, &run.id);
     if let Some(c) = &cluster {
         if let Err(code) = pass_gate(&gate, c, entries, style).await {
             return code;
@@ -225,7 +225,7 @@ async fn from_summaries(
         }
     };
     eprintln!("approved by {} ({})", approved.by, approved.how);
-    let gate = Gate::for_undo(name, &env);
+    let gate = Gate::for_undo(name, &env, &run.id);
     if let Err(code) = pass_gate(&gate, cluster, &allowed, style).await {
         return code;
     }
@@ -258,7 +258,8 @@ async fn pass_gate(
     namespaces.sort();
     namespaces.dedup();
     for ns in namespaces {
-        let why = match gate.check(cluster, ns).await {
+        let say = |m: String| eprintln!("{m}");
+        let why = match gate.check(cluster, ns, &say).await {
             Ok(()) => continue,
             Err(Refusal::Refused(why)) => why,
             Err(Refusal::Failed(e)) => e.message,

@@ -66,7 +66,7 @@ impl Gate {
         prior: impl Future<Output = Result<Option<Value>, String>>,
         make: impl Future<Output = Result<T, E>>,
     ) -> Result<Passed<T>, Stopped<E>> {
-        self.admit(cluster, &change).await?;
+        self.admit(cluster, &change, how).await?;
         if !how.dry_run && self.needs_approval() {
             let approved = self
                 .approve(&change.shown, how.yes, how.approver)
@@ -90,9 +90,17 @@ impl Gate {
     }
 
     /// Everything that must hold before `change` is made, but approval.
-    async fn admit(&self, cluster: Option<&Cluster>, change: &Change) -> Result<(), Refusal> {
+    async fn admit(
+        &self,
+        cluster: Option<&Cluster>,
+        change: &Change,
+        how: &Admission<'_>,
+    ) -> Result<(), Refusal> {
         match cluster.filter(|_| change.in_cluster) {
-            Some(cluster) => self.check(cluster, &change.namespace).await?,
+            Some(cluster) => {
+                let say = |m: String| (how.say)(Level::Info, m);
+                self.check(cluster, &change.namespace, &say).await?
+            }
             None => self.check_external()?,
         }
         if let Some(content) = &change.secret {

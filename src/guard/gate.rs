@@ -12,7 +12,7 @@ use crate::drivers::kube::Cluster;
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
 use crate::guard::environment::Approval;
 use crate::guard::journal::{ApprovalRecord, Journal};
-use crate::guard::lock::{acquire, lease_name, Held};
+use crate::guard::lock::{acquire, lease_name, Held, Taking};
 use crate::guard::placeholders;
 use crate::guard::summary;
 use crate::guard::window;
@@ -85,6 +85,8 @@ pub struct Gate {
     held: Mutex<Option<String>>,
     /// Where the run's summary is kept in the cluster, once it has one.
     summary: tokio::sync::Mutex<Summarised>,
+    /// The run `orion rollback` undoes: its deploy lock is taken at once.
+    run_undone: Option<String>,
     /// What the run may read, write and run on this machine.
     pub sandbox: Sandbox,
 }
@@ -121,6 +123,7 @@ impl Gate {
             held: Mutex::new(None),
             summary: Default::default(),
             sandbox: Sandbox::default(),
+            run_undone: None,
         }
     }
 
@@ -151,7 +154,7 @@ impl Gate {
     /// the undone run was made in, and its context and protected namespaces
     /// as this machine's orion.toml has them (no freezes or windows: undoing
     /// is allowed in a freeze).
-    pub fn for_undo(name: Option<String>, environment: &Environment) -> Gate {
+    pub fn for_undo(name: Option<String>, environment: &Environment, run: &str) -> Gate {
         Gate {
             name,
             environment: Environment {
@@ -159,6 +162,7 @@ impl Gate {
                 protected_namespaces: environment.protected_namespaces.clone(),
                 ..Environment::default()
             },
+            run_undone: Some(run.to_string()),
             ..Gate::unset()
         }
     }
@@ -235,7 +239,12 @@ impl Gate {
     }
 
     /// Takes the deploy lock of `namespace` unless this run holds it already.
-    async fn lock(&self, cluster: &Cluster, namespace: &str) -> Result<(), Refusal> {
+    async fn lock(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        say: &(dyn Fn(String) + Send + Sync),
+    ) -> Result<(), Refusal> {
         // Cluster-wide changes (a namespace itself) lock in "default".
         let ns = if namespace.is_empty() {
             "default"
@@ -249,7 +258,12 @@ impl Gate {
         // One lock per namespace, whatever the environment: runs of
         // different environments must not write one namespace at once.
         let name = lease_name();
-        match acquire(cluster, ns, &name, &self.holder, self.lock_wait).await {
+        let how = Taking {
+            wait: self.lock_wait,
+            run_undone: self.run_undone.as_deref(),
+            say,
+        };
+        match acquire(cluster, ns, &name, &self.holder, &how).await {
             Ok(held) => {
                 locks.push(held);
                 Ok(())
@@ -401,7 +415,13 @@ impl Gate {
     }
 
     /// May the run change an object in `namespace` ("" for cluster-wide ones)?
-    pub async fn check(&self, cluster: &Cluster, namespace: &str) -> Result<(), Refusal> {
+    /// `say` tells the operator when the run waits for a deploy lock.
+    pub async fn check(
+        &self,
+        cluster: &Cluster,
+        namespace: &str,
+        say: &(dyn Fn(String) + Send + Sync),
+    ) -> Result<(), Refusal> {
         let env = &self.environment;
         if !namespace.is_empty() && env.protected_namespaces.iter().any(|p| p == namespace) {
             return Err(Refusal::Refused(format!(
@@ -466,7 +486,7 @@ impl Gate {
             }
             self.mark_passed(key);
         }
-        self.lock(cluster, namespace).await?;
+        self.lock(cluster, namespace, say).await?;
         Ok(())
     }
 }

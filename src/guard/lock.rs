@@ -1,7 +1,8 @@
-//! The deploy lock: a coordination.k8s.io Lease per environment and
-//! namespace, taken before a run's first change, renewed while it runs and
-//! released when it ends. A second run waits for it; a lease whose holder
-//! stopped renewing is taken over once it has expired.
+//! The deploy lock: a coordination.k8s.io Lease per namespace, taken before
+//! a run's first change, renewed while it runs and released when it ends. A
+//! second run waits for it, saying who holds it and until when; a lease
+//! whose holder stopped renewing is taken over once it has expired, and a
+//! rollback of a run takes over that run's own lease at once.
 
 use crate::drivers::kube::error::K8sError;
 use crate::drivers::kube::retry::retry;
@@ -39,7 +40,7 @@ fn now() -> MicroTime {
     MicroTime(jiff::Timestamp::now())
 }
 
-/// The lease's name for an environment ("default" when none was chosen).
+/// The lease's name: one per namespace, whatever the environment.
 pub fn lease_name() -> String {
     "orion-deploy".to_string()
 }
@@ -73,16 +74,73 @@ fn fresh(name: &str, holder: &str, rv: Option<String>) -> Lease {
     lease
 }
 
-/// Takes the lock, waiting up to `wait` for another run to release it.
+/// Who holds `lease`, and until when it stays theirs without renewal.
+pub fn holder_of(lease: &Lease) -> (String, Option<jiff::Timestamp>) {
+    let spec = lease.spec.clone().unwrap_or_default();
+    let until = match (spec.renew_time, spec.lease_duration_seconds) {
+        (Some(r), Some(secs)) => Some(r.0 + jiff::SignedDuration::from_secs(i64::from(secs))),
+        _ => None,
+    };
+    (spec.holder_identity.unwrap_or_default(), until)
+}
+
+/// Whether run `run` holds the deploy lock of `ns` now (a lease it keeps
+/// renewing): how a run's liveness is told from another process.
+pub async fn held_by_run(cluster: &Cluster, ns: &str, run: &str) -> Result<bool, K8sError> {
+    let api: Api<Lease> = Api::namespaced(cluster.client.clone(), ns);
+    let name = lease_name();
+    let lease = retry("reading the deploy lock", || api.get_opt(&name)).await?;
+    Ok(lease.is_some_and(|l| {
+        let holder = holder_of(&l).0;
+        !expired(&l) && holder.contains(&format!(" run {run}")) && !dead_here(&holder)
+    }))
+}
+
+/// Whether `holder` ("alice@build-7 pid 4242 run ...") names a process of
+/// this machine that is no longer running: no need to wait for its lease
+/// to expire to know it is gone.
+fn dead_here(holder: &str) -> bool {
+    let Some((_, rest)) = holder.split_once('@') else {
+        return false;
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(host), Some("pid"), Some(pid)) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    let this_host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    host == this_host
+        && pid.parse::<u32>().is_ok()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// How to take the lock: how long to wait for another run, whose lease may
+/// be taken at once (the run a rollback undoes), and what to tell the
+/// operator while waiting.
+pub struct Taking<'a> {
+    pub wait: Duration,
+    /// A run id: its lease is taken over at once.
+    pub run_undone: Option<&'a str>,
+    pub say: &'a (dyn Fn(String) + Send + Sync),
+}
+
+/// Takes the lock, waiting up to `how.wait` for another run to release it.
 pub async fn acquire(
     cluster: &Cluster,
     ns: &str,
     name: &str,
     holder: &str,
-    wait: Duration,
+    how: &Taking<'_>,
 ) -> Result<Held, K8sError> {
+    let wait = how.wait;
     let api: Api<Lease> = Api::namespaced(cluster.client.clone(), ns);
     let started = tokio::time::Instant::now();
+    let mut said = false;
+    let undone = |l: &Lease| {
+        how.run_undone
+            .is_some_and(|run| holder_of(l).0.contains(&format!(" run {run}")))
+    };
     loop {
         let current = retry("reading the deploy lock", || api.get_opt(name)).await?;
         let attempt = match &current {
@@ -92,6 +150,7 @@ pub async fn acquire(
                 .map(|_| ()),
             Some(l)
                 if expired(l)
+                    || undone(l)
                     || l.spec.as_ref().and_then(|s| s.holder_identity.as_deref())
                         == Some(holder) =>
             {
@@ -100,6 +159,17 @@ pub async fn acquire(
             }
             Some(l) => {
                 let spec = l.spec.clone().unwrap_or_default();
+                if !said {
+                    said = true;
+                    let (by, until) = holder_of(l);
+                    (how.say)(format!(
+                        "waiting up to {} for the deploy lock {ns}/{name}: {by} holds it{}",
+                        crate::duration::format(wait),
+                        until
+                            .map(|u| format!(" (until {u} unless renewed)"))
+                            .unwrap_or_default()
+                    ));
+                }
                 if started.elapsed() >= wait {
                     return Err(K8sError::new(format!(
                         "the deploy lock {ns}/{name} is held by {} (since {}); waited {:.0?}\nhint: wait for that run to finish, or pass a longer --lock-timeout",

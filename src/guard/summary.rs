@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 /// The label naming a summary's run.
 pub const RUN: &str = "orion.dev/run";
+/// How a run shows whose summary says "running" but whose process is gone.
+pub const GONE: &str = "incomplete (process gone)";
 /// Past this many bytes a summary would not fit a ConfigMap (1 MiB).
 const LIMIT: usize = 900 * 1024;
 
@@ -252,6 +254,13 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
             approvals,
             problem,
         });
+    }
+    // A run still "running" whose process no longer renews its deploy lock
+    // was killed: say so rather than "running" forever.
+    for r in runs.iter_mut().filter(|r| r.status == "running") {
+        if !crate::guard::lock::held_by_run(cluster, &r.namespace, &r.run).await? {
+            r.status = GONE.to_string();
+        }
     }
     runs.sort_by(|a, b| a.run.cmp(&b.run));
     Ok(runs)
