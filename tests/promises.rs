@@ -303,3 +303,72 @@ fn a_deploy_lock_not_free_in_time_fails_the_step_it_is_not_cancelled() {
         outcome.steps
     );
 }
+
+#[test]
+fn rolling_back_an_older_run_over_a_newer_one_is_refused_unless_forced() {
+    use crate::support::shipped::orion;
+    let c = orion_sim::testing::KubectlCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let apply = |value: &str| {
+        std::fs::write(
+            dir.path().join("deploy.rhai"),
+            format!(r#"k8s::apply(#{{ apiVersion: "v1", kind: "ConfigMap", metadata: #{{ name: "c" }}, data: #{{ v: "{value}" }} }});"#),
+        )
+        .unwrap();
+        let (code, _, err) = orion(dir.path(), &c, &["play", "deploy.rhai"]);
+        assert_eq!(code, 0, "{err}");
+    };
+    apply("1");
+    apply("2");
+    let mut runs: Vec<String> = std::fs::read_dir(dir.path().join(".orion/journal"))
+        .unwrap()
+        .flatten()
+        .map(|f| f.path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    runs.sort();
+    let (older, newer) = (&runs[0], &runs[1]);
+
+    let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", older]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains("configmap/c in default (changed since the run)")
+            && said.contains(&format!("changed by the newer runs: {newer}"))
+            && said.contains("nothing was undone"),
+        "{said}"
+    );
+    let value = || c.ok(&["get", "configmap", "c", "-o", "jsonpath={.data.v}"]);
+    assert_eq!(value(), "2", "the newer run's change stays");
+
+    // --force undoes it anyway.
+    let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", older, "--force"]);
+    assert_eq!(code, 0, "{said}");
+    assert_ne!(
+        c.kubectl(&["get", "configmap", "c"]).0,
+        0,
+        "created by the older run"
+    );
+
+    // Made again twice; the newer run undone first, the older has nothing in its way.
+    apply("3");
+    apply("4");
+    let runs = |skip: usize| {
+        let mut r: Vec<String> = std::fs::read_dir(dir.path().join(".orion/journal"))
+            .unwrap()
+            .flatten()
+            .map(|f| f.path().file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        r.sort();
+        r.split_off(skip)
+    };
+    let latest = runs(2);
+    let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", &latest[1]]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(value(), "3");
+    let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", &latest[0]]);
+    assert_eq!(code, 0, "{said}");
+    assert_ne!(
+        c.kubectl(&["get", "configmap", "c"]).0,
+        0,
+        "created by the older run"
+    );
+}

@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::drivers::kube::connect::{connect, Cluster};
-use crate::guard::journal::{Entry, Journal};
+use crate::guard::journal::{Entry, Journal, MadeRecord, Record};
 use crate::guard::summary::{self, Stored};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -46,6 +46,22 @@ impl PastRun {
         match &self.journal {
             Some((_, e)) => e,
             None => &self.stored_entries,
+        }
+    }
+
+    /// What its changes made of each object: the local journal's notes when
+    /// there is one, else the summaries'.
+    pub(crate) fn made(&self) -> Vec<MadeRecord> {
+        match &self.journal {
+            Some((path, _)) => Journal::read_records(path)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| match r {
+                    Record::Made(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            None => self.stored.iter().flat_map(|s| s.made.clone()).collect(),
         }
     }
 

@@ -11,7 +11,9 @@ use crate::config::Config;
 use crate::drivers::kube::connect::{connect, Cluster};
 use crate::exit_code::ExitCode;
 use crate::guard::approval::{ask, at_terminal};
-use crate::guard::compensate::{is_external, label, plan, undo, Undone};
+use crate::guard::compensate::{
+    changed_since, is_external, label, last_made, left_as, plan, undo, Undone,
+};
 use crate::guard::journal::Entry;
 use crate::guard::untrusted::{admissible, becomes};
 use crate::guard::{summary, Gate, Refusal};
@@ -35,6 +37,9 @@ pub(super) struct RollbackArgs {
     /// Who approves with --yes (recorded in the run's summary).
     #[arg(long, value_name = "NAME")]
     approver: Option<String>,
+    /// Undo even objects changed again since the run (their later changes are lost).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     sources: Sources,
 }
@@ -85,12 +90,110 @@ pub(super) fn run(args: RollbackArgs) -> ExitCode {
                 );
             }
         }
+        if !args.force {
+            if let Err(code) = nothing_changed_since(run, &found.runs, found.cluster.as_ref(), &style).await {
+                return code;
+            }
+        }
         match (&run.journal, found.cluster) {
             (Some(_), _) => from_journal(run, &config, &style).await,
             (None, Some(cluster)) => from_summaries(run, &cluster, &args, &config, &style).await,
             (None, None) => fail(format!("run {} is known only from a cluster that cannot be read now", run.id)),
         }
     })
+}
+
+/// Refuses (exit 1) to undo a run whose objects were changed again since —
+/// by a newer run or by hand — naming them and the newer runs that touched
+/// them; `--force` undoes anyway.
+async fn nothing_changed_since(
+    run: &PastRun,
+    all: &[PastRun],
+    found: Option<&Cluster>,
+    style: &Style,
+) -> Result<(), ExitCode> {
+    let made = run.made();
+    let entries = run.entries();
+    if made.is_empty() || entries.iter().all(is_external) {
+        return Ok(());
+    }
+    let connected;
+    let cluster = match (found, entries.iter().find(|e| !is_external(e))) {
+        (Some(c), _) if run.journal.is_none() => c,
+        (_, Some(e)) => match connect(None, Some(&e.context), None).await {
+            Ok(c) => {
+                connected = c;
+                &connected
+            }
+            Err(e) => {
+                eprintln!("{} {}", style.error("error:"), e.message);
+                return Err(ExitCode::PreFlight);
+            }
+        },
+        _ => return Ok(()),
+    };
+    let changed = match changed_since(cluster, entries, &made).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{} {}", style.error("error:"), e.message);
+            return Err(ExitCode::PreFlight);
+        }
+    };
+    let same = |a: &Entry, b: &Entry| {
+        a.api_version == b.api_version
+            && a.kind == b.kind
+            && a.namespace == b.namespace
+            && a.name == b.name
+    };
+    let touched_by = |e: &Entry| -> Vec<&PastRun> {
+        all.iter()
+            .filter(|r| r.id > run.id && r.entries().iter().any(|n| same(n, e)))
+            .collect()
+    };
+    // Changes since that newer runs made and were then undone do not count:
+    // the undo put back what this run left, when the first of them started
+    // from it. (A change by hand after such an undo is not seen.)
+    let changed: Vec<_> = changed
+        .into_iter()
+        .filter(|(e, _)| {
+            let newer = touched_by(e);
+            let all_undone =
+                !newer.is_empty() && newer.iter().all(|r| r.status().contains("rolled back"));
+            let started_from_ours = newer
+                .first()
+                .and_then(|r| r.entries().iter().find(|n| same(n, e)))
+                .and_then(|n| n.prior.as_ref())
+                .zip(last_made(e, &made))
+                .is_some_and(|(prior, ours)| left_as(ours, prior));
+            !(all_undone && started_from_ours)
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut newer: Vec<&str> = changed
+        .iter()
+        .flat_map(|(e, _)| touched_by(e))
+        .map(|r| r.id.as_str())
+        .collect();
+    newer.sort();
+    newer.dedup();
+    let changed: Vec<String> = changed
+        .iter()
+        .map(|(e, how)| format!("{} ({how})", label(e)))
+        .collect();
+    eprintln!(
+        "{} refusing to undo run {}: its objects were changed again since, and undoing it would throw those changes away:\n  {}{}\nnothing was undone\n  = hint: undo the newer runs first, or pass --force to undo this one anyway",
+        style.error("error:"),
+        run.id,
+        changed.join("\n  "),
+        if newer.is_empty() {
+            String::new()
+        } else {
+            format!("\n  changed by the newer runs: {}", newer.join(", "))
+        }
+    );
+    Err(ExitCode::PreFlight)
 }
 
 /// The environment the run was made in, as this machine's orion.toml has it.

@@ -7,7 +7,7 @@ use crate::drivers::kube::kinds::Kinds;
 use crate::drivers::kube::retry::retry;
 use crate::drivers::kube::rollout::{self, Options};
 use crate::drivers::kube::Cluster;
-use crate::guard::journal::Entry;
+use crate::guard::journal::{Entry, MadeRecord};
 use crate::guard::programs::Programs;
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use serde_json::Value;
@@ -169,6 +169,81 @@ fn undo_nginx(e: &Entry, nginx: std::path::PathBuf) -> Result<&'static str, Stri
         .test()
         .map_err(|r| format!("put back, but {}", r.shown()))?;
     nginx.reload().map(|_| "restored").map_err(|r| r.shown())
+}
+
+/// Whether `version` (a generation or resourceVersion as `made` kept it)
+/// is what `object`'s metadata says: the generation when both have one (a
+/// controller's status writes move the resourceVersion, not it).
+pub fn left_as(made: &MadeRecord, object: &Value) -> bool {
+    let meta = &object["metadata"];
+    match (made.generation, meta["generation"].as_i64()) {
+        (Some(then), Some(now)) => then == now,
+        _ => meta["resourceVersion"].as_str() == Some(made.resource_version.as_str()),
+    }
+}
+
+/// The last record of what the run made of `e`'s object.
+pub fn last_made<'m>(e: &Entry, made: &'m [MadeRecord]) -> Option<&'m MadeRecord> {
+    made.iter()
+        .filter(|m| {
+            m.api_version == e.api_version
+                && m.kind == e.kind
+                && m.namespace == e.namespace
+                && m.name == e.name
+        })
+        .max_by_key(|m| m.seq)
+}
+
+/// The objects `entries` changed that something changed again since (each
+/// with how): their version now is not the one the run's last change left
+/// (`made`), or they are gone though the run did not delete them. Undoing
+/// the run would throw those later changes away.
+pub async fn changed_since(
+    cluster: &Cluster,
+    entries: &[Entry],
+    made: &[MadeRecord],
+) -> Result<Vec<(Entry, &'static str)>, K8sError> {
+    let wanted: Vec<&Entry> = plan(entries)
+        .into_iter()
+        .filter(|e| !is_external(e))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(vec![]);
+    }
+    let kinds = Kinds::discover(cluster.client.clone()).await?;
+    let mut changed = vec![];
+    for e in wanted {
+        let Some(last) = last_made(e, made) else {
+            continue; // the run never got to make it: nothing to compare
+        };
+        let deleted_by_run = entries
+            .iter()
+            .filter(|x| {
+                x.api_version == e.api_version
+                    && x.kind == e.kind
+                    && x.namespace == e.namespace
+                    && x.name == e.name
+            })
+            .max_by_key(|x| x.seq)
+            .is_some_and(|x| x.summary.starts_with("delete"));
+        let group = e.api_version.split_once('/').map(|(g, _)| g);
+        let qualified = match group {
+            Some(g) => format!("{}.{g}", e.kind),
+            None => e.kind.clone(),
+        };
+        let kind = kinds.find(&qualified)?;
+        let live =
+            crate::drivers::kube::objects::get(cluster, &kind, &e.namespace, &e.name).await?;
+        let now = live.as_ref().map(|o| !left_as(last, o));
+        let how = match now {
+            Some(true) if !deleted_by_run => "changed since the run",
+            None if !deleted_by_run => "deleted since the run",
+            Some(_) if deleted_by_run => "made again since the run",
+            _ => continue,
+        };
+        changed.push((e.clone(), how));
+    }
+    Ok(changed)
 }
 
 /// Whether the entry is for something outside the cluster.

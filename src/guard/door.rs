@@ -9,6 +9,7 @@
 use crate::drivers::kube::Cluster;
 use crate::guard::change::Change;
 use crate::guard::gate::{Gate, Refusal};
+use crate::guard::journal::MadeRecord;
 use crate::report::event::Level;
 use serde_json::Value;
 use std::future::Future;
@@ -47,6 +48,33 @@ impl<E> From<Refusal> for Stopped<E> {
     }
 }
 
+/// What a driver's change gives back, as the door records it: the object's
+/// resourceVersion after the change, when it is a Kubernetes object.
+pub trait Made {
+    /// (resourceVersion, metadata.generation) of what the change made.
+    fn version(&self) -> Option<(String, Option<i64>)>;
+}
+
+impl Made for Value {
+    fn version(&self) -> Option<(String, Option<i64>)> {
+        let meta = &self["metadata"];
+        let rv = meta["resourceVersion"].as_str()?;
+        Some((rv.to_string(), meta["generation"].as_i64()))
+    }
+}
+
+impl Made for () {
+    fn version(&self) -> Option<(String, Option<i64>)> {
+        None
+    }
+}
+
+impl Made for Option<String> {
+    fn version(&self) -> Option<(String, Option<i64>)> {
+        None
+    }
+}
+
 /// A change made (in a dry run: checked by the driver, kept by no one).
 pub struct Passed<T> {
     /// What it replaced, as read before (None: it did not exist).
@@ -58,7 +86,7 @@ impl Gate {
     /// Takes `change` through the door: admits it, reads what it replaces
     /// (`prior`), records it, then `make`s it. `cluster` is the one a change
     /// in the cluster is made in.
-    pub async fn pass<T, E>(
+    pub async fn pass<T: Made, E>(
         &self,
         cluster: Option<&Cluster>,
         change: Change,
@@ -86,6 +114,9 @@ impl Gate {
             self.record(cluster, &change, prior.clone(), how).await?;
         }
         let made = make.await.map_err(Stopped::Driver)?;
+        if !how.dry_run {
+            self.record_made(&change, &made);
+        }
         Ok(Passed { prior, made })
     }
 
@@ -107,6 +138,28 @@ impl Gate {
             self.check_secret(&change.name, content)?;
         }
         Ok(())
+    }
+
+    /// Notes what the object became (its resourceVersion), so undoing the
+    /// run later can tell whether anything changed it since. A note that
+    /// cannot be written only costs that check.
+    fn record_made<T: Made>(&self, change: &Change, made: &T) {
+        let (Some(journal), Some((version, generation))) = (&self.journal, made.version()) else {
+            return;
+        };
+        let record = MadeRecord {
+            seq: 0,
+            run: String::new(),
+            api_version: change.api_version.clone(),
+            kind: change.kind.clone(),
+            namespace: change.namespace.clone(),
+            name: change.name.clone(),
+            resource_version: version,
+            generation,
+        };
+        if let Err(e) = journal.append_made(record) {
+            tracing::warn!("could not note the object's version in the journal: {e}");
+        }
     }
 
     /// Journals `change` with `prior` (fsynced: without a record, nothing is

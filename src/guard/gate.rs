@@ -40,7 +40,8 @@ impl From<K8sError> for Refusal {
     }
 }
 
-/// "20261123T152700Z-1f3a9c": a run's id, sortable by time.
+/// "20261123T152700123Z-1f3a9c": a run's id, sortable by time to the
+/// millisecond (runs a second apart are told apart in order).
 fn run_id() -> String {
     let suffix: String = uuid::Uuid::new_v4()
         .simple()
@@ -50,7 +51,7 @@ fn run_id() -> String {
         .collect();
     format!(
         "{}-{suffix}",
-        jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ")
+        jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%3fZ")
     )
 }
 
@@ -219,14 +220,16 @@ impl Gate {
         ))
     }
 
-    /// Records how the run ended in each of its summaries.
+    /// Records how the run ended in each of its summaries, with its last
+    /// records (what its final change made of the object, too).
     pub async fn close_summary(&self, status: &str) -> Option<String> {
         let journal = self.journal.as_ref()?;
         let s = self.summary.lock().await;
         let cluster = s.cluster.as_ref()?;
+        let records = journal.records();
         let mut failed = vec![];
         for ns in s.written.difference(&s.stopped) {
-            if let Err(e) = summary::set_status(cluster, ns, &journal.run, status).await {
+            if let Err(e) = summary::write(cluster, ns, &journal.run, status, &records).await {
                 failed.push(format!("{ns}: {}", e.message));
             }
         }

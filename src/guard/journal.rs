@@ -84,6 +84,24 @@ impl TriggerRecord {
     }
 }
 
+/// What an object became once the run's change was made: its
+/// resourceVersion then. Undoing the run later checks that nothing changed
+/// the object since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MadeRecord {
+    pub seq: u64,
+    pub run: String,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub resource_version: String,
+    /// Its metadata.generation, when it has one: what its spec changes move
+    /// (a controller's status writes move the resourceVersion too).
+    #[serde(default)]
+    pub generation: Option<i64>,
+}
+
 /// One line of a journal, tagged by `"record"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "lowercase")]
@@ -91,6 +109,7 @@ pub enum Record {
     Change(Entry),
     Approval(ApprovalRecord),
     Trigger(TriggerRecord),
+    Made(MadeRecord),
 }
 
 pub struct Journal {
@@ -130,6 +149,11 @@ impl Journal {
         self.append_record(Record::Approval(approval)).map(|_| ())
     }
 
+    /// Appends what an object became after a change, and flushes it.
+    pub fn append_made(&self, made: MadeRecord) -> std::io::Result<()> {
+        self.append_record(Record::Made(made)).map(|_| ())
+    }
+
     /// Appends a monitor's trigger, masked, and flushes it to disk.
     pub fn append_trigger(&self, trigger: TriggerRecord) -> std::io::Result<()> {
         self.append_record(Record::Trigger(trigger.masked()))
@@ -154,6 +178,7 @@ impl Journal {
             Record::Change(e) => (&mut e.seq, &mut e.run),
             Record::Approval(a) => (&mut a.seq, &mut a.run),
             Record::Trigger(t) => (&mut t.seq, &mut t.run),
+            Record::Made(m) => (&mut m.seq, &mut m.run),
         };
         *n = *seq;
         *run = self.run.clone();

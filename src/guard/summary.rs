@@ -9,7 +9,7 @@
 
 use crate::drivers::kube::retry::retry;
 use crate::drivers::kube::{Cluster, K8sError};
-use crate::guard::journal::{redacted, ApprovalRecord, Entry, Record};
+use crate::guard::journal::{redacted, ApprovalRecord, Entry, MadeRecord, Record};
 use crate::report::printable::{is_printable, printable};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams, Patch, PatchParams};
@@ -44,6 +44,8 @@ pub struct Stored {
     /// The run's changes, Secret priors put back from the summary's Secret.
     pub entries: Vec<Entry>,
     pub approvals: Vec<ApprovalRecord>,
+    /// What its changes made of each object (resourceVersions).
+    pub made: Vec<MadeRecord>,
     /// Why the run cannot be undone from its summary alone, if it cannot.
     pub problem: Option<String>,
 }
@@ -62,10 +64,17 @@ fn apply_params() -> PatchParams {
 pub fn home(e: &Entry) -> Option<&str> {
     if crate::guard::compensate::is_external(e) {
         None
-    } else if e.namespace.is_empty() {
-        Some("default")
     } else {
-        Some(&e.namespace)
+        Some(home_of(&e.namespace))
+    }
+}
+
+/// The namespace whose summary keeps records of objects in `namespace`.
+fn home_of(namespace: &str) -> &str {
+    if namespace.is_empty() {
+        "default"
+    } else {
+        namespace
     }
 }
 
@@ -107,7 +116,8 @@ pub async fn write(
                 }
                 v
             }
-            Record::Approval(_) | Record::Trigger(_) => {
+            Record::Made(m) if home_of(&m.namespace) != namespace => continue,
+            Record::Approval(_) | Record::Trigger(_) | Record::Made(_) => {
                 serde_json::to_value(record).unwrap_or(Value::Null)
             }
         };
@@ -213,6 +223,7 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
         let field = |k: &str| data.get(k).cloned().unwrap_or_default();
         let mut entries = vec![];
         let mut approvals = vec![];
+        let mut made = vec![];
         let mut problem = None;
         let name = c.metadata.name.clone().unwrap_or_default();
         for line in field("journal.jsonl").lines().filter(|l| !l.is_empty()) {
@@ -220,6 +231,7 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
                 Ok(Record::Change(e)) => entries.push(e),
                 Ok(Record::Approval(a)) => approvals.push(a),
                 Ok(Record::Trigger(_)) => {}
+                Ok(Record::Made(m)) => made.push(m),
                 Err(e) => problem = Some(format!("the run summary {ns}/{name} is damaged: {e}")),
             }
         }
@@ -252,6 +264,7 @@ pub async fn list(cluster: &Cluster, namespace: Option<&str>) -> Result<Vec<Stor
             run,
             entries,
             approvals,
+            made,
             problem,
         });
     }

@@ -3,6 +3,7 @@
 //! async — and what stopped it turned into the script's error at the call.
 
 use crate::drivers::kube::Cluster;
+use crate::guard::door::Made;
 use crate::guard::{Admission, Change, Passed, Stopped};
 use crate::primitives::error::{call_site, cancelled_at, error_at, refused_at, stopped_at};
 use crate::primitives::host::Host;
@@ -16,7 +17,7 @@ type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 /// Takes `change` through the door: the gate, approval, the log, `prior`
 /// read once, the journal and summary, then `make`. Ctrl-C interrupts it; a
 /// driver's error becomes the script's through `driver_error`.
-pub(crate) fn pass<T, E>(
+pub(crate) fn pass<T: Made, E>(
     h: &Host,
     ctx: &NativeCallContext,
     cluster: Option<&Cluster>,
@@ -30,7 +31,7 @@ pub(crate) fn pass<T, E>(
 
 /// As `pass`, carried out even after Ctrl-C: for cleanup (a one-off pod's
 /// deletion), which must not be skipped.
-pub(crate) fn pass_finally<T, E>(
+pub(crate) fn pass_finally<T: Made, E>(
     h: &Host,
     ctx: &NativeCallContext,
     cluster: Option<&Cluster>,
@@ -43,7 +44,7 @@ pub(crate) fn pass_finally<T, E>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn through<T, E>(
+fn through<T: Made, E>(
     h: &Host,
     ctx: &NativeCallContext,
     cancellable: bool,
