@@ -75,7 +75,7 @@ fn staging_deploys_the_platform_then_a_crash_looping_version_exits_2_with_the_di
     assert!(stderr.contains("the run's changes are undone"), "{stderr}");
     assert_eq!(images(&c, NS), before);
 
-    // --skip-tests, --dry-run: nothing changes, the tests are listed as skipped.
+    // --skip-tests, --dry-run: nothing changes, the smoke step is skipped.
     let (code, stderr) = play(
         &c,
         &dir,
@@ -90,7 +90,7 @@ fn staging_deploys_the_platform_then_a_crash_looping_version_exits_2_with_the_di
         ],
     );
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("skipped: --skip-tests"), "{stderr}");
+    assert!(stderr.contains("(dry run) step smoke skipped"), "{stderr}");
     assert!(
         stderr.contains("registry.example.com/shop/auth:1.5.1"),
         "the dry run shows the change:\n{stderr}"

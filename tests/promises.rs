@@ -372,3 +372,31 @@ fn rolling_back_an_older_run_over_a_newer_one_is_refused_unless_forced() {
         "created by the older run"
     );
 }
+
+#[test]
+fn a_dry_run_on_a_fresh_namespace_runs_through_and_changes_nothing() {
+    use crate::support::shipped::{cluster, play, playbooks};
+    let c = cluster("good", "");
+    let dir = playbooks(&c);
+    let (code, said) = play(&c, &dir, "staging.rhai", &["--env", "sim", "--dry-run"]);
+    assert_eq!(code, 0, "{said}");
+    for line in [
+        "(dry run) namespace shop-staging exists only in this dry run",
+        "(dry run) would wait for deployment/gateway to roll out: it exists only in this dry run",
+        "(dry run) step verify skipped",
+        "(dry run) step smoke skipped",
+        "registry.example.com/shop/gateway:1.4.2",
+    ] {
+        assert!(said.contains(line), "{line}:\n{said}");
+    }
+    assert_ne!(
+        c.kubectl(&["get", "namespace", "shop-staging"]).0,
+        0,
+        "the namespace was not made"
+    );
+    assert_eq!(
+        c.ok(&["get", "leases", "-A", "-o", "name"]),
+        "",
+        "a dry run takes no deploy lock"
+    );
+}

@@ -362,7 +362,7 @@ async fn pass_gate(
     namespaces.dedup();
     for ns in namespaces {
         let say = |m: String| eprintln!("{m}");
-        let why = match gate.check(cluster, ns, &say).await {
+        let why = match gate.check(cluster, ns, &say, false).await {
             Ok(()) => continue,
             Err(Refusal::Refused(why)) => why,
             Err(Refusal::Failed(e)) => e.message,

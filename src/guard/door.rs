@@ -116,6 +116,9 @@ impl Gate {
         let made = make.await.map_err(Stopped::Driver)?;
         if !how.dry_run {
             self.record_made(&change, &made);
+        } else if prior.is_none() && change.in_cluster {
+            self.dry_made
+                .note(&change.kind, &change.namespace, &change.name);
         }
         Ok(Passed { prior, made })
     }
@@ -130,7 +133,8 @@ impl Gate {
         match cluster.filter(|_| change.in_cluster) {
             Some(cluster) => {
                 let say = |m: String| (how.say)(Level::Info, m);
-                self.check(cluster, &change.namespace, &say).await?
+                self.check(cluster, &change.namespace, &say, how.dry_run)
+                    .await?
             }
             None => self.check_external()?,
         }

@@ -10,6 +10,7 @@ use crate::drivers::kube::error::K8sError;
 use crate::drivers::kube::retry::retry;
 use crate::drivers::kube::Cluster;
 use crate::guard::approval::{ask, at_terminal, Approved, Denied};
+use crate::guard::dry_made::DryMade;
 use crate::guard::environment::Approval;
 use crate::guard::journal::{ApprovalRecord, Journal};
 use crate::guard::lock::{acquire, lease_name, Held, Taking};
@@ -90,6 +91,8 @@ pub struct Gate {
     run_undone: Option<String>,
     /// What the run may read, write and run on this machine.
     pub sandbox: Sandbox,
+    /// In a dry run: the objects that exist only in it.
+    pub dry_made: DryMade,
 }
 
 /// The run's summaries in the cluster: the cluster, the namespaces with
@@ -125,6 +128,7 @@ impl Gate {
             summary: Default::default(),
             sandbox: Sandbox::default(),
             run_undone: None,
+            dry_made: DryMade::default(),
         }
     }
 
@@ -424,6 +428,7 @@ impl Gate {
         cluster: &Cluster,
         namespace: &str,
         say: &(dyn Fn(String) + Send + Sync),
+        dry_run: bool,
     ) -> Result<(), Refusal> {
         let env = &self.environment;
         if !namespace.is_empty() && env.protected_namespaces.iter().any(|p| p == namespace) {
@@ -481,7 +486,7 @@ impl Gate {
             let namespaces: Api<Namespace> = Api::all(cluster.client.clone());
             let what = format!("reading namespace {namespace}");
             let found = retry(&what, || namespaces.get_opt(namespace)).await?;
-            if found.is_none() {
+            if found.is_none() && !(dry_run && self.dry_made.has_namespace(namespace)) {
                 return Err(Refusal::Refused(format!(
                     "refusing to change namespace {namespace}: it does not exist, and environment {} requires it to\nhint: create it first, or set require_existing_namespace = false",
                     self.env_name()
@@ -489,7 +494,11 @@ impl Gate {
             }
             self.mark_passed(key);
         }
-        self.lock(cluster, namespace, say).await?;
+        // A dry run changes nothing, so it holds no lock (and its namespace
+        // may exist only in the dry run).
+        if !dry_run {
+            self.lock(cluster, namespace, say).await?;
+        }
         Ok(())
     }
 }

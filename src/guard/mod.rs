@@ -5,6 +5,7 @@ pub mod approval;
 pub mod change;
 pub mod compensate;
 pub mod door;
+pub mod dry_made;
 pub mod environment;
 pub mod gate;
 pub mod journal;

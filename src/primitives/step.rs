@@ -4,6 +4,7 @@ use crate::primitives::doc;
 use crate::primitives::error::{error_at, innermost, is_refusal, message};
 use crate::primitives::host::Host;
 use crate::primitives::phase::Phase;
+use crate::report::event::Level;
 use crate::report::step::{StepRecord, StepStatus};
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 use std::sync::Arc;
@@ -68,6 +69,24 @@ fn run_step(
     }
     let (slot, depth) = h.record.enter_step(name);
     let started = Instant::now();
+    if h.target.dry_run && matches!(phase, Some(Phase::Verify | Phase::Smoke)) {
+        h.record.log(
+            Level::Info,
+            format!("(dry run) step {name} skipped: it checks what the run deployed, and a dry run deploys nothing"),
+            None,
+        );
+        h.record.leave_step(
+            slot,
+            StepRecord {
+                name: name.to_string(),
+                depth,
+                status: StepStatus::Skipped,
+                duration: started.elapsed(),
+                error: None,
+            },
+        );
+        return Ok(Dynamic::UNIT);
+    }
     let failing = || {
         h.record
             .tests()

@@ -188,6 +188,7 @@ impl Sink for Console {
                     StepStatus::Ok => s.ok("✓"),
                     StepStatus::Failed => s.error("✗"),
                     StepStatus::Cancelled | StepStatus::Running => s.warn("■"),
+                    StepStatus::Skipped => s.dim("○"),
                 };
                 if step.status != StepStatus::Ok || self.verbosity > Verbosity::Quiet {
                     let status = match step.status {

@@ -11,6 +11,8 @@ pub enum StepStatus {
     Ok,
     Failed,
     Cancelled,
+    /// Not run: a verify or smoke step in a dry run, which deploys nothing.
+    Skipped,
 }
 
 impl StepStatus {
@@ -20,6 +22,7 @@ impl StepStatus {
             StepStatus::Ok => "ok",
             StepStatus::Failed => "failed",
             StepStatus::Cancelled => "cancelled",
+            StepStatus::Skipped => "skipped",
         }
     }
 }

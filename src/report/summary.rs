@@ -23,6 +23,7 @@ pub fn table(steps: &[StepRecord], s: &Style) -> String {
             StepStatus::Ok => s.ok(&status),
             StepStatus::Failed => s.error(&status),
             StepStatus::Cancelled | StepStatus::Running => s.warn(&status),
+            StepStatus::Skipped => s.dim(&status),
         };
         out.push_str(&format!(
             "  {name:<width$}  {status}  {}\n",

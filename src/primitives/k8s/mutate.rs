@@ -78,13 +78,29 @@ fn perform(
             .await
             .map_err(|e| e.message)
     };
-    let make = objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run);
+    // The server cannot check a change in a namespace that exists only in
+    // this dry run (it would answer that the namespace is missing).
+    let unchecked = dry_run && m.kind.namespaced && h.gate().dry_made.has_namespace(m.namespace);
+    let make = async {
+        if unchecked {
+            as_given(&m.change, m.namespace, &target)
+        } else {
+            objects::write(&cluster, m.kind, m.namespace, m.name, &m.change, dry_run).await
+        }
+    };
     let driver_error = |e: crate::drivers::kube::K8sError| error_at(ctx, e.message);
     let passed = if cancellable {
         door::pass(h, ctx, Some(&cluster), change, prior, make, driver_error)
     } else {
         door::pass_finally(h, ctx, Some(&cluster), change, prior, make, driver_error)
     }?;
+    if unchecked && h.gate().dry_made.first_unchecked(m.namespace) {
+        h.log(
+            Level::Info,
+            format!("(dry run) namespace {0} exists only in this dry run: the server cannot check the changes in it, they are shown as the playbook gives them", m.namespace),
+            call_site(ctx),
+        );
+    }
     if dry_run {
         show_would_change(
             k8s,
@@ -96,6 +112,25 @@ fn perform(
         );
     }
     Ok(passed)
+}
+
+/// In a dry run, a new object in a namespace that exists only in the dry
+/// run, as the playbook gave it; a patch has nothing to change there.
+fn as_given(
+    change: &Change,
+    namespace: &str,
+    target: &str,
+) -> std::result::Result<Value, crate::drivers::kube::K8sError> {
+    match change {
+        Change::Create(v) | Change::Apply(v) => {
+            let mut v = v.clone();
+            v["metadata"]["namespace"] = Value::String(namespace.to_string());
+            Ok(v)
+        }
+        _ => Err(crate::drivers::kube::K8sError::new(format!(
+            "{target} does not exist: namespace {namespace} exists only in this dry run"
+        ))),
+    }
 }
 
 /// Most changed fields shown per object in a dry run.

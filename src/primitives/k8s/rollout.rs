@@ -33,11 +33,41 @@ fn progress(
     });
 }
 
+/// In a dry run, a workload that exists only in it is not waited for: says
+/// what a real run would wait for, and gives what wait_rollout returns
+/// with `dry_run: true`.
+fn only_in_dry_run(
+    k: &K8s,
+    ctx: &NativeCallContext,
+    kind: &crate::drivers::kube::kinds::Kind,
+    namespace: &str,
+    name: &str,
+) -> Option<Dynamic> {
+    let h = &k.host;
+    if !h.target.dry_run || !h.gate().dry_made.has(&kind.resource.kind, namespace, name) {
+        return None;
+    }
+    let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
+    h.log(
+        Level::Info,
+        format!("(dry run) would wait for {label} to roll out: it exists only in this dry run"),
+        call_site(ctx),
+    );
+    Some(to_dynamic(&json!({
+        "name": name,
+        "kind": kind.resource.kind,
+        "dry_run": true,
+    })))
+}
+
 fn wait(k: &K8s, ctx: &NativeCallContext, target: &str, opts: &Map) -> Result<Dynamic> {
     let options = options(ctx, opts)?;
     let (kind, name) = workload(target);
     let cluster = k.cluster(ctx)?;
     let kind = k.kind(ctx, kind)?;
+    if let Some(skipped) = only_in_dry_run(k, ctx, &kind, cluster.namespace(), name) {
+        return Ok(skipped);
+    }
     let started = Instant::now();
     let host = k.host.clone();
     let label = format!("{}/{name}", kind.resource.kind.to_ascii_lowercase());
@@ -72,13 +102,18 @@ fn wait_all(k: &K8s, ctx: &NativeCallContext, targets: &Array, opts: &Map) -> Re
     let options = options(ctx, opts)?;
     let cluster = k.cluster(ctx)?;
     let mut jobs = vec![];
+    let mut skipped = vec![];
     for t in targets {
         let text = t
             .clone()
             .into_string()
             .map_err(|t| error_at(ctx, format!("workload names must be strings, got {t}")))?;
         let (kind, name) = workload(&text);
-        jobs.push((k.kind(ctx, kind)?, name.to_string()));
+        let kind = k.kind(ctx, kind)?;
+        match only_in_dry_run(k, ctx, &kind, cluster.namespace(), name) {
+            Some(s) => skipped.push(s),
+            None => jobs.push((kind, name.to_string())),
+        }
     }
     let host = k.host.clone();
     let started = Instant::now();
@@ -104,6 +139,7 @@ fn wait_all(k: &K8s, ctx: &NativeCallContext, targets: &Array, opts: &Map) -> Re
                 "ready": p.ready, "available": p.available, "seconds": started.elapsed().as_secs_f64(),
             }))
         })
+        .chain(skipped)
         .collect())
 }
 
