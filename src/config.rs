@@ -1,6 +1,7 @@
 //! orion.toml: found by walking up from the playbook's directory, or given with
 //! `--config`. Every key has a documented default; unknown keys are errors.
 
+use crate::drivers::kube::calls::ApiSettings;
 use crate::engine::limits::Limits;
 use crate::guard::programs::Programs;
 use crate::guard::Environment;
@@ -19,6 +20,8 @@ pub struct Config {
     pub environments: BTreeMap<String, Environment>,
     /// `[programs]`: the programs orion runs (default: found on PATH).
     pub programs: Programs,
+    /// `[api]`: time limits of calls to the Kubernetes API server.
+    pub api: ApiSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,17 @@ impl Config {
             path: shown.clone(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        config.api.check().map_err(|message| ConfigError::Parse {
+            path: shown.clone(),
+            message,
+        })?;
+        config
+            .limits
+            .check()
+            .map_err(|message| ConfigError::Parse {
+                path: shown.clone(),
+                message,
+            })?;
         for (name, env) in &config.environments {
             for (i, w) in env.windows.iter().enumerate() {
                 w.check().map_err(|message| ConfigError::Parse {

@@ -98,16 +98,15 @@ fn staging_deploys_the_platform_then_a_crash_looping_version_exits_2_with_the_di
     assert_eq!(images(&c, NS), before);
 }
 
-#[test]
-fn production_without_approval_exits_5_and_changes_nothing() {
-    let c = cluster("good", "");
-    let dir = playbooks(&c);
+/// playbooks/ for production on the simulated cluster: its guards, on the
+/// cluster's context, at any hour, with secrets that are not placeholders.
+fn production_playbooks(c: &KubectlCluster) -> std::path::PathBuf {
+    let dir = playbooks(c);
     std::fs::write(
         dir.join("platform/overlays/production/secrets.env"),
         "POSTGRES_USER=shop\nPOSTGRES_DB=shop\nPOSTGRES_PASSWORD=pg-from-the-vault\nREDIS_PASSWORD=redis-from-the-vault\n",
     )
     .unwrap();
-    // production's guards, on the simulated cluster's context, at any hour
     let config = dir.join("orion.toml");
     let text = std::fs::read_to_string(&config)
         .unwrap()
@@ -118,6 +117,13 @@ fn production_without_approval_exits_5_and_changes_nothing() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&config, text).unwrap();
+    dir
+}
+
+#[test]
+fn production_without_approval_exits_5_and_changes_nothing() {
+    let c = cluster("good", "");
+    let dir = production_playbooks(&c);
     // A namespace must exist: without it the run stops before anything.
     let (code, stderr) = play(
         &c,
@@ -177,6 +183,45 @@ fn production_without_approval_exits_5_and_changes_nothing() {
         "{stderr}"
     );
     assert!(images(&c, "shop").contains("gateway=registry.example.com/shop/gateway:1.5.0"));
+}
+
+#[test]
+fn production_reads_the_services_logs_and_always_runs_the_comprehensive_tests() {
+    // 1.5.0 starts saying it cannot reach its payment provider: 3 ERROR lines a pod.
+    let c = cluster(
+        "good",
+        "[[image]]\nmatch = \"registry.example.com/shop/*:1.5.0\"\nstart_logs = [\"ERROR cannot reach the payment provider\", \"ERROR retrying\", \"ERROR giving up\"]\n",
+    );
+    let dir = production_playbooks(&c);
+    c.ok(&["create", "namespace", "shop"]);
+    let approved = ["--env", "production", "--yes", "--approver", "ci"];
+    let (code, stderr) = play(
+        &c,
+        &dir,
+        "production.rhai",
+        &[&approved[..], &["--set", "version=1.5.0", "--skip-tests"]].concat(),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("ERROR lines in the services' logs of the last 5 minutes (more than 10)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the run's changes are undone"), "{stderr}");
+
+    let (_, stderr) = play(
+        &c,
+        &dir,
+        "production.rhai",
+        &[&approved[..], &["--set", "version=1.4.2"]].concat(),
+    );
+    assert!(
+        stderr.contains("ERROR lines in the services' logs of the last 5 minutes: 0"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("gateway answers within 300ms") && !stderr.contains("comprehensive only"),
+        "the response-time tests ran without --comprehensive:\n{stderr}"
+    );
 }
 
 const BLUE: &str = r#"

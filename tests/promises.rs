@@ -400,3 +400,125 @@ fn a_dry_run_on_a_fresh_namespace_runs_through_and_changes_nothing() {
         "a dry run takes no deploy lock"
     );
 }
+
+/// Runs `orion play deploy.rhai` in `dir` against the proxy, freezing it
+/// once `ready` says so; gives (exit code, stderr).
+fn play_until_the_api_hangs(
+    c: &orion_sim::testing::KubectlCluster,
+    dir: &std::path::Path,
+    script: &str,
+    ready: impl Fn() -> bool,
+) -> (i32, String) {
+    use orion_sim::testing::ApiProxy;
+    use std::time::{Duration, Instant};
+    let proxy = ApiProxy::start(&c.kubeconfig, dir);
+    std::fs::write(
+        dir.join("orion.toml"),
+        "[api]\nconnect_timeout = \"1s\"\nrequest_timeout = \"2s\"\nretry_for = \"4s\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("deploy.rhai"), script).unwrap();
+    let mut child = std::process::Command::new(crate::support::ORION)
+        .args(["play", "deploy.rhai"])
+        .current_dir(dir)
+        .env("KUBECONFIG", &proxy.kubeconfig)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(Instant::now() < until, "the run never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    proxy.freeze();
+    // A guard against a hang, not a measure of speed (benches/api_death.rs is).
+    let until = Instant::now() + Duration::from_secs(180);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("orion still running 3 minutes after the API server stopped answering");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_api_server_that_stops_answering_mid_run_ends_it_with_exit_6_and_what_is_left() {
+    let c = orion_sim::testing::KubectlCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "first" }, data: #{ a: "1" } });
+sleep("1s");
+k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "second" }, data: #{ a: "1" } });
+"#;
+    let made = || c.kubectl(&["get", "configmap", "first"]).0 == 0;
+    let (code, said) = play_until_the_api_hangs(&c, dir.path(), script, made);
+    assert_eq!(code, 6, "{said}");
+    assert!(
+        said.contains("waiting for the API server") || said.contains("trying again"),
+        "a long wait says so:\n{said}"
+    );
+    assert!(
+        said.contains("configmap/first") && said.contains("no answer from the API server"),
+        "{said}"
+    );
+    assert!(
+        !said.contains(" ERROR ") && !said.contains("kube_client"),
+        "no library log lines by default:\n{said}"
+    );
+}
+
+#[test]
+fn an_api_server_that_never_answers_stops_the_run_in_pre_flight_saying_so() {
+    let c = orion_sim::testing::KubectlCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+step("pre-flight", || { info(`${k8s::pods("app=web").len()} pods`); });
+k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: "first" }, data: #{ a: "1" } });
+"#;
+    let (code, said) = play_until_the_api_hangs(&c, dir.path(), script, || true);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        (said.contains("waiting for the API server") || said.contains("trying again"))
+            && said.contains("no answer from the API server"),
+        "{said}"
+    );
+    assert!(!said.contains(" ERROR "), "{said}");
+}
+
+#[test]
+fn writes_through_api_errors_and_throttling_retry_within_a_time_and_say_nothing_raw() {
+    use crate::support::shipped::orion;
+    let scenario = orion_sim::scenario::Scenario::parse(
+        "[api]\nerror_rate = 0.3\nthrottle_rate = 0.2\nretry_after = \"1s\"\n",
+    )
+    .unwrap();
+    let c = orion_sim::testing::KubectlCluster::start_with(|config, _| config.scenario = scenario);
+    let dir = tempfile::tempdir().unwrap();
+    // A generous budget: what is tested is that failing tries are retried
+    // for a time and stay off the console.
+    std::fs::write(dir.path().join("orion.toml"), "[api]\nretry_for = \"2m\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("deploy.rhai"),
+        r#"
+for i in 0..6 {
+    k8s::apply(#{ apiVersion: "v1", kind: "ConfigMap", metadata: #{ name: `c${i}` }, data: #{ v: "1" } });
+}
+"#,
+    )
+    .unwrap();
+    let (code, _, said) = orion(dir.path(), &c, &["play", "deploy.rhai"]);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        !said.contains("failed with status") && !said.contains(" ERROR "),
+        "no library log lines on the console:\n{said}"
+    );
+}

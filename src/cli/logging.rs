@@ -1,11 +1,13 @@
 //! orion's own log (not the playbook's): tracing to stderr, filtered by -v/-q or RUST_LOG.
+//! By default only orion's own warnings show: the libraries' lines (an HTTP
+//! client's "failed with status 500" while a call is retried) need -v.
 
 use tracing_subscriber::EnvFilter;
 
 pub(super) fn init(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "orion=error",
+        (false, 0) => "orion=warn",
         (false, 1) => "warn,orion=debug",
         _ => "warn,orion=trace",
     };

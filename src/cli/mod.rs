@@ -27,7 +27,7 @@ use std::ffi::OsString;
     after_help = ExitCode::help_table(),
 )]
 pub struct Cli {
-    /// More output: script debug logs and orion's own debug log (-vv: trace).
+    /// More output: script debug logs, orion's own debug log and the libraries' warnings (-vv: trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     /// Less output: warnings, errors and the final line only.

@@ -64,7 +64,12 @@ pub(super) fn run(args: RollbackArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the I/O runtime: {e}")),
     };
-    runtime.block_on(async {
+    // orion.toml's [api] limits, and a line on stderr while a call waits.
+    let notice: crate::drivers::kube::calls::Notice = std::sync::Arc::new(move |line: String| {
+        eprintln!("{} {}", style.warn("warn:"), crate::mask::secrets(&line))
+    });
+    let calls = crate::drivers::kube::calls::Calls::new(config.api, Some(notice));
+    runtime.block_on(crate::drivers::kube::calls::scoped(std::sync::Arc::new(calls), async {
         let found = args.sources.find().await;
         let chosen = match &args.run {
             Some(id) => found.runs.iter().find(|r| &r.id == id),
@@ -100,7 +105,7 @@ pub(super) fn run(args: RollbackArgs) -> ExitCode {
             (None, Some(cluster)) => from_summaries(run, &cluster, &args, &config, &style).await,
             (None, None) => fail(format!("run {} is known only from a cluster that cannot be read now", run.id)),
         }
-    })
+    }))
 }
 
 /// Refuses (exit 1) to undo a run whose objects were changed again since —

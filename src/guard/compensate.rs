@@ -76,6 +76,9 @@ fn restorable(prior: &Value, current_version: Option<&str>) -> Value {
     o
 }
 
+/// What an object not undone because the API server stopped answering says.
+pub const API_GONE: &str = "not undone: the API server stopped answering";
+
 /// What an object not undone because of a second Ctrl-C says.
 pub const SKIPPED: &str = "not undone: Ctrl-C again skipped it";
 
@@ -345,6 +348,9 @@ pub async fn undo(
     for e in order.iter().copied() {
         let outcome = if abort.is_cancelled() {
             Err(SKIPPED.to_string())
+        } else if !is_external(e) && crate::drivers::kube::calls::current().api_dead() {
+            // Each try would only wait out its limit: the rest is listed.
+            Err(API_GONE.to_string())
         } else {
             let one = async {
                 if e.api_version == HAPROXY {

@@ -1,5 +1,6 @@
 //! What every primitive gets from the engine: the target and the run's state.
 
+use crate::drivers::kube::calls::{scoped, ApiSettings, Calls};
 use crate::drivers::kube::connect::connect;
 use crate::drivers::kube::{Cluster, K8sError};
 use crate::guard::Gate;
@@ -25,6 +26,9 @@ pub struct Host {
     pub record: RunRecord,
     /// The guard every change passes, set for each run from orion.toml.
     gate: Mutex<Arc<Gate>>,
+    /// How the run's API calls behave ([api] in orion.toml), and whether
+    /// the API server still answers; set around every driver future.
+    calls: Mutex<Arc<Calls>>,
     /// The run's one connection to its cluster, made on first use.
     connection: Mutex<Arc<tokio::sync::OnceCell<Arc<Cluster>>>>,
     /// The run's `on_failure` hooks.
@@ -41,10 +45,15 @@ impl Host {
     pub fn new(target: Target, sink: Arc<dyn Sink>) -> std::io::Result<Host> {
         let io = Io::new()?;
         let notify = crate::drivers::notify::Notifier::new(io.handle(), sink.clone());
+        let record = RunRecord::new(sink);
         Ok(Host {
             target,
             io,
-            record: RunRecord::new(sink),
+            calls: Mutex::new(Arc::new(Calls::new(
+                ApiSettings::default(),
+                Some(record.notice()),
+            ))),
+            record,
             gate: Mutex::new(Arc::new(Gate::default())),
             connection: Default::default(),
             hooks: Default::default(),
@@ -109,6 +118,16 @@ impl Host {
         (context.map(str::to_string), namespace.map(str::to_string))
     }
 
+    /// Sets how the run's API calls behave (orion.toml's `[api]`).
+    pub fn set_api(&self, settings: ApiSettings) {
+        let calls = Calls::new(settings, Some(self.record.notice()));
+        *self.calls.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(calls);
+    }
+
+    fn calls(&self) -> Arc<Calls> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn set_gate(&self, gate: Gate) {
         *self.gate.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(gate);
     }
@@ -125,12 +144,12 @@ impl Host {
 
     /// Shorthand for `io.block_on`: Ctrl-C interrupts the wait.
     pub fn block_on<F: Future>(&self, fut: F) -> Result<F::Output, Interrupted> {
-        self.io.block_on(fut)
+        self.io.block_on(scoped(self.calls(), fut))
     }
 
     /// Shorthand for `io.finish`: carried out even after Ctrl-C.
     pub fn finish<F: Future>(&self, fut: F) -> F::Output {
-        self.io.finish(fut)
+        self.io.finish(scoped(self.calls(), fut))
     }
 
     /// Shorthand for `io.spawn`.

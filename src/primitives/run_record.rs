@@ -49,6 +49,20 @@ impl RunRecord {
         self.sink.emit(&event.map_text(&mask::secrets));
     }
 
+    /// Lines the drivers say while they wait (an API call with no answer
+    /// yet), as warnings, masked like every event.
+    pub fn notice(&self) -> crate::drivers::kube::calls::Notice {
+        let sink = self.sink.clone();
+        Arc::new(move |line: String| {
+            let event = Event::Log {
+                level: Level::Warn,
+                message: line,
+                at: None,
+            };
+            sink.emit(&event.map_text(&mask::secrets));
+        })
+    }
+
     pub fn log(&self, level: Level, message: impl Into<String>, at: Option<String>) {
         self.emit(Event::Log {
             level,

@@ -184,6 +184,7 @@ impl Runtime {
             &environment.write_paths,
             config.programs.clone(),
         );
+        self.host.set_api(config.api);
         self.host
             .set_gate(Gate::new(name, environment, wait, &journal_dir).with_sandbox(sandbox));
         Ok(())

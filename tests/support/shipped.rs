@@ -53,6 +53,7 @@ pub(crate) fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, Stri
         .current_dir(dir)
         .env("KUBECONFIG", &c.kubeconfig)
         .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
         .output()
         .unwrap();
     (

@@ -24,6 +24,10 @@
 //! exit_after = "2s"          # the command finishes after this long ...
 //! exit_code = 0              # ... with this code; restartPolicy decides what next
 //! pull_error = false         # ErrImagePull, then ImagePullBackOff
+//! start_logs = ["ERROR cannot reach the payment provider"]
+//!                            # lines the container prints at each start, in
+//!                            # order after the simulator's start line, each
+//!                            # after the time as the other lines are
 //!
 //! # How a container answers HTTP on its port (all optional). Health endpoints
 //! # (/healthz /readyz /health /ready) and /metrics are never delayed or errored.
@@ -118,6 +122,8 @@ pub struct ImageBehaviour {
     pub exit_code: i64,
     pub oom: bool,
     pub pull_error: bool,
+    /// Lines printed at each start, after the start line (one line each).
+    pub start_logs: Vec<String>,
     /// Fraction of ordinary requests answered `error_status`.
     pub error_rate: f64,
     /// Default 500.
@@ -226,6 +232,7 @@ mod tests {
         assert_eq!(s.api.latency, Some(Duration::from_millis(20)));
         let b = s.behaviour("shop/web:2.1").unwrap();
         assert_eq!(b.crash_after, Some(Duration::from_secs(5)));
+        assert_eq!(b.start_logs, ["ERROR cannot reach the payment provider"]);
         assert!(s.behaviour("shop/web:1.9").is_none());
         let api = s.behaviour("shop/api:1.0").unwrap();
         assert_eq!(api.error_rate, 0.0);
@@ -268,6 +275,15 @@ mod tests {
             ("unhealthy_status = 600\n", "unhealthy_status is 600"),
             ("crash_after_requests = 0\n", "at least 1"),
             ("upstream = \"db\"\n", "host:port"),
+            ("start_logs = \"ERROR x\"\n", "invalid type: string"),
+            (
+                "start_logs = [\"ok\", \"two\\nlines\"]\n",
+                "start_logs line 2 has a line break",
+            ),
+            (
+                "[[image.phase]]\nafter = \"1s\"\nstart_logs = [\"x\"]\n",
+                "unknown field",
+            ),
             ("latency = { p50 = \"2s\", p99 = \"1s\" }\n", "below p50"),
             (
                 "[[image.phase]]\nafter = \"1s\"\nerror_rate = -1\n",

@@ -20,6 +20,24 @@ fn details(r: &Resource, name: &str) -> Value {
     d
 }
 
+/// A cause's `reason` (Go's `field.ErrorType`), read off its message: a field error's
+/// message starts with its type's text ("Required value: ...", "Too long: ...").
+fn cause_type(message: &str) -> &'static str {
+    [
+        ("Required value", "FieldValueRequired"),
+        ("Too long", "FieldValueTooLong"),
+        ("Too many", "FieldValueTooMany"),
+        ("Unsupported value", "FieldValueNotSupported"),
+        ("Duplicate value", "FieldValueDuplicate"),
+        ("Forbidden", "FieldValueForbidden"),
+        ("Not found", "FieldValueNotFound"),
+        ("Internal error", "InternalError"),
+    ]
+    .into_iter()
+    .find(|(text, _)| message.starts_with(text))
+    .map_or("FieldValueInvalid", |(_, reason)| reason)
+}
+
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
@@ -89,12 +107,34 @@ impl ApiError {
         d["kind"] = json!(r.kind);
         d["causes"] = causes
             .iter()
-            .map(|(f, m)| json!({ "reason": "FieldValueInvalid", "message": m, "field": f }))
+            .map(|(f, m)| json!({ "reason": cause_type(m), "message": m, "field": f }))
             .collect();
         ApiError {
             details: Some(d),
             ..ApiError::new(422, "Invalid", message)
         }
+    }
+
+    /// 422 for a JSON patch that does not apply (a `remove` of a missing path, a failed `test`):
+    /// apimachinery's `NewGenericServerResponse`, which drops the json-patch library's message.
+    pub fn patch_does_not_apply() -> ApiError {
+        ApiError {
+            details: Some(json!({})),
+            ..ApiError::new(
+                422,
+                "Invalid",
+                "the server rejected our request due to an error in our request",
+            )
+        }
+    }
+
+    /// 413 for a request body over the server's limit (`limitedReadBody`).
+    pub fn request_entity_too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {

@@ -3,6 +3,7 @@
 
 use crate::resources::Resource;
 use crate::status::ApiError;
+use base64::Engine;
 use serde_json::Value;
 
 type Causes = Vec<(String, String)>;
@@ -69,6 +70,46 @@ fn workload(o: &Value, causes: &mut Causes) {
     containers(&spec["template"]["spec"], "spec.template.spec", causes);
 }
 
+/// `core.MaxSecretSize`: what a ConfigMap's or a Secret's data may total.
+const MAX_DATA_BYTES: usize = 1024 * 1024;
+
+/// The bytes a base64 value stands for (what the server counts once decoded).
+fn decoded_len(value: &Value) -> usize {
+    let text = value.as_str().unwrap_or_default();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_or(text.len() / 4 * 3, |bytes| bytes.len())
+}
+
+/// `ValidateConfigMap`'s size check: `data` values plus decoded `binaryData`, reported on the
+/// whole object (Go's `field.NewPath("")` prints as `[]`).
+fn config_map_size(o: &Value, causes: &mut Causes) {
+    let data: usize = o["data"].as_object().map_or(0, |m| {
+        m.values().map(|v| v.as_str().map_or(0, str::len)).sum()
+    });
+    let binary: usize = o["binaryData"]
+        .as_object()
+        .map_or(0, |m| m.values().map(decoded_len).sum());
+    if data + binary > MAX_DATA_BYTES {
+        causes.push(("[]".into(), too_long(MAX_DATA_BYTES)));
+    }
+}
+
+/// `ValidateSecret`'s size check on the decoded `data` (`stringData` is merged in by then).
+fn secret_size(o: &Value, causes: &mut Causes) {
+    let total: usize = o["data"]
+        .as_object()
+        .map_or(0, |m| m.values().map(decoded_len).sum());
+    if total > MAX_DATA_BYTES {
+        causes.push(("data".into(), too_long(MAX_DATA_BYTES)));
+    }
+}
+
+/// `field.TooLong`'s detail, as a v1.36 server words it.
+fn too_long(max: usize) -> String {
+    format!("Too long: must have at most {max} bytes")
+}
+
 /// Checks a new or updated object; `current` is the stored one on update.
 pub fn check(r: &Resource, name: &str, o: &Value, current: Option<&Value>) -> Result<(), ApiError> {
     let mut causes = Causes::new();
@@ -88,6 +129,8 @@ pub fn check(r: &Resource, name: &str, o: &Value, current: Option<&Value>) -> Re
             }
         }
         "Pod" => containers(&o["spec"], "spec", &mut causes),
+        "ConfigMap" => config_map_size(o, &mut causes),
+        "Secret" => secret_size(o, &mut causes),
         "Service" => {
             for (i, p) in o["spec"]["ports"]
                 .as_array()
@@ -148,5 +191,33 @@ mod tests {
             .unwrap_err()
             .message
             .contains("field is immutable"));
+    }
+
+    #[test]
+    fn config_maps_and_secrets_hold_at_most_1_mib() {
+        let cm = find("", "v1", "configmaps").unwrap();
+        let half = "x".repeat(512 * 1024);
+        // 1 MiB exactly is allowed; binaryData counts decoded.
+        let full = json!({"data": {"a": half, "b": half}});
+        assert!(check(cm, "c", &full, None).is_ok());
+        let over = json!({"data": {"a": half}, "binaryData": {"b": "AAAA".repeat(174_763)}});
+        let err = check(cm, "c", &over, None).unwrap_err();
+        assert_eq!(
+            err.message,
+            "ConfigMap \"c\" is invalid: []: Too long: must have at most 1048576 bytes"
+        );
+        assert_eq!(
+            err.details.unwrap()["causes"][0]["reason"],
+            "FieldValueTooLong"
+        );
+        let secret = find("", "v1", "secrets").unwrap();
+        // 1 MiB of data is about 1.33 MiB of base64, and allowed.
+        let encoded = "AAAA".repeat(1024 * 1024 / 3);
+        assert!(check(secret, "s", &json!({"data": {"a": encoded}}), None).is_ok());
+        let over = json!({"data": {"a": encoded, "b": "AAAA"}});
+        assert_eq!(
+            check(secret, "s", &over, None).unwrap_err().message,
+            "Secret \"s\" is invalid: data: Too long: must have at most 1048576 bytes"
+        );
     }
 }

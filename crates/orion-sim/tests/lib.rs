@@ -1,8 +1,11 @@
 //! The simulated cluster's tests: one binary, driving it through kube-rs
-//! (`api`), the real kubectl (`kubectl`, `kubectl_create`), and the HTTP its
+//! (`api`, and `fidelity` where answers must match a real server exactly), the
+//! real kubectl (`kubectl`, `kubectl_create`, `logs`), and the HTTP its
 //! pods, Services and load balancers serve (`serving`).
 
 mod api;
+mod fidelity;
 mod kubectl;
 mod kubectl_create;
+mod logs;
 mod serving;

@@ -58,6 +58,12 @@ pub async fn connect(
     if let Some(ns) = namespace {
         config.default_namespace = ns.to_string();
     }
+    // Connections that cannot be opened fail fast ([api] connect_timeout).
+    config.connect_timeout = Some(
+        crate::drivers::kube::calls::current()
+            .settings
+            .connect_timeout,
+    );
     info.namespace = config.default_namespace.clone();
     info.server = config.cluster_url.to_string();
     let client = Client::try_from(config)

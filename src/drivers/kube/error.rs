@@ -8,6 +8,8 @@ pub struct K8sError {
     pub message: String,
     /// The API's HTTP status, when it answered.
     pub code: Option<u16>,
+    /// The API server did not answer: no connection, or no answer in time.
+    pub unanswered: bool,
 }
 
 impl K8sError {
@@ -15,7 +17,26 @@ impl K8sError {
         K8sError {
             message: message.into(),
             code: None,
+            unanswered: false,
         }
+    }
+
+    /// The API server did not answer (`message` says what was tried).
+    pub fn unanswered(message: impl Into<String>) -> K8sError {
+        K8sError {
+            unanswered: true,
+            ..K8sError::new(message)
+        }
+    }
+
+    /// The same error, saying how long the call was tried.
+    pub fn with_hint_of_time(mut self, tried: std::time::Duration) -> K8sError {
+        let (first, rest) = match self.message.split_once('\n') {
+            Some((f, r)) => (f.to_string(), format!("\n{r}")),
+            None => (self.message.clone(), String::new()),
+        };
+        self.message = format!("{first} (tried for {}s){rest}", tried.as_secs());
+        self
     }
 
     pub fn not_found(&self) -> bool {
@@ -41,11 +62,23 @@ impl K8sError {
                 K8sError {
                     message,
                     code: Some(code),
+                    unanswered: false,
                 }
             }
-            other => K8sError::new(format!(
-                "{what}: cannot reach the cluster: {other}\nhint: is the context right (kubectl config current-context)? `orion sim` serves a local one"
-            )),
+            other => {
+                let unanswered = matches!(
+                    other,
+                    kube::Error::HyperError(_)
+                        | kube::Error::Service(_)
+                        | kube::Error::ReadEvents(_)
+                );
+                K8sError {
+                    unanswered,
+                    ..K8sError::new(format!(
+                        "{what}: cannot reach the cluster: {other}\nhint: is the context right (kubectl config current-context)? `orion sim` serves a local one"
+                    ))
+                }
+            }
         }
     }
 }

@@ -27,7 +27,12 @@ pub async fn count_matches(
                 ..LogParams::default()
             };
             let what = format!("reading the log of pod {name}");
-            let text = retry(&what, || api.logs(name, &params)).await?;
+            let text = match retry(&what, || api.logs(name, &params)).await {
+                Ok(text) => text,
+                // A container still starting (or gone) has printed nothing to count.
+                Err(e) if e.code == Some(400) => continue,
+                Err(e) => return Err(e),
+            };
             count += text.lines().filter(|l| l.contains(pattern)).count() as i64;
         }
     }

@@ -2,6 +2,7 @@
 //! over HTTP — a real cluster from the kubeconfig, or the simulated one.
 //! Primitives call in here; nothing here knows about Rhai.
 
+pub mod calls;
 pub mod connect;
 pub mod diagnose;
 pub mod error;

@@ -253,6 +253,9 @@ async fn is_current(
     }
 }
 
+/// How often a rollout wait reads the workload besides watching it.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
 /// Waits for the rollout of `name` (`kind` is Deployment, StatefulSet or
 /// DaemonSet); `report` hears each change of progress.
 pub async fn wait(
@@ -293,6 +296,10 @@ pub async fn wait(
     let mut last = None;
     let deadline = tokio::time::sleep(opts.timeout);
     tokio::pin!(deadline);
+    // A watch on an API server that stopped answering just goes quiet: the
+    // workload is also read now and then, which notices it (and refreshes).
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         // Judge what is known now.
         let p = progress(k, &workload);
@@ -352,6 +359,13 @@ pub async fn wait(
                 Some(Err(e)) => tracing::debug!("watching the pods of {k} {name}: {e}; resuming"),
                 None => return Err(K8sError::new(format!("the watch on the pods of {k} {name} ended"))),
             },
+            _ = heartbeat.tick() => {
+                match retry(&format!("reading {k} {name}"), || api.get(name)).await {
+                    Ok(o) => workload = to_value(&o),
+                    Err(e) if e.unanswered => return Err(e),
+                    Err(e) => tracing::debug!("{e}"),
+                }
+            }
             _ = &mut deadline => {
                 let waiting: Vec<Value> = pods.values().filter(|p| !ready(p)).cloned().collect();
                 let what = match verdict(k, &workload) { Verdict::Waiting(w) => w, _ => String::new() };

@@ -49,15 +49,31 @@ pub struct Api {
     pub network: crate::network::Network,
 }
 
+/// kube-apiserver's `MaxRequestBodyBytes`: a write whose body is larger is refused with 413.
+pub const MAX_REQUEST_BODY_BYTES: usize = 3 * 1024 * 1024;
+
 /// One request, parsed.
 pub struct Request {
     pub method: Method,
     pub query: HashMap<String, String>,
     pub headers: HeaderMap,
+    /// Empty when the body was over `MAX_REQUEST_BODY_BYTES` (see `body_too_large`).
     pub body: Bytes,
+    /// The body was over `MAX_REQUEST_BODY_BYTES` and dropped: a handler that reads it
+    /// answers 413 (`body_bytes`).
+    pub body_too_large: bool,
 }
 
 impl Request {
+    /// The body, for a handler that reads it; 413 when it was over the limit, as from
+    /// the real server's `limitedReadBody`.
+    pub fn body_bytes(&self) -> Result<&Bytes, ApiError> {
+        if self.body_too_large {
+            return Err(ApiError::request_entity_too_large(MAX_REQUEST_BODY_BYTES));
+        }
+        Ok(&self.body)
+    }
+
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query
             .get(name)
@@ -96,13 +112,17 @@ async fn handle(
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let Ok(kept) = read_body(body, MAX_REQUEST_BODY_BYTES).await else {
+        return error(ApiError::bad_request("unable to read the request body"));
+    };
     let req = Request {
         method,
         query,
         headers,
-        body,
+        body_too_large: kept.is_none(),
+        body: kept.unwrap_or_default(),
     };
     tracing::trace!(method = %req.method, uri = %uri, "simulated API request");
     api.requests
@@ -115,6 +135,29 @@ async fn handle(
         other => discover(&api, other, &req),
     };
     result.unwrap_or_else(error)
+}
+
+/// Reads the whole body, keeping it if it is at most `limit` bytes (`None` if not). A longer
+/// one is still read to its end, and dropped, so the client gets to read the answer.
+async fn read_body(mut body: Body, limit: usize) -> Result<Option<Bytes>, axum::Error> {
+    use http_body_util::BodyExt;
+    let mut kept = Vec::new();
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            continue;
+        };
+        if over {
+            continue;
+        }
+        if kept.len() + data.len() > limit {
+            over = true;
+            kept = Vec::new();
+        } else {
+            kept.extend_from_slice(&data);
+        }
+    }
+    Ok((!over).then(|| Bytes::from(kept)))
 }
 
 fn discover(api: &Api, route: Route, req: &Request) -> Result<Response, ApiError> {
@@ -266,10 +309,11 @@ pub fn error(e: ApiError) -> Response {
 /// The request body as JSON. kubectl's typed clients send protobuf, which is
 /// decoded; other encodings get 415, as from the real server.
 pub fn body_json(req: &Request) -> Result<Value, ApiError> {
+    let body = req.body_bytes()?;
     let content_type = req.header(header::CONTENT_TYPE);
     let media = content_type.split(';').next().unwrap_or_default().trim();
     if media == protobuf::MEDIA_TYPE {
-        return protobuf::to_json(&req.body).map_err(|e| {
+        return protobuf::to_json(body).map_err(|e| {
             ApiError::bad_request(format!(
                 "the body of the request could not be decoded as protobuf: {e}"
             ))
@@ -286,7 +330,7 @@ pub fn body_json(req: &Request) -> Result<Value, ApiError> {
             format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf; got \"{content_type}\""),
         ));
     }
-    serde_json::from_slice(&req.body).map_err(|e| {
+    serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!(
             "the body of the request could not be decoded as JSON: {e}"
         ))

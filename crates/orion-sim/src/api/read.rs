@@ -1,12 +1,14 @@
 //! Reads: get one object, list a collection (selectors, limit and continue),
-//! a pod's log.
+//! a pod's log (`pod_log.rs`).
+
+mod pod_log;
+
+pub use pod_log::log;
 
 use crate::api::path::Target;
 use crate::api::{Api, Request};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 pub fn get(api: &Api, target: &Target) -> Result<Value, ApiError> {
@@ -75,53 +77,4 @@ fn strip_type(mut o: Value) -> Value {
         m.remove("kind");
     }
     o
-}
-
-/// A container's log (`container`, `tailLines`, `previous`), as plain text.
-pub fn log(api: &Api, target: &Target, req: &Request) -> Result<Response, ApiError> {
-    let pod = get(api, target)?;
-    let containers: Vec<&str> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
-    let pod_name = target.name.as_deref().unwrap_or_default();
-    let container = match (req.param("container"), containers.as_slice()) {
-        (Some(c), _) if containers.contains(&c) => c.to_string(),
-        (Some(c), _) => {
-            return Err(ApiError::bad_request(format!(
-                "container {c} is not valid for pod {pod_name}"
-            )))
-        }
-        (None, [only]) => only.to_string(),
-        (None, _) => {
-            return Err(ApiError::bad_request(format!(
-                "a container name must be specified for pod {pod_name}, choose one of: [{}]",
-                containers.join(" ")
-            )))
-        }
-    };
-    let previous = matches!(req.param("previous"), Some("true" | "1"));
-    let ns = target.namespace.as_deref().unwrap_or_default();
-    let lines = match api.logs.read(ns, pod_name, &container, previous) {
-        Some(lines) => lines,
-        None if previous => {
-            return Err(ApiError::bad_request(format!(
-                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-            )))
-        }
-        None => {
-            return Err(ApiError::bad_request(format!(
-                "container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"
-            )))
-        }
-    };
-    let tail = req
-        .param("tailLines")
-        .and_then(|t| t.parse::<usize>().ok())
-        .unwrap_or(lines.len());
-    let mut text = lines[lines.len().saturating_sub(tail)..].join("\n");
-    if !text.is_empty() {
-        text.push('\n');
-    }
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
 }

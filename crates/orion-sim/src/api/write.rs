@@ -250,6 +250,7 @@ pub fn update(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErr
 /// Server-side apply (`application/apply-patch+yaml`): creates the object or
 /// merges the configuration into it, with field ownership and conflicts.
 fn server_side_apply(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiError> {
+    req.body_bytes()?;
     let r = target.resource;
     let who = req
         .param("fieldManager")
@@ -295,8 +296,9 @@ fn server_side_apply(api: &Api, target: &Target, req: &Request) -> Result<Value,
 
 /// An apply body: YAML (of which JSON is a part).
 fn apply_body(req: &Request) -> Result<Value, ApiError> {
-    serde_json::from_slice(&req.body)
-        .or_else(|_| serde_yaml::from_slice::<Value>(&req.body))
+    let body = req.body_bytes()?;
+    serde_json::from_slice(body)
+        .or_else(|_| serde_yaml::from_slice::<Value>(body))
         .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
 }
 
@@ -308,6 +310,12 @@ pub fn patch(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErro
     let kind = PatchType::from_content_type(content_type)
         .ok_or_else(|| ApiError::unsupported_media_type(content_type))?;
     let body = body_json(req)?;
+    if kind == PatchType::Json {
+        let strict_first = req.param("fieldValidation") != Some("Ignore");
+        if let Some(message) = patch::json_decode_error(&body, strict_first) {
+            return Err(ApiError::bad_request(message));
+        }
+    }
     let sub = target.subresource.as_deref();
     let r = target.resource;
     write(api, target, req, |current| {
@@ -320,8 +328,10 @@ pub fn patch(api: &Api, target: &Target, req: &Request) -> Result<Value, ApiErro
         } else {
             r.kind
         };
-        let patched = patch::apply(view_kind, &view, kind, &body)
-            .map_err(|e| ApiError::new(422, "Invalid", e.message))?;
+        let patched = patch::apply(view_kind, &view, kind, &body).map_err(|e| match kind {
+            PatchType::Json => ApiError::patch_does_not_apply(),
+            _ => ApiError::new(422, "Invalid", e.message),
+        })?;
         let sent = resource_version(&patched);
         if sent != 0 && sent != resource_version(&view) {
             return Err(ApiError::conflict(r, name_of(target)));
@@ -339,7 +349,7 @@ enum Propagation {
 }
 
 fn propagation(req: &Request) -> Result<Propagation, ApiError> {
-    let from_body = serde_json::from_slice::<Value>(&req.body)
+    let from_body = serde_json::from_slice::<Value>(req.body_bytes()?)
         .ok()
         .and_then(|b| b["propagationPolicy"].as_str().map(str::to_string));
     match req

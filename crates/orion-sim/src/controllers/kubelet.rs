@@ -1,7 +1,9 @@
 //! The kubelet of every simulated node. A bound pod goes ContainerCreating →
 //! Running → Ready; images the scenario marks misbehave as real ones do:
 //! ErrImagePull → ImagePullBackOff, crashes (Error or OOMKilled) into
-//! CrashLoopBackOff with a doubling back-off, or never become ready.
+//! CrashLoopBackOff with a doubling back-off, or never become ready. What a
+//! container prints (its start, the scenario's `start_logs`, the 5xx answers
+//! its server printed, why it exits) goes to its log.
 
 use crate::controllers::events;
 use crate::controllers::object::set_condition;
@@ -107,6 +109,9 @@ impl Kubelet {
                 continue;
             }
             if terminating(pod) {
+                for c in containers(pod) {
+                    take_printed(logs, network, pod, c["name"].as_str().unwrap_or_default());
+                }
                 self.stop(store, logs, pod, timing);
                 continue;
             }
@@ -121,11 +126,15 @@ impl Kubelet {
             for (c, spec) in state.iter_mut().zip(&specs) {
                 let image = spec["image"].as_str().unwrap_or_default();
                 let b = scenario.behaviour(image);
+                let cname = spec["name"].as_str().unwrap_or_default();
                 // The container's server counts requests; the scenario may end it after N.
                 let crash_requested = c.running_since.is_some()
                     && network
-                        .stats(uid(pod), spec["name"].as_str().unwrap_or_default())
+                        .stats(uid(pod), cname)
                         .is_some_and(|s| s.crash_requested());
+                // Taken after the flag is read, so the lines printed before a crash
+                // land in the run that crashed.
+                take_printed(logs, network, pod, cname);
                 shown.push(step(
                     store,
                     logs,
@@ -252,6 +261,16 @@ impl Kubelet {
     }
 }
 
+/// Moves what the running container `cname` of `pod` printed into its log.
+fn take_printed(logs: &Logs, network: &Network, pod: &Value, cname: &str) {
+    let Some(stats) = network.stats(uid(pod), cname) else {
+        return;
+    };
+    for line in stats.take_printed() {
+        logs.append_at(namespace(pod), name(pod), cname, line.at, line.text);
+    }
+}
+
 /// The pod IPs held on the machine's pods (by live, unfinished pods).
 fn ips_in_use(pods: &[std::sync::Arc<Value>]) -> HashSet<String> {
     pods.iter()
@@ -361,6 +380,9 @@ fn step(
             c.running_since = Some(started.clone());
             let line = format!("{now} orion-sim: container {cname} started from image {image}");
             logs.append(namespace(pod), name(pod), cname, line);
+            for text in b.map(|b| b.start_logs.as_slice()).unwrap_or_default() {
+                logs.append(namespace(pod), name(pod), cname, format!("{now} {text}"));
+            }
             started
         }
     };

@@ -95,6 +95,15 @@ pub fn with_states(
         }
     }
     next["status"]["containerStatuses"] = json!(statuses);
+    // The sandbox is up once a container got past ContainerCreating (or the pod
+    // has its IP); a finished pod's sandbox is torn down.
+    let sandbox = !finished
+        && (ip.is_some()
+            || states
+                .iter()
+                .any(|s| !matches!(s, ContainerState::Waiting("ContainerCreating", _))));
+    let sandbox = if sandbox { "True" } else { "False" };
+    set_condition(&mut next, "PodReadyToStartContainers", sandbox, "", "", now);
     set_condition(&mut next, "Initialized", "True", "", "", now);
     let (status, reason, message) = if all_ready {
         ("True", "", "")
@@ -109,7 +118,33 @@ pub fn with_states(
     };
     set_condition(&mut next, "ContainersReady", status, reason, message, now);
     set_condition(&mut next, "Ready", status, reason, message, now);
+    kubelet_order(&mut next);
     next
+}
+
+/// The conditions the kubelet owns, in the order it writes them
+/// (`generateAPIPodStatus`); the scheduler's PodScheduled is among them.
+const KUBELET_CONDITIONS: [&str; 5] = [
+    "PodReadyToStartContainers",
+    "Initialized",
+    "Ready",
+    "ContainersReady",
+    "PodScheduled",
+];
+
+/// Orders `status.conditions` as the kubelet's status update leaves them: conditions
+/// it does not own first, as they were, then its own in `KUBELET_CONDITIONS` order.
+fn kubelet_order(pod: &mut Value) {
+    let Some(conditions) = pod["status"]["conditions"].as_array_mut() else {
+        return;
+    };
+    let rank = |c: &Value| {
+        KUBELET_CONDITIONS
+            .iter()
+            .position(|kind| c["type"] == *kind)
+            .map_or(0, |i| i + 1)
+    };
+    conditions.sort_by_key(rank);
 }
 
 /// The `lastState.terminated` of a container that crashed.
@@ -167,5 +202,53 @@ mod tests {
                 .unwrap()["status"],
             "False"
         );
+    }
+
+    #[test]
+    fn the_sandbox_condition_comes_first_and_foreign_conditions_stay_ahead() {
+        let pod = json!({"metadata": {"uid": "u"}, "spec": {"containers": [{"name": "a", "image": "a:1"}]},
+        "status": {"conditions": [
+            {"type": "PodScheduled", "status": "True"},
+            {"type": "example.com/gate", "status": "True"},
+        ]}});
+        let types = |p: &serde_json::Value| -> Vec<(String, String)> {
+            p["status"]["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["type"].as_str().unwrap().into(),
+                        c["status"].as_str().unwrap().into(),
+                    )
+                })
+                .collect()
+        };
+        let creating = with_states(&pod, &[], &[], &[], None, "t");
+        let expected = |sandbox: &str, ready: &str| -> Vec<(String, String)> {
+            [
+                ("example.com/gate", "True"),
+                ("PodReadyToStartContainers", sandbox),
+                ("Initialized", "True"),
+                ("Ready", ready),
+                ("ContainersReady", ready),
+                ("PodScheduled", "True"),
+            ]
+            .iter()
+            .map(|(t, s)| (t.to_string(), s.to_string()))
+            .collect()
+        };
+        assert_eq!(types(&creating), expected("False", "False"));
+        let running = [ContainerState::Running {
+            since: "t".into(),
+            ready: true,
+        }];
+        let up = with_states(&creating, &running, &[0], &[], Some("10.0.0.1"), "t");
+        assert_eq!(types(&up), expected("True", "True"));
+        let done = [ContainerState::Terminated(super::exited(
+            0, false, "t", "t",
+        ))];
+        let finished = with_states(&up, &done, &[0], &[], Some("10.0.0.1"), "t");
+        assert_eq!(types(&finished), expected("False", "False"));
     }
 }

@@ -1,9 +1,66 @@
-//! RFC 6902 JSON patch (`application/json-patch+json`), delegated to the `json_patch` crate.
+//! RFC 6902 JSON patch (`application/json-patch+json`), delegated to the `json_patch` crate,
+//! and the real server's decoding of the body, whose errors say what Go's decoder says.
 
 use json_patch::PatchOperation;
 use serde_json::Value;
 
 use super::{json_type, PatchError};
+
+/// Why a JSON patch body does not decode, worded as the real server's Go decoders word it; `None`
+/// when it decodes. kube-apiserver first decodes into `[]handlers.jsonPatchOp` unless the request
+/// says `fieldValidation=Ignore` (`strict_first`), then with evanphx/json-patch's `DecodePatch`.
+/// `null`, as a body or an operation, decodes (to nothing).
+pub fn decode_error(body: &Value, strict_first: bool) -> Option<String> {
+    let (list_type, item_type) = if strict_first {
+        ("[]handlers.jsonPatchOp", "handlers.jsonPatchOp")
+    } else {
+        ("jsonpatch.Patch", "jsonpatch.Operation")
+    };
+    let cannot = |found: &str, into: &str| format!("json: cannot unmarshal {found} into {into}");
+    let message = match body {
+        Value::Null => None,
+        Value::Array(items) => items.iter().find_map(|item| match item {
+            Value::Null => None,
+            Value::Object(fields) if strict_first => fields
+                .iter()
+                .filter(|(name, value)| {
+                    matches!(name.as_str(), "op" | "path" | "from")
+                        && !matches!(value, Value::Null | Value::String(_))
+                })
+                .map(|(name, value)| {
+                    let into = format!("Go struct field jsonPatchOp.{name} of type string");
+                    cannot(go_json_type(value), &into)
+                })
+                .next(),
+            Value::Object(_) => None,
+            other => Some(cannot(
+                go_json_type(other),
+                &format!("Go value of type {item_type}"),
+            )),
+        }),
+        other => Some(cannot(
+            go_json_type(other),
+            &format!("Go value of type {list_type}"),
+        )),
+    }?;
+    Some(if strict_first {
+        format!("error decoding patch: {message}")
+    } else {
+        message
+    })
+}
+
+/// The JSON type of a value as Go's `UnmarshalTypeError` names it.
+fn go_json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
 
 /// Applies a JSON patch body (an array of operations) to a copy of `target`.
 pub(super) fn apply(target: &Value, body: &Value) -> Result<Value, PatchError> {
@@ -15,6 +72,9 @@ pub(super) fn apply(target: &Value, body: &Value) -> Result<Value, PatchError> {
 
 /// Parses each operation separately so that errors can name the offending one.
 fn parse(body: &Value) -> Result<Vec<PatchOperation>, PatchError> {
+    if body.is_null() {
+        return Ok(Vec::new());
+    }
     let items = body.as_array().ok_or_else(|| {
         PatchError::new(format!(
             "json patch: the body must be a JSON array of operations, got {}",
@@ -141,5 +201,35 @@ mod tests {
     #[test]
     fn empty_patch_is_a_no_op() {
         assert_eq!(apply(&deployment(), &json!([])).unwrap(), deployment());
+        assert_eq!(apply(&deployment(), &Value::Null).unwrap(), deployment());
+    }
+
+    #[test]
+    fn decode_errors_are_worded_as_go_words_them() {
+        let cases = [
+            (json!({"op": "add"}), true, "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"),
+            (json!("x"), false, "json: cannot unmarshal string into Go value of type jsonpatch.Patch"),
+            (json!([null, 1]), true, "error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp"),
+            (json!([[]]), false, "json: cannot unmarshal array into Go value of type jsonpatch.Operation"),
+            (json!([{"op": true, "path": "/a"}]), true, "error decoding patch: json: cannot unmarshal bool into Go struct field jsonPatchOp.op of type string"),
+        ];
+        for (body, strict_first, expected) in cases {
+            assert_eq!(
+                decode_error(&body, strict_first).as_deref(),
+                Some(expected),
+                "{body}"
+            );
+        }
+        for body in [
+            Value::Null,
+            json!([]),
+            json!([{"op": "frobnicate", "path": 1}]),
+        ] {
+            assert_eq!(decode_error(&body, false), None, "{body}");
+        }
+        assert_eq!(
+            decode_error(&json!([{"op": "remove", "path": "/a", "x": 1}]), true),
+            None
+        );
     }
 }

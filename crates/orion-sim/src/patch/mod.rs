@@ -6,6 +6,8 @@ mod json;
 mod merge;
 mod strategic;
 
+pub use json::decode_error as json_decode_error;
+
 use std::fmt;
 
 use serde_json::Value;

@@ -128,7 +128,7 @@ mod tests {
             got["spec"]["template"]["spec"]["containers"],
             json!([
                 {"name": "web", "image": "a:2", "env": [
-                    {"name": "A", "value": "1"}, {"name": "B", "value": "2"}
+                    {"name": "B", "value": "2"}, {"name": "A", "value": "1"}
                 ]},
                 {"name": "side", "image": "s:1"}
             ])

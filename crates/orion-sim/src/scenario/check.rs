@@ -1,9 +1,10 @@
 //! Checks of an `[[image]]` table that its types alone do not make.
 
 use super::ImageBehaviour;
+use crate::logs::KEEP;
 
 impl ImageBehaviour {
-    /// What is wrong with the HTTP fields, if anything.
+    /// What is wrong with the fields, if anything.
     pub(super) fn check(&self) -> Result<(), String> {
         rate("error_rate", self.error_rate)?;
         status("error_status", self.error_status)?;
@@ -24,6 +25,7 @@ impl ImageBehaviour {
         if let Some(upstream) = &self.upstream {
             host_port(upstream)?;
         }
+        start_logs(&self.start_logs)?;
         for (i, phase) in self.phases.iter().enumerate() {
             let within = |e: String| format!("phase {} (after = {:?}): {e}", i + 1, phase.after);
             rate("error_rate", phase.error_rate.unwrap_or(0.0)).map_err(within)?;
@@ -49,6 +51,24 @@ fn status(name: &str, code: Option<u16>) -> Result<(), String> {
             "{name} is {code}; it is an HTTP status between 100 and 599, e.g. {name} = 503"
         )),
         _ => Ok(()),
+    }
+}
+
+/// Each a single line: a line break would make one entry two log lines.
+fn start_logs(lines: &[String]) -> Result<(), String> {
+    if lines.len() > KEEP {
+        return Err(format!(
+            "start_logs has {} lines; a container's log keeps the last {KEEP}",
+            lines.len()
+        ));
+    }
+    match lines.iter().position(|l| l.contains(['\n', '\r'])) {
+        Some(i) => Err(format!(
+            "start_logs line {} has a line break; give each line as its own string, \
+             e.g. start_logs = [\"ERROR first\", \"ERROR second\"]",
+            i + 1
+        )),
+        None => Ok(()),
     }
 }
 

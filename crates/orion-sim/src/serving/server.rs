@@ -1,5 +1,6 @@
 //! A simulated container's HTTP server: health endpoints, `/metrics`, and
-//! every other path answered as the scenario's image behaviour says.
+//! every other path answered as the scenario's image behaviour says (an
+//! answer of 5xx also printed to the container's log, as an app would).
 
 use super::behaviour::Effective;
 use super::rng::Rng;
@@ -220,6 +221,11 @@ async fn answer(
     }
     let code = response.status().as_u16();
     pod.stats.record(code, &method, &path, begun.elapsed());
+    if kind == Kind::Ordinary && code >= 500 {
+        // As a web app logs a request it failed; before any crash it causes.
+        pod.stats
+            .print(&format!("ERROR {method} {path} answered {code}"));
+    }
     if kind == Kind::Ordinary {
         let answered = pod.answered.fetch_add(1, Ordering::Relaxed) + 1;
         let limit = pod.behaviour.as_ref().and_then(|b| b.crash_after_requests);

@@ -1,8 +1,11 @@
 //! What a simulated pod's server has done: request counts, a latency
-//! histogram and the load-driven resource usage, shared with readers.
+//! histogram, the load-driven resource usage, and the lines it printed,
+//! shared with readers.
 
 use super::server::PodIdentity;
-use std::collections::{BTreeMap, HashSet};
+use crate::logs::{Line, KEEP};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -32,6 +35,8 @@ pub struct PodStats {
     in_flight: AtomicU64,
     crash: AtomicBool,
     inner: Mutex<Inner>,
+    /// Lines printed and not yet taken into the pod's log by the kubelet.
+    printed: Mutex<VecDeque<Line>>,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +76,7 @@ impl PodStats {
             in_flight: AtomicU64::new(0),
             crash: AtomicBool::new(false),
             inner: Mutex::new(Inner::default()),
+            printed: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -136,6 +142,28 @@ impl PodStats {
 
     pub fn crash_requested(&self) -> bool {
         self.crash.load(Ordering::Relaxed)
+    }
+
+    /// Prints `message` now, as `{time} {message}` (the time to the second).
+    /// The kubelet takes the lines into the container's log on its next pass;
+    /// until then at most [`KEEP`] wait, the oldest dropped first.
+    pub fn print(&self, message: &str) {
+        let at = Timestamp::now();
+        let second = Timestamp::from_second(at.as_second()).unwrap_or(at);
+        let mut printed = self.printed.lock().unwrap_or_else(PoisonError::into_inner);
+        if printed.len() == KEEP {
+            printed.pop_front();
+        }
+        printed.push_back(Line {
+            at,
+            text: format!("{second} {message}"),
+        });
+    }
+
+    /// The lines printed since the last call, oldest first.
+    pub fn take_printed(&self) -> Vec<Line> {
+        let mut printed = self.printed.lock().unwrap_or_else(PoisonError::into_inner);
+        printed.drain(..).collect()
     }
 
     /// Simulated (CPU millicores, memory bytes), from the load: with `r` the
@@ -318,6 +346,27 @@ mod tests {
         // Five seconds later half the window is quiet.
         assert_eq!(stats.usage_at(at(14)).0, 27);
         assert_eq!(stats.usage_at(at(30)).0, 2);
+    }
+
+    #[test]
+    fn printed_lines_wait_for_the_kubelet_and_are_bounded() {
+        let stats = PodStats::new();
+        stats.print("ERROR GET / answered 500");
+        let lines = stats.take_printed();
+        assert_eq!(lines.len(), 1);
+        let (stamp, message) = lines[0].text.split_once(' ').unwrap();
+        assert_eq!(message, "ERROR GET / answered 500");
+        assert_eq!(
+            stamp.parse::<Timestamp>().unwrap().as_second(),
+            lines[0].at.as_second()
+        );
+        assert!(stats.take_printed().is_empty(), "taken once");
+        for i in 0..KEEP + 3 {
+            stats.print(&format!("line {i}"));
+        }
+        let lines = stats.take_printed();
+        assert_eq!(lines.len(), KEEP);
+        assert!(lines[0].text.ends_with(" line 3"), "{}", lines[0].text);
     }
 
     #[test]

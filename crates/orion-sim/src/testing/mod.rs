@@ -1,11 +1,14 @@
 //! What tests of the simulated cluster — its own, and orion's — drive it
 //! with: a cluster that real `kubectl` talks to, a bare HTTP client, ports,
-//! a real Prometheus. Built only with the `testing` feature.
+//! a real Prometheus, a proxy that makes its API server hang. Built only
+//! with the `testing` feature.
 
+mod api_proxy;
 mod cluster;
 pub mod http;
 mod servers;
 
+pub use api_proxy::ApiProxy;
 pub use cluster::{fast, KubectlCluster};
 pub use servers::{free_port, wait_for_port, Prometheus};
 

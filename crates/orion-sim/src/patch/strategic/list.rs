@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::elements::{self, missing_merge_key};
 use super::schema::ListStrategy;
-use super::{map, Location, Object, PatchError};
+use super::{map, order, Location, Object, PatchError};
 
 /// Merges `patch` into the live list `original`.
 pub(super) fn merge<'a>(
@@ -18,17 +18,19 @@ pub(super) fn merge<'a>(
         return materialize_items(&split.items, at);
     }
     let mut list = original;
-    if let Some(key) = strategy.merge_key() {
+    let key = strategy.merge_key();
+    if let Some(key) = key {
         list.retain(|element| !split.deletes.iter().any(|d| element.get(key) == Some(*d)));
     }
-    match element_kind(&list, &split.items, at)? {
-        ElementKind::None => Ok(list),
-        ElementKind::Scalar => Ok(union(list, &split.items)),
-        ElementKind::Object => match strategy.merge_key() {
-            Some(key) => merge_by_key(list, &split.items, key, at),
-            None => Err(at.error("cannot merge a list of objects without a merge key")),
+    let merged = match element_kind(&list, &split.items, at)? {
+        ElementKind::None => return Ok(list),
+        ElementKind::Scalar => union(list.clone(), &split.items),
+        ElementKind::Object => match key {
+            Some(key) => merge_by_key(list.clone(), &split.items, key, at)?,
+            None => return Err(at.error("cannot merge a list of objects without a merge key")),
         },
-    }
+    };
+    Ok(order::patch_order(merged, &split.items, &list, key))
 }
 
 /// The list a patch list becomes when there is no live list: its directives are applied
@@ -87,7 +89,7 @@ fn element_kind(
     Ok(kind)
 }
 
-/// Scalar merge: live values first, then new patch values, without duplicates.
+/// Scalar merge: the live and patch values, without duplicates (`patch_order` orders them).
 fn union(list: Vec<Value>, items: &[&Value]) -> Vec<Value> {
     let mut merged: Vec<Value> = Vec::with_capacity(list.len() + items.len());
     for value in list.into_iter().chain(items.iter().map(|v| (*v).clone())) {
@@ -98,8 +100,8 @@ fn union(list: Vec<Value>, items: &[&Value]) -> Vec<Value> {
     merged
 }
 
-/// Keyed merge: a patch element merges into the first live element with the same key value;
-/// unmatched ones are appended in patch order.
+/// Keyed merge: a patch element merges into the first element with the same key value;
+/// unmatched ones are appended (`patch_order` then places them).
 fn merge_by_key<'a>(
     mut list: Vec<Value>,
     items: &[&'a Value],
@@ -143,12 +145,17 @@ mod tests {
     }
 
     #[test]
-    fn keyed_lists_merge_in_place_and_append_new_elements_in_patch_order() {
+    fn keyed_lists_merge_in_place_and_new_elements_go_before_the_live_ones_after_them() {
         let live = json!([{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]);
         let patch = json!([{"name": "d"}, {"name": "b", "image": "2"}, {"name": "c"}]);
         assert_eq!(
             merged("spec.containers", live, patch).unwrap(),
-            json!([{"name": "a", "image": "1"}, {"name": "b", "image": "2"}, {"name": "d"}, {"name": "c"}])
+            json!([{"name": "d"}, {"name": "a", "image": "1"}, {"name": "b", "image": "2"}, {"name": "c"}])
+        );
+        let live = json!([{"name": "A"}]);
+        assert_eq!(
+            merged("spec.containers.env", live, json!([{"name": "X"}])).unwrap(),
+            json!([{"name": "X"}, {"name": "A"}])
         );
     }
 
@@ -190,7 +197,7 @@ mod tests {
         let patch = json!(["c", "b", "d", "c"]);
         assert_eq!(
             merged("metadata.finalizers", live, patch).unwrap(),
-            json!(["a", "b", "c", "d"])
+            json!(["c", "a", "b", "d"])
         );
     }
 

@@ -1,6 +1,8 @@
-//! `$setElementOrder/<field>: [..]`: after merging, the elements the directive names take its
-//! relative order, and the live elements it does not name are interleaved by their live order,
-//! like apimachinery's `normalizeElementOrder`/`mergeSortedSlice`.
+//! The order of a merged list, as apimachinery's `normalizeElementOrder`/`mergeSortedSlice` set
+//! it. Every merge of a list orders it (`patch_order`): the elements the patch names keep the
+//! patch's order, the live-only ones their live order, and the two are interleaved by live
+//! position, so elements new to the list come first. `$setElementOrder/<field>: [..]` then does
+//! the same with the directive's list in place of the patch's (`set_element_order`).
 
 use serde_json::Value;
 
@@ -43,13 +45,31 @@ pub(super) fn set_element_order(
     };
     let (mut named, unnamed): (Vec<Value>, Vec<Value>) = merged
         .into_iter()
-        .partition(|element| position(order, element, key).is_some());
-    named.sort_by_key(|element| position(order, element, key));
+        .partition(|element| position(order.iter(), element, key).is_some());
+    named.sort_by_key(|element| position(order.iter(), element, key));
     map.insert(
         field.to_owned(),
         Value::Array(interleave(unnamed, named, live, key)),
     );
     Ok(())
+}
+
+/// Orders `merged`, the result of merging the patch elements `patch` into the live list `live`
+/// (`$patch` elements and deletions already out), as `mergeSlice` does: the elements the patch
+/// names in patch order, the others in live order, interleaved by live position. An element
+/// new to the list has no live position, so it goes before the live ones still to place.
+pub(super) fn patch_order(
+    merged: Vec<Value>,
+    patch: &[&Value],
+    live: &[Value],
+    key: Option<&str>,
+) -> Vec<Value> {
+    let (mut named, mut unnamed): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|element| position(patch.iter().copied(), element, key).is_some());
+    named.sort_by_key(|element| position(patch.iter().copied(), element, key));
+    unnamed.sort_by_key(|element| position(live.iter(), element, key));
+    interleave(unnamed, named, live, key)
 }
 
 /// What identifies an element: its merge-key value, or the value itself in a scalar list.
@@ -60,10 +80,13 @@ fn identity<'v>(element: &'v Value, key: Option<&str>) -> Option<&'v Value> {
     }
 }
 
-fn position(list: &[Value], element: &Value, key: Option<&str>) -> Option<usize> {
+fn position<'v>(
+    mut list: impl Iterator<Item = &'v Value>,
+    element: &Value,
+    key: Option<&str>,
+) -> Option<usize> {
     let id = identity(element, key)?;
-    list.iter()
-        .position(|other| identity(other, key) == Some(id))
+    list.position(|other| identity(other, key) == Some(id))
 }
 
 /// The patch list's elements (deletions and other `$patch` elements aside) must appear in
@@ -108,7 +131,7 @@ fn interleave(
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (Some(l), Some(r)) => matches!(
-                (position(live, l, key), position(live, r, key)),
+                (position(live.iter(), l, key), position(live.iter(), r, key)),
                 (Some(li), Some(ri)) if li < ri
             ),
         };
@@ -141,6 +164,49 @@ mod tests {
         let patch_list = patch_list.as_array().cloned().unwrap();
         set_element_order(&mut map, field, &order, &live, &patch_list, &at)?;
         Ok(map.get(field).cloned().unwrap_or(Value::Null))
+    }
+
+    fn patch_ordered(live: Value, merged: Value, patch: Value, key: Option<&str>) -> Value {
+        let live = live.as_array().cloned().unwrap();
+        let merged = merged.as_array().cloned().unwrap();
+        let patch = patch.as_array().cloned().unwrap();
+        let patch: Vec<&Value> = patch.iter().collect();
+        Value::Array(patch_order(merged, &patch, &live, key))
+    }
+
+    #[test]
+    fn a_merge_puts_new_elements_before_the_live_ones_after_them() {
+        let live = json!([{"name": "A"}, {"name": "B"}, {"name": "C"}]);
+        // Merged as mergeSliceWithoutSpecialElements leaves it: updates in place, new appended.
+        let merged = json!([{"name": "A"}, {"name": "B", "v": 2}, {"name": "C"}, {"name": "D"}]);
+        let got = patch_ordered(
+            live.clone(),
+            merged,
+            json!([{"name": "B", "v": 2}, {"name": "D"}]),
+            Some("name"),
+        );
+        assert_eq!(
+            got,
+            json!([{"name": "A"}, {"name": "B", "v": 2}, {"name": "D"}, {"name": "C"}])
+        );
+        let merged = json!([{"name": "A"}, {"name": "B"}, {"name": "C", "v": 3}, {"name": "E"}]);
+        let got = patch_ordered(
+            live,
+            merged,
+            json!([{"name": "E"}, {"name": "C", "v": 3}]),
+            Some("name"),
+        );
+        assert_eq!(
+            got,
+            json!([{"name": "E"}, {"name": "A"}, {"name": "B"}, {"name": "C", "v": 3}])
+        );
+    }
+
+    #[test]
+    fn patch_order_wins_over_live_order_among_patch_elements() {
+        let live = json!(["a", "b", "c"]);
+        let got = patch_ordered(live, json!(["a", "b", "c"]), json!(["c", "a"]), None);
+        assert_eq!(got, json!(["b", "c", "a"]));
     }
 
     #[test]

@@ -147,6 +147,43 @@ async fn health_and_metrics_are_neither_delayed_nor_errored() {
 }
 
 #[tokio::test]
+async fn each_5xx_answer_is_printed_as_an_error_line() {
+    let b = ImageBehaviour {
+        error_rate: 1.0,
+        unhealthy: true,
+        ..Default::default()
+    };
+    let pod = start(Some(b), Duration::ZERO).await;
+    let mut client = Client::connect(pod.addr).await.unwrap();
+    for path in ["/pay", "/healthz", "/metrics", "/cart"] {
+        client.get(path).await.unwrap();
+    }
+    let printed: Vec<String> = pod
+        .stats
+        .take_printed()
+        .into_iter()
+        .map(|l| l.text.split_once(' ').unwrap().1.to_string())
+        .collect();
+    // Failed health checks are the probe's business, not the app's log.
+    assert_eq!(
+        printed,
+        [
+            "ERROR GET /pay answered 500",
+            "ERROR GET /cart answered 500"
+        ]
+    );
+
+    let fine = plain().await;
+    Client::connect(fine.addr)
+        .await
+        .unwrap()
+        .get("/pay")
+        .await
+        .unwrap();
+    assert!(fine.stats.take_printed().is_empty());
+}
+
+#[tokio::test]
 async fn slow_start_adds_a_falling_wait() {
     let b = ImageBehaviour {
         slow_start: Some(Duration::from_secs(2)),
