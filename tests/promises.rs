@@ -318,15 +318,20 @@ fn rolling_back_an_older_run_over_a_newer_one_is_refused_unless_forced() {
         let (code, _, err) = orion(dir.path(), &c, &["play", "deploy.rhai"]);
         assert_eq!(code, 0, "{err}");
     };
+    // The runs with a journal here, oldest first.
+    let runs = || {
+        let mut r: Vec<String> = std::fs::read_dir(dir.path().join(".orion/journal"))
+            .unwrap()
+            .flatten()
+            .map(|f| f.path().file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        r.sort();
+        r
+    };
     apply("1");
     apply("2");
-    let mut runs: Vec<String> = std::fs::read_dir(dir.path().join(".orion/journal"))
-        .unwrap()
-        .flatten()
-        .map(|f| f.path().file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    runs.sort();
-    let (older, newer) = (&runs[0], &runs[1]);
+    let runs_now = runs();
+    let (older, newer) = (&runs_now[0], &runs_now[1]);
 
     let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", older]);
     assert_eq!(code, 1, "{said}");
@@ -351,16 +356,7 @@ fn rolling_back_an_older_run_over_a_newer_one_is_refused_unless_forced() {
     // Made again twice; the newer run undone first, the older has nothing in its way.
     apply("3");
     apply("4");
-    let runs = |skip: usize| {
-        let mut r: Vec<String> = std::fs::read_dir(dir.path().join(".orion/journal"))
-            .unwrap()
-            .flatten()
-            .map(|f| f.path().file_stem().unwrap().to_string_lossy().into_owned())
-            .collect();
-        r.sort();
-        r.split_off(skip)
-    };
-    let latest = runs(2);
+    let latest = runs().split_off(2);
     let (code, _, said) = orion(dir.path(), &c, &["rollback", "--run", &latest[1]]);
     assert_eq!(code, 0, "{said}");
     assert_eq!(value(), "3");

@@ -144,12 +144,7 @@ async fn nothing_changed_since(
             return Err(ExitCode::PreFlight);
         }
     };
-    let same = |a: &Entry, b: &Entry| {
-        a.api_version == b.api_version
-            && a.kind == b.kind
-            && a.namespace == b.namespace
-            && a.name == b.name
-    };
+    let same = |a: &Entry, b: &Entry| a.object() == b.object();
     let touched_by = |e: &Entry| -> Vec<&PastRun> {
         all.iter()
             .filter(|r| r.id > run.id && r.entries().iter().any(|n| same(n, e)))

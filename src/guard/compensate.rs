@@ -38,13 +38,7 @@ pub fn label(e: &Entry) -> String {
 pub fn plan(entries: &[Entry]) -> Vec<&Entry> {
     let mut firsts: Vec<&Entry> = vec![];
     for e in entries {
-        let same = |f: &&Entry| {
-            f.api_version == e.api_version
-                && f.kind == e.kind
-                && f.namespace == e.namespace
-                && f.name == e.name
-        };
-        if !firsts.iter().any(same) {
+        if !firsts.iter().any(|f| f.object() == e.object()) {
             firsts.push(e);
         }
     }
@@ -188,12 +182,7 @@ pub fn left_as(made: &MadeRecord, object: &Value) -> bool {
 /// The last record of what the run made of `e`'s object.
 pub fn last_made<'m>(e: &Entry, made: &'m [MadeRecord]) -> Option<&'m MadeRecord> {
     made.iter()
-        .filter(|m| {
-            m.api_version == e.api_version
-                && m.kind == e.kind
-                && m.namespace == e.namespace
-                && m.name == e.name
-        })
+        .filter(|m| m.object() == e.object())
         .max_by_key(|m| m.seq)
 }
 
@@ -221,12 +210,7 @@ pub async fn changed_since(
         };
         let deleted_by_run = entries
             .iter()
-            .filter(|x| {
-                x.api_version == e.api_version
-                    && x.kind == e.kind
-                    && x.namespace == e.namespace
-                    && x.name == e.name
-            })
+            .filter(|x| x.object() == e.object())
             .max_by_key(|x| x.seq)
             .is_some_and(|x| x.summary.starts_with("delete"));
         let group = e.api_version.split_once('/').map(|(g, _)| g);

@@ -102,6 +102,21 @@ pub struct MadeRecord {
     pub generation: Option<i64>,
 }
 
+/// Which object a record is about: (apiVersion, kind, namespace, name).
+pub type ObjectKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+impl MadeRecord {
+    pub fn object(&self) -> ObjectKey<'_> {
+        (&self.api_version, &self.kind, &self.namespace, &self.name)
+    }
+}
+
+impl Entry {
+    pub fn object(&self) -> ObjectKey<'_> {
+        (&self.api_version, &self.kind, &self.namespace, &self.name)
+    }
+}
+
 /// One line of a journal, tagged by `"record"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "lowercase")]

@@ -12,7 +12,7 @@ use orion_sim::{Sim, SimConfig, Timing};
 use serde_json::json;
 use std::time::Duration;
 
-async fn start(config: SimConfig) -> (Sim, Client) {
+pub(crate) async fn start(config: SimConfig) -> (Sim, Client) {
     let sim = Sim::start(config)
         .await
         .expect("start the simulated cluster");

@@ -6,7 +6,7 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use kube::{Client, Config};
+use kube::Client;
 use orion_sim::{Sim, SimConfig};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -14,16 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn start() -> (Sim, Client) {
-    let sim = Sim::start(SimConfig {
+    crate::api::start(SimConfig {
         timing: orion_sim::testing::fast(),
         ..SimConfig::default()
     })
     .await
-    .expect("start the simulated cluster");
-    let mut cfg = Config::new(sim.url().parse().unwrap());
-    cfg.default_namespace = "default".into();
-    let client = Client::try_from(cfg).expect("client");
-    (sim, client)
 }
 
 /// One request on its own connection; the answer's status code and JSON body.
