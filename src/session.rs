@@ -4,16 +4,19 @@
 use crate::engine::diagnose::Diagnoser;
 use crate::engine::imports::top_level_aliases;
 use crate::engine::limits::Limits;
-use crate::engine::{assemble, stdlib};
+use crate::engine::watch::Watch;
+use crate::engine::{assemble, stack, stdlib};
 use crate::report::diagnostic::Diagnostic;
 use crate::runtime::Runtime;
 use rhai::{Dynamic, Engine, LexError, ParseErrorType, Scope, AST};
 use std::path::Path;
+use std::sync::Arc;
 
 pub struct Session<'r> {
     runtime: &'r Runtime,
     engine: Engine,
     limits: Limits,
+    watch: Arc<Watch>,
     scope: Scope<'static>,
     /// Functions defined so far; statements are cleared after each input.
     functions: AST,
@@ -31,12 +34,13 @@ pub struct Variable {
 impl<'r> Session<'r> {
     /// A session whose imports resolve under the current directory.
     pub fn new(runtime: &'r Runtime) -> Result<Session<'r>, Diagnostic> {
-        let (engine, limits) = runtime.engine_for(Path::new("."))?;
+        let (engine, limits, watch) = runtime.watched_engine_for(Path::new("."))?;
         Ok(Session {
             scope: assemble::scope(runtime.host()),
             runtime,
             engine,
             limits,
+            watch,
             functions: AST::empty(),
             inputs: 0,
         })
@@ -61,7 +65,14 @@ impl<'r> Session<'r> {
         self.eval_named(&name, &text)
     }
 
+    /// Evaluates on the engine's thread (a large stack, see `engine::stack`);
+    /// memory is measured from the input's start.
     fn eval_named(&mut self, name: &str, input: &str) -> Result<Dynamic, Diagnostic> {
+        self.watch.begin();
+        stack::run(|| self.eval_here(name, input))
+    }
+
+    fn eval_here(&mut self, name: &str, input: &str) -> Result<Dynamic, Diagnostic> {
         let host = self.runtime.host();
         host.io.cancel.reset();
         let sources = self.runtime.sources();
@@ -170,6 +181,15 @@ impl<'r> Session<'r> {
         names.sort();
         names.dedup();
         names
+    }
+}
+
+impl Drop for Session<'_> {
+    /// What the session's variables hold is dropped on the engine's thread:
+    /// dropping nested values takes stack.
+    fn drop(&mut self) {
+        let scope = std::mem::take(&mut self.scope);
+        stack::run(move || drop(scope));
     }
 }
 

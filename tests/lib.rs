@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod docs;
 mod errors;
+mod exhaustion;
 mod guard;
 mod health;
 mod history;

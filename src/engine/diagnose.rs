@@ -6,6 +6,7 @@ use crate::engine::limits::Limits;
 use crate::engine::reference::functions;
 use crate::engine::sources::Sources;
 use crate::engine::suggest::{closest, identifiers};
+use crate::engine::watch;
 use crate::primitives::error::{innermost, message};
 use crate::report::diagnostic::{Diagnostic, Frame, Kind, Location};
 use rhai::{Engine, EvalAltResult, ParseError, ParseErrorType, Position, AST};
@@ -112,13 +113,23 @@ impl Diagnoser<'_> {
                 "the limit is {} operations; raise `max_operations` under [limits] in orion.toml if the playbook really needs more",
                 l.max_operations
             )),
-            EvalAltResult::ErrorStackOverflow(_) => Some(format!(
-                "the limit is {} nested calls (`max_call_levels` under [limits] in orion.toml); is a function calling itself without end?",
-                l.max_call_levels
+            EvalAltResult::ErrorStackOverflow(_) => Some(stack_hint(l)),
+            EvalAltResult::ErrorDataTooLarge(what, _) if what.starts_with(watch::MEMORY) => {
+                Some(memory_hint(l))
+            }
+            EvalAltResult::ErrorDataTooLarge(what, _) if what == watch::NESTING => Some(format!(
+                "values may nest {} levels deep (arrays and maps inside each other, variables captured by closures); the limit is `max_nesting` under [limits] in orion.toml",
+                l.max_nesting
             )),
             EvalAltResult::ErrorDataTooLarge(..) => Some(
                 "size limits are `max_string_size`, `max_array_size` and `max_map_size` under [limits] in orion.toml".into(),
             ),
+            EvalAltResult::ErrorTerminated(what, _) if what.to_string() == watch::MEMORY_STOP => {
+                Some(memory_hint(l))
+            }
+            EvalAltResult::ErrorTerminated(what, _) if what.to_string() == watch::STACK_STOP => {
+                Some(stack_hint(l))
+            }
             _ => None,
         }
     }
@@ -172,8 +183,30 @@ fn is_identifier(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
 }
 
+/// The hint for calls nested too deeply: `max_call_levels` deep at most,
+/// less when each call takes much of orion's stack.
+fn stack_hint(l: &Limits) -> String {
+    format!(
+        "calls may nest {} deep (`max_call_levels` under [limits] in orion.toml), less when each takes much stack; is a function calling itself without end?",
+        l.max_call_levels
+    )
+}
+
+/// The hint for a run that held too much memory.
+fn memory_hint(l: &Limits) -> String {
+    format!(
+        "a run may hold {} MiB more than orion did when it started (`max_memory` under [limits] in orion.toml); does the playbook keep adding to a map, an array or a list of closures?",
+        l.max_memory >> 20
+    )
+}
+
 fn kind_of(err: &EvalAltResult) -> Kind {
     match err {
+        EvalAltResult::ErrorTerminated(what, _)
+            if [watch::MEMORY_STOP, watch::STACK_STOP].contains(&what.to_string().as_str()) =>
+        {
+            Kind::Limit
+        }
         e @ EvalAltResult::ErrorTerminated(..) if crate::primitives::error::is_refusal(e) => {
             Kind::Guard
         }

@@ -13,6 +13,11 @@ impl Runtime {
     /// Compiles the playbook or module at `path` and every module it imports,
     /// running nothing. Returns every problem found.
     pub fn check_file(&self, path: &Path) -> Vec<Diagnostic> {
+        // Compiling recurses as deep as the expressions nest.
+        crate::engine::stack::run(|| self.check_here(path))
+    }
+
+    fn check_here(&self, path: &Path) -> Vec<Diagnostic> {
         let name = path.to_string_lossy().into_owned();
         let dir = dir_of(path);
         let text = match std::fs::read_to_string(path) {

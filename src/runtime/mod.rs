@@ -6,6 +6,8 @@ use crate::engine::assemble;
 use crate::engine::diagnose::Diagnoser;
 use crate::engine::limits::Limits;
 use crate::engine::sources::Sources;
+use crate::engine::stack;
+use crate::engine::watch::Watch;
 use crate::exit_code::ExitCode;
 use crate::guard::{Gate, Sandbox};
 use crate::outcome::Outcome;
@@ -97,9 +99,13 @@ impl Runtime {
         &self.sources
     }
 
-    /// The limits for a playbook in `dir`.
+    /// The limits for a playbook in `dir` (orion.toml's are checked as it
+    /// is read; those given to the builder, here).
     pub fn limits_for(&self, dir: &Path) -> Result<Limits, Diagnostic> {
         if let Some(limits) = self.limits {
+            limits
+                .check()
+                .map_err(|e| Diagnostic::new(Kind::Config, format!("invalid limits: {e}")))?;
             return Ok(limits);
         }
         self.loaded(dir).map(|l| l.config.limits)
@@ -107,11 +113,18 @@ impl Runtime {
 
     /// An engine for scripts in `dir`, with this runtime's primitives and limits.
     pub fn engine_for(&self, dir: &Path) -> Result<(Engine, Limits), Diagnostic> {
+        self.watched_engine_for(dir)
+            .map(|(engine, limits, _)| (engine, limits))
+    }
+
+    /// An engine for scripts in `dir`, and the watch over what they hold.
+    pub(crate) fn watched_engine_for(
+        &self,
+        dir: &Path,
+    ) -> Result<(Engine, Limits, Arc<Watch>), Diagnostic> {
         let limits = self.limits_for(dir)?;
-        Ok((
-            assemble::engine(&self.host, &limits, dir, &self.sources),
-            limits,
-        ))
+        let (engine, watch) = assemble::watched(&self.host, &limits, dir, &self.sources);
+        Ok((engine, limits, watch))
     }
 
     /// Runs the playbook at `path`; its imports resolve in its directory.
@@ -158,11 +171,15 @@ impl Runtime {
         });
     }
 
+    /// Runs a playbook on the engine's own thread (a large stack, see
+    /// `engine::stack`), its undo included.
     fn run(&self, name: &str, text: &str, dir: &Path) -> Outcome {
-        let started = Instant::now();
-        self.start(name);
-        let result = self.execute(name, text, dir);
-        self.finish(started, result)
+        stack::run(|| {
+            let started = Instant::now();
+            self.start(name);
+            let result = self.execute(name, text, dir);
+            self.finish(started, result)
+        })
     }
 
     /// Arms the gate with the environment `--env` names, from orion.toml.
@@ -222,6 +239,9 @@ impl Runtime {
         tracing::debug!(playbook = name, "compiled with its imports; running");
         let ran = Instant::now();
         let result = engine.run_ast_with_scope(&mut scope, &ast);
+        // What the script held goes now, before the hooks and the undo: it
+        // may be what stopped it (memory).
+        drop(scope);
         // Monitors watch the script, not the clean-up after it.
         self.host.monitors.stop_all();
         let trigger = self.host.monitors.tripped();
