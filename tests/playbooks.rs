@@ -317,3 +317,21 @@ fn blue_green_switches_then_switches_back_when_the_new_version_fails() {
     let seen = versions_behind(&c, NS, "gateway", 40);
     assert_eq!(seen.get("1.5.0"), Some(&40), "{seen:?}");
 }
+
+#[test]
+fn staging_failing_before_any_change_asks_nothing_about_rolling_back() {
+    let c = cluster("good", "");
+    let dir = playbooks(&c);
+    std::fs::write(
+        dir.join("platform/overlays/sim/secrets.env"),
+        "POSTGRES_USER=shop\nPOSTGRES_DB=shop\nPOSTGRES_PASSWORD=CHANGE_ME\nREDIS_PASSWORD=redis\n",
+    )
+    .unwrap();
+    let (code, stderr) = play(&c, &dir, "staging.rhai", &["--env", "sim"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("POSTGRES_PASSWORD"), "{stderr}");
+    assert!(
+        !stderr.contains("Roll it back"),
+        "nothing to roll back:\n{stderr}"
+    );
+}
