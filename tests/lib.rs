@@ -8,6 +8,7 @@ mod cli;
 mod docs;
 mod errors;
 mod exhaustion;
+mod forward;
 mod guard;
 mod health;
 mod history;

@@ -43,6 +43,11 @@ pub(super) struct TargetArgs {
     /// Record every smoke test as skipped (the deploy and its checks still run).
     #[arg(long)]
     skip_tests: bool,
+    /// How the cluster's Service and pod addresses are reached [default: the
+    /// environment's reach, else auto: directly inside the cluster, through
+    /// port-forwards outside it].
+    #[arg(long, value_enum, value_name = "HOW")]
+    reach: Option<crate::drivers::kube::reach::Reach>,
     /// orion.toml to use instead of the nearest one above the playbook.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -136,6 +141,9 @@ impl TargetArgs {
             builder = builder.set(k, v);
         }
         builder = builder.lock_timeout(self.lock_timeout);
+        if let Some(r) = self.reach {
+            builder = builder.reach(r);
+        }
         for s in &self.services {
             builder = builder.service(s);
         }

@@ -74,6 +74,9 @@ pub struct Environment {
     /// include, HAProxy's server-state file) beyond its own directory.
     #[serde(default)]
     pub write_paths: Vec<PathBuf>,
+    /// How the run reaches the cluster's Service and pod addresses.
+    #[serde(default)]
+    pub reach: crate::drivers::kube::reach::Reach,
 }
 
 impl Default for Environment {
@@ -92,6 +95,7 @@ impl Default for Environment {
             secret_placeholders: default_patterns(),
             read_paths: Vec::new(),
             write_paths: Vec::new(),
+            reach: Default::default(),
         }
     }
 }

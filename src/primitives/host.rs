@@ -39,6 +39,8 @@ pub struct Host {
     pub http_clients: crate::drivers::probe::http::Clients,
     /// The run's webhooks and their posts in flight.
     pub notify: crate::drivers::notify::Notifier,
+    /// Port-forwards the run opened, closed when it ends.
+    pub forwards: crate::drivers::kube::forward::Forwards,
 }
 
 impl Host {
@@ -60,6 +62,7 @@ impl Host {
             monitors: Default::default(),
             http_clients: Default::default(),
             notify,
+            forwards: Default::default(),
         })
     }
 

@@ -28,6 +28,8 @@ pub struct Target {
     pub comprehensive: bool,
     /// `--skip-tests`: every smoke test is recorded as skipped.
     pub skip_tests: bool,
+    /// `--reach`: how the cluster's addresses are reached, over the environment's.
+    pub reach: Option<crate::drivers::kube::reach::Reach>,
 }
 
 /// The `target` namespace: where this run points. Usable from any function or module.

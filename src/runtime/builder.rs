@@ -77,6 +77,11 @@ impl RuntimeBuilder {
         self.target.lock_timeout = Some(wait);
         self
     }
+    /// How the cluster's addresses are reached, over the environment's `reach`.
+    pub fn reach(mut self, reach: crate::drivers::kube::reach::Reach) -> Self {
+        self.target.reach = Some(reach);
+        self
+    }
     /// Who approves with --yes (recorded with the approval).
     pub fn approver(mut self, name: impl Into<String>) -> Self {
         self.target.approver = Some(name.into());

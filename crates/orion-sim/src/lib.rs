@@ -13,6 +13,7 @@ pub mod logs;
 pub mod meta;
 pub mod network;
 pub mod patch;
+pub mod portforward;
 pub mod protobuf;
 pub mod resources;
 pub mod scenario;

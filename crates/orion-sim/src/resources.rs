@@ -104,7 +104,7 @@ pub static RESOURCES: &[Resource] = &[
         "pod",
         true,
         ["po"],
-        ["status", "log", "eviction"],
+        ["status", "log", "eviction", "portforward", "proxy"],
         ["all"]
     ),
     resource!(
@@ -115,7 +115,7 @@ pub static RESOURCES: &[Resource] = &[
         "service",
         true,
         ["svc"],
-        ["status"],
+        ["status", "proxy"],
         ["all"]
     ),
     resource!(

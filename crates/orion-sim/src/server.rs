@@ -63,6 +63,7 @@ impl Sim {
         let addr = listener.local_addr()?;
         let addresses = Addresses::claim()?;
         let store = Store::with_history(config.history);
+        let scenario = Arc::new(config.scenario.clone());
         bootstrap::populate(&store, &config.scenario.cluster, addr, &addresses);
         let api = Arc::new(Api {
             store,
@@ -71,12 +72,11 @@ impl Sim {
             faults: config.scenario.api.clone(),
             logs: Default::default(),
             allocation: Default::default(),
-            network: Network::new(config.scrape_targets.clone()),
+            network: Network::new(config.scrape_targets.clone(), scenario.clone()),
             addresses,
             requests: Default::default(),
         });
-        let controllers =
-            controllers::spawn(api.clone(), config.timing.clone(), config.scenario.clone());
+        let controllers = controllers::spawn(api.clone(), config.timing.clone(), scenario);
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(api.clone());
         let task = tokio::spawn(async move {

@@ -141,6 +141,10 @@ impl ApiError {
         ApiError::new(400, "BadRequest", message)
     }
 
+    pub fn service_unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(503, "ServiceUnavailable", message)
+    }
+
     pub fn method_not_allowed() -> ApiError {
         ApiError::new(
             405,

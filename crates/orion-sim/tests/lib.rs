@@ -1,11 +1,14 @@
 //! The simulated cluster's tests: one binary, driving it through kube-rs
 //! (`api`, and `fidelity` where answers must match a real server exactly), the
 //! real kubectl (`kubectl`, `kubectl_create`, `logs`), and the HTTP its
-//! pods, Services and load balancers serve (`serving`).
+//! pods, Services and load balancers serve (`serving`), port-forward and the
+//! API server's proxy (`portforward`, `proxy`).
 
 mod api;
 mod fidelity;
 mod kubectl;
 mod kubectl_create;
 mod logs;
+mod portforward;
+mod proxy;
 mod serving;

@@ -4,6 +4,7 @@
 
 use super::convert::to_dynamic;
 use super::{workload, K8s, Result};
+use crate::drivers::kube::forward::Port;
 use crate::drivers::kube::rollout::{hopeless, selector, verdict, Verdict};
 use crate::drivers::kube::{logs, objects, services};
 use crate::primitives::doc;
@@ -65,7 +66,7 @@ pub(super) fn register(module: &mut Module, k8s: &Arc<K8s>) {
     let k = k8s.clone();
     doc(
         "service_url",
-        "Where a Service answers on a port: http://ADDRESS:PORT with its LoadBalancer address, else its ClusterIP.",
+        "Where a Service answers on a port: http://ADDRESS:PORT with its LoadBalancer address, else as the run reaches the cluster (reach in orion.toml, --reach): its ClusterIP, or a port-forward through the API server (the default outside the cluster).",
         &["service: &str", "port: i64", "String"],
     )
     .set_into_module(module, move |ctx: NativeCallContext, service: &str, port: i64| {
@@ -179,7 +180,17 @@ fn service_url(k: &K8s, ctx: &NativeCallContext, service: &str, port: i64) -> Re
                 ),
             )
         })?;
-    services::url(service, &svc, port).map_err(|e| error_at(ctx, e))
+    let url = services::url(service, &svc, port).map_err(|e| error_at(ctx, e))?;
+    // A LoadBalancer's address is reached as it is; the others as the run
+    // reaches the cluster.
+    let balanced = !svc["status"]["loadBalancer"]["ingress"][0].is_null();
+    if balanced || !super::forward::forwarding(k, ctx) {
+        return Ok(url);
+    }
+    let port =
+        u16::try_from(port).map_err(|_| error_at(ctx, format!("port {port} is not a port")))?;
+    super::forward::address(k, ctx, &format!("svc/{service}"), Port::Number(port))
+        .map(|a| format!("http://{a}"))
 }
 
 /// `k8s::count_log_matches(selector, pattern, since)`.

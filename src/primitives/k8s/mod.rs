@@ -7,6 +7,7 @@ mod change;
 mod checks;
 mod context;
 pub(crate) mod convert;
+mod forward;
 mod inspect;
 mod mutate;
 pub mod plan;
@@ -25,6 +26,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub struct K8s {
     host: Arc<Host>,
     kinds: Mutex<Option<Arc<Kinds>>>,
+    /// Whether the log has said how the run reaches the cluster's addresses.
+    said_reach: std::sync::atomic::AtomicBool,
 }
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
@@ -123,6 +126,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) -> Arc<K8s> {
     let k8s = Arc::new(K8s {
         host: host.clone(),
         kinds: Mutex::new(None),
+        said_reach: Default::default(),
     });
     engine.register_type_with_name::<plan::Plan>("Plan");
     let mut module = Module::new();
@@ -132,6 +136,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) -> Arc<K8s> {
     apply::register(&mut module, &k8s);
     plan::register(&mut module, &k8s);
     checks::register(&mut module, &k8s);
+    forward::register(&mut module, &k8s);
     run_pod::register(&mut module, &k8s);
     rollout::register(&mut module, &k8s);
     engine.register_static_module("k8s", module.into());

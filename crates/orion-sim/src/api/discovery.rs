@@ -76,6 +76,14 @@ fn subresource(r: &Resource, sub: &str) -> (Value, &'static [&'static str]) {
             json!({"group": "policy", "version": "v1", "kind": "Eviction"}),
             &["create"],
         ),
+        "portforward" => (
+            json!({"group": "", "version": "v1", "kind": "PodPortForwardOptions"}),
+            &["create", "get"],
+        ),
+        "proxy" => (
+            json!({"group": "", "version": "v1", "kind": format!("{}ProxyOptions", r.kind)}),
+            &["create", "delete", "get", "patch", "update"],
+        ),
         "finalize" => (
             json!({"group": "", "version": "v1", "kind": "Namespace"}),
             &["update"],

@@ -1,11 +1,14 @@
 //! The HTTP face of the simulated API server: routes a request to discovery,
-//! reads (get, list, watch) or writes, and answers errors as `Status` objects.
+//! reads (get, list, watch), writes, port-forward or the proxy, and answers
+//! errors as `Status` objects.
 
 pub mod discovery;
 pub mod faults;
 pub mod metrics;
 pub mod openapi;
 pub mod path;
+pub mod portforward;
+pub mod proxy;
 pub mod read;
 pub mod scale;
 pub mod table;
@@ -19,7 +22,8 @@ use crate::status::ApiError;
 use crate::store::Store;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use path::{route, Route, Target};
@@ -106,17 +110,34 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new().fallback(handle).with_state(api)
 }
 
-async fn handle(
-    State(api): State<Arc<Api>>,
-    method: Method,
-    uri: Uri,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn handle(State(api): State<Arc<Api>>, request: axum::extract::Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    api.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::trace!(method = %parts.method, uri = %parts.uri, "simulated API request");
+    // The proxy streams the body through; every other request is read whole.
+    if let Some(target) = proxy::ProxyTarget::parse(parts.uri.path()) {
+        if let Some(fault) = faults::inject(&api.faults).await {
+            return fault;
+        }
+        return proxy::serve(&api, &target, parts, body)
+            .await
+            .unwrap_or_else(error);
+    }
+    let query = match Query::<HashMap<String, String>>::try_from_uri(&parts.uri) {
+        Ok(Query(q)) => q,
+        Err(rejection) => return rejection.into_response(),
+    };
     let Ok(kept) = read_body(body, MAX_REQUEST_BODY_BYTES).await else {
         return error(ApiError::bad_request("unable to read the request body"));
     };
+    let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+    let Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = parts;
     let req = Request {
         method,
         query,
@@ -124,12 +145,12 @@ async fn handle(
         body_too_large: kept.is_none(),
         body: kept.unwrap_or_default(),
     };
-    tracing::trace!(method = %req.method, uri = %uri, "simulated API request");
-    api.requests
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let result = match route(uri.path()) {
         Route::Object(target) => match faults::inject(&api.faults).await {
             Some(fault) => return fault,
+            None if target.subresource.as_deref() == Some("portforward") => {
+                portforward::serve(&api, &target, &req, uri.query(), upgrade)
+            }
             None => object(&api, target, &req).await,
         },
         other => discover(&api, other, &req),

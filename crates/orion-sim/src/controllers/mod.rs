@@ -59,8 +59,7 @@ impl Default for Timing {
 const SWEEP_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs the controllers until the runtime stops or the task is aborted.
-pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Scenario) -> JoinHandle<()> {
-    let scenario = Arc::new(scenario);
+pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Arc<Scenario>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let store = &api.store;
         let mut changes = store.subscribe();

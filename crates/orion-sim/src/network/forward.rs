@@ -153,16 +153,15 @@ async fn accept(listener: TcpListener, port: Port, api: Weak<Api>, scenario: Arc
 }
 
 async fn relay(mut client: TcpStream, backend: String) {
-    if let Ok(mut server) = TcpStream::connect(&backend).await {
+    if let Ok(mut server) = super::dial::connect(&backend).await {
         let _ = client.set_nodelay(true);
-        let _ = server.set_nodelay(true);
         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
     }
 }
 
-/// Where the next connection to `port` goes: a ready pod's IP and target
-/// port, or the real server the scenario names for that pod's image; for a
-/// Service without a selector, its Endpoints as written.
+/// Where the next connection to `port` goes: a ready pod's target port (as
+/// `dial::pod_address` finds it); for a Service without a selector, its
+/// Endpoints as written.
 fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Option<String> {
     let svc = api
         .store
@@ -198,26 +197,7 @@ fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Opti
 
 fn backend(pod: &Value, spec_port: &Value, scenario: &Scenario) -> Option<String> {
     let target = u16::try_from(target_port(spec_port, pod)?).ok()?;
-    let containers = pod["spec"]["containers"].as_array()?;
-    let serving = containers
-        .iter()
-        .find(|c| {
-            c["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| p["containerPort"].as_u64() == Some(u64::from(target)))
-        })
-        .or_else(|| containers.first())?;
-    let image = serving["image"].as_str().unwrap_or_default();
-    if let Some(upstream) = scenario
-        .behaviour(image)
-        .and_then(|b| b.upstream.as_deref())
-    {
-        return Some(upstream.to_string());
-    }
-    let ip: Ipv4Addr = pod["status"]["podIP"].as_str()?.parse().ok()?;
-    Some(SocketAddr::from((ip, target)).to_string())
+    super::dial::pod_address(pod, target, scenario)
 }
 
 /// A selector-less Service (like `kubernetes`) sends to its Endpoints.

@@ -1,9 +1,11 @@
 //! Simulated pods and Services that carry real traffic. Each running
 //! container listens on its pod IP (a loopback address) and container ports;
 //! each Service's ClusterIP (and LoadBalancer address) forwards TCP to the
-//! ready pods its selector picks, chosen afresh for every connection.
+//! ready pods its selector picks, chosen afresh for every connection. How a
+//! pod's port is reached from inside is `dial.rs`'s alone.
 
 pub mod balancer;
+pub mod dial;
 pub mod forward;
 pub mod listeners;
 pub mod scrape_targets;
@@ -25,6 +27,8 @@ pub struct Network {
     /// Where to keep the Prometheus file-discovery list, if anywhere.
     scrape_targets: Option<PathBuf>,
     last_targets: Mutex<String>,
+    /// How images behave (and which are real servers elsewhere).
+    scenario: Arc<Scenario>,
 }
 
 /// What to do about a port that cannot be bound.
@@ -41,11 +45,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Network {
-    pub fn new(scrape_targets: Option<PathBuf>) -> Network {
+    pub fn new(scrape_targets: Option<PathBuf>, scenario: Arc<Scenario>) -> Network {
         Network {
             scrape_targets,
+            scenario,
             ..Network::default()
         }
+    }
+
+    /// The scenario the cluster runs.
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
     }
 
     /// Brings listeners, forwarders, load-balancer addresses and the scrape
