@@ -80,6 +80,12 @@ impl Sim {
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(api.clone());
         let task = tokio::spawn(async move {
+            // As Go's net/http, which kube-apiserver is: no Nagle delay on
+            // small writes (a port-forward's frames would wait on ACKs).
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;

@@ -179,6 +179,8 @@ struct Way {
 impl Way {
     /// One connection, carried to a ready pod until either side closes.
     async fn carry(&self, mut conn: tokio::net::TcpStream) -> Result<(), K8sError> {
+        // Small writes go out at once (no waiting on delayed acknowledgements).
+        let _ = conn.set_nodelay(true);
         let (pod, port) = self.pod_and_port().await?;
         let pods: Api<Pod> = Api::namespaced(self.cluster.client.clone(), &self.ns);
         let what = format!("forwarding to port {port} of pod {pod}");
