@@ -219,6 +219,14 @@ async fn is_current(
 ) -> bool {
     match kind {
         "Deployment" => {
+            // Until the controller has seen the newest spec, the revision it
+            // names is the one before: a spec just put back (an undo) would
+            // count the pods of the spec it replaced as current.
+            let generation = workload["metadata"]["generation"].as_i64().unwrap_or(0);
+            let observed = workload["status"]["observedGeneration"].as_i64().unwrap_or(0);
+            if observed < generation {
+                return false;
+            }
             let Some(owner) = pod["metadata"]["ownerReferences"]
                 .as_array()
                 .into_iter()
