@@ -223,7 +223,9 @@ async fn is_current(
             // names is the one before: a spec just put back (an undo) would
             // count the pods of the spec it replaced as current.
             let generation = workload["metadata"]["generation"].as_i64().unwrap_or(0);
-            let observed = workload["status"]["observedGeneration"].as_i64().unwrap_or(0);
+            let observed = workload["status"]["observedGeneration"]
+                .as_i64()
+                .unwrap_or(0);
             if observed < generation {
                 return false;
             }
