@@ -16,7 +16,7 @@
 //! Prints figures; asserts nothing about them.
 
 use orion_sim::scenario::Scenario;
-use orion_sim::{Sim, SimConfig};
+use orion_sim::{PodNetwork, Sim, SimConfig};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -46,8 +46,12 @@ impl Cluster {
             .enable_all()
             .build()
             .unwrap();
+        // Host pod network: HAProxy and the bash baseline's curl reach pod
+        // and Service addresses from this machine.
+        let mut scenario = Scenario::parse(scenario).unwrap();
+        scenario.cluster.pod_network = PodNetwork::Host;
         let config = SimConfig {
-            scenario: Scenario::parse(scenario).unwrap(),
+            scenario,
             scrape_targets: scrape.then(|| dir.path().join("targets.json")),
             ..SimConfig::default()
         };

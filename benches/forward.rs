@@ -95,10 +95,11 @@ fn connections_to(port: u16) -> usize {
 
 #[tokio::main]
 async fn main() {
-    // The direct figure needs pod IPs the host reaches (the simulator's
-    // loopback pod network).
+    // Host mode: the direct figure needs pod IPs the host reaches.
+    let scenario = orion_sim::testing::host_network();
     let sim = Sim::start(SimConfig {
         timing: orion_sim::testing::fast(),
+        scenario,
         ..SimConfig::default()
     })
     .await

@@ -10,6 +10,7 @@
 use orion::drivers::lb::haproxy::{set_weight, Address};
 use orion::drivers::lb::nginx::{put, render, Nginx, Slot};
 use orion::report::memory::Memory;
+use orion_sim::testing::host_network;
 use orion_sim::{Sim, SimConfig, Timing};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -73,6 +74,8 @@ fn main() {
             backoff: Duration::from_secs(1),
             stop: Duration::from_millis(20),
         },
+        // Host pod network: HAProxy and nginx reach the Service's ClusterIP.
+        scenario: host_network(),
         ..SimConfig::default()
     };
     let sim = tokio.block_on(Sim::start(config)).unwrap();

@@ -15,6 +15,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ListParams, PostParams};
 use kube::{Client, Config};
+use orion_sim::testing::host_network;
 use orion_sim::{Sim, SimConfig, Timing};
 use serde_json::json;
 use std::io::{Read, Write};
@@ -94,6 +95,8 @@ fn fast() -> SimConfig {
             backoff: Duration::from_secs(1),
             stop: Duration::from_millis(20),
         },
+        // Host pod network: the figures connect to pod and Service addresses.
+        scenario: host_network(),
         ..SimConfig::default()
     }
 }

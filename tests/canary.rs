@@ -44,6 +44,8 @@ pub(crate) fn stage(scenario: &str) -> Stage {
     let scenario = Scenario::parse(&text).unwrap();
     let cluster = KubectlCluster::start_with(|config, dir| {
         config.scenario = scenario;
+        // HAProxy runs on this machine in front of the ClusterIPs: host pod network.
+        config.scenario.cluster.pod_network = orion_sim::PodNetwork::Host;
         config.scrape_targets = Some(dir.join("targets.json"));
     });
     cluster.ok(&["create", "namespace", NS]);

@@ -96,7 +96,8 @@ fn postgres_answers_through_a_forward() {
 #[test]
 fn service_url_follows_the_reach_and_the_log_says_it_once() {
     use orion::drivers::kube::reach::Reach;
-    let c = PlaybookCluster::start("");
+    // reach = direct connects to the ClusterIP from this machine: host pod network.
+    let c = PlaybookCluster::start("[cluster]\npod_network = \"host\"\n");
     let script = format!(
         r#"{WEB}{SETUP}
         let a = k8s::service_url("web", 80);

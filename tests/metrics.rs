@@ -116,6 +116,8 @@ fn lab(seconds: u64) -> (KubectlCluster, Prometheus, Traffic) {
             "[[image]]\nmatch = \"shop/web:2*\"\nerror_rate = 0.2\n[[image]]\nmatch = \"shop/web:1*\"\nerror_rate = 0.02\n",
         )
         .unwrap();
+        // The traffic is sent from this machine straight to pod IPs: host pod network.
+        config.scenario.cluster.pod_network = orion_sim::PodNetwork::Host;
         config.scrape_targets = Some(dir.join("targets.json"));
     });
     for (name, image) in [
@@ -439,7 +441,8 @@ fn json_output_carries_every_metric_event() {
 
 #[test]
 fn pod_usage_reads_metrics_k8s_io_of_the_runs_namespace() {
-    let c = KubectlCluster::start();
+    // The load is sent from this machine straight to pod IPs: host pod network.
+    let c = KubectlCluster::host();
     c.apply(
         "busy.yaml",
         &deployment("busy", "shop/web:1", 2, "app: busy"),

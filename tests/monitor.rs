@@ -27,7 +27,8 @@ fn records(dir: &std::path::Path) -> Vec<Record> {
 
 #[test]
 fn a_tripped_health_check_stops_the_step_and_the_run_is_undone() {
-    let c = PlaybookCluster::start(SOURING);
+    // The check reaches the pod's IP from this machine: host pod network.
+    let c = PlaybookCluster::start(&format!("[cluster]\npod_network = \"host\"\n{SOURING}"));
     let journals = tempfile::tempdir().unwrap();
     let here = journals.path().to_path_buf();
     let started = Instant::now();
@@ -89,8 +90,9 @@ step("verify", || {{
 #[test]
 fn a_breach_shorter_than_its_window_does_not_trip_and_a_stopped_monitor_is_quiet() {
     // Errors on every request from 1.5 s: a 60 s window never fills before
-    // the script stops the monitor, and the run succeeds.
-    let c = PlaybookCluster::start(SOURING);
+    // the script stops the monitor, and the run succeeds. The check reaches
+    // the pod's IP from this machine: host pod network.
+    let c = PlaybookCluster::start(&format!("[cluster]\npod_network = \"host\"\n{SOURING}"));
     let logs = c.ok(&format!(
         r#"{WEB}
 deploy("web", "shop/sour:2", 1);

@@ -250,6 +250,8 @@ spec:
 #[test]
 fn blue_green_switches_then_switches_back_when_the_new_version_fails() {
     // 1.6.0 is healthy for its first 1.5 s, then its health endpoint answers 503.
+    // On the isolated pod network, as from a laptop beside a real cluster:
+    // the idle track's pods are checked through forwards (`k8s::pod_url`).
     let c = cluster("good", "[[image]]\nmatch = \"registry.example.com/shop/gateway:1.6.0\"\n[[image.phase]]\nafter = \"1500ms\"\nunhealthy = true\n");
     let dir = playbooks(&c);
     c.ok(&["create", "namespace", NS]);
@@ -279,6 +281,10 @@ fn blue_green_switches_then_switches_back_when_the_new_version_fails() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("traffic on green"), "{stderr}");
+    assert!(
+        stderr.contains("verified service/gateway by its endpoints: they hold only ready pods of green"),
+        "{stderr}"
+    );
     let selector = || {
         c.ok(&[
             "get",

@@ -1,5 +1,6 @@
 //! traffic:: routers on the simulated cluster: a Service selector switch
-//! that moves ClusterIP traffic (verified by sampling), HTTPRoute and
+//! verified by its endpoints and each pod from outside the cluster, and by
+//! sampling its ClusterIP from inside (the host pod network), HTTPRoute and
 //! ingress-nginx canary weights written and read back, and every change
 //! undone when the run fails.
 
@@ -45,7 +46,11 @@ fn selector(c: &PlaybookCluster) -> String {
 }
 
 #[test]
-fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
+fn a_service_switch_is_verified_by_its_endpoints_from_outside_the_cluster_and_a_failed_run_switches_back(
+) {
+    // The isolated pod network: orion (reach = auto) is outside the cluster,
+    // so `url` is a port-forward to one pod, and a sample through it would
+    // say nothing about the switch.
     let c = PlaybookCluster::start("");
     c.ok(BLUE_GREEN);
     let logs = c.ok(&format!(
@@ -67,13 +72,18 @@ fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
         "{logs:?}"
     );
     assert!(
+        logs.iter().any(|l| l.starts_with("verified service/web by its endpoints: they hold only ready pods of green (2 pods, each asked through port-forwards and answering as its backend); not sampled: http://127.0.0.1:")),
+        "{logs:?}"
+    );
+    assert!(
         logs.iter()
             .any(|l| l == "service/web: switch selector to version=green"),
         "{logs:?}"
     );
     assert_eq!(selector(&c), "green");
 
-    // A Service cannot split; a verify that finds no answers says so.
+    // A Service cannot split; a verify whose backend has no ready pod, or
+    // whose pods answer as something else, says so.
     let e = c.fails(&format!(
         r#"{ROUTER} r.set_weights(#{{ blue: 50, green: 50 }});"#
     ));
@@ -82,11 +92,19 @@ fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
         "{e}"
     );
     let e = c.fails(&format!(
-        r#"{ROUTER} k8s::scale("web-green", 0); sleep("300ms"); r.verify(#{{ entry: url, requests: 20, timeout: "1s" }});"#
+        r#"{ROUTER} r.verify(#{{ entry: url, identities: #{{ green: "2.0" }}, settle: "1s" }});"#
     ));
     assert!(
-        e.contains("service/web: the traffic split is off target")
-            && e.contains("20 requests failed"),
+        e.contains("service/web: its endpoints hold the pods asked for, but not each answers as its backend (after 1.0s)")
+            && e.contains("of green answers as green, not as 2.0"),
+        "{e}"
+    );
+    let e = c.fails(&format!(
+        r#"{ROUTER} k8s::scale("web-green", 0); r.verify(#{{ entry: url, settle: "1s" }});"#
+    ));
+    assert!(
+        e.contains("service/web: its endpoints do not hold the split asked for (blue 0, green 100) after 1.0s")
+            && e.contains("no ready pod of green is an endpoint"),
         "{e}"
     );
     c.ok(r#"k8s::scale("web-green", 2); k8s::wait_rollout("web-green");"#);
@@ -115,6 +133,61 @@ fn a_service_switch_moves_cluster_ip_traffic_and_a_failed_run_switches_back() {
         "{logs:?}"
     );
     assert_eq!(selector(&c), "green");
+}
+
+#[test]
+fn a_service_switch_sampled_from_inside_the_cluster_counts_each_track_by_the_version_it_runs() {
+    // The host pod network and reach = direct: orion as a pod in the cluster
+    // sees, sampling the ClusterIP. The pods answer with their version, not
+    // their track; each track is known by the versions its pods run.
+    let c = PlaybookCluster::start("[cluster]\npod_network = \"host\"\n");
+    c.ok(r#"
+        for t in [["blue", "1.4.2"], ["green", "1.5.0"]] {
+            let labels = #{ app: "web", track: t[0] };
+            k8s::apply(#{ apiVersion: "apps/v1", kind: "Deployment", metadata: #{ name: `web-${t[0]}` },
+                spec: #{ replicas: 2, selector: #{ matchLabels: labels },
+                    template: #{ metadata: #{ labels: labels },
+                        spec: #{ containers: [#{ name: "web", image: `shop/web:${t[1]}`, ports: [#{ containerPort: 8080 }] }] } } } });
+        }
+        k8s::apply(#{ apiVersion: "v1", kind: "Service", metadata: #{ name: "web" },
+            spec: #{ selector: #{ app: "web", track: "blue" }, ports: [#{ port: 8080 }] } });
+        k8s::wait_all(["web-blue", "web-green"], #{});
+    "#);
+    let direct = |script: &str| {
+        let (outcome, logs) = c.play_with(script, |b| {
+            b.reach(orion::drivers::kube::reach::Reach::Direct)
+        });
+        assert!(
+            outcome.succeeded(),
+            "{:?}\n{}",
+            outcome.error,
+            logs.join("\n")
+        );
+        logs
+    };
+    let logs = direct(
+        r#"let r = traffic::service("web", #{ label: "track", backends: ["blue", "green"] });
+        let url = k8s::service_url("web", 8080);
+        r.verify(#{ entry: url, requests: 50, tolerance: 0 });
+        let v = r.set_weights(#{ blue: 0, green: 100 }, #{ entry: url, requests: 100, tolerance: 0 });
+        let seen = r.verify(#{ entry: url, requests: 100, tolerance: 0 });
+        info(`${seen.checked} green ${seen.observed.green} blue ${seen.observed.blue}`);"#,
+    );
+    assert!(
+        logs.contains(&"sample green 100.0 blue 0.0".to_string()),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l
+            == "verified service/web: blue 0.0%, green 100.0% over 100 requests; its endpoints hold only ready pods of green, each answering as its backend"),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(
+            |l| l.starts_with("verified service/web: blue 100.0%, green 0.0% over 50 requests")
+        ),
+        "{logs:?}"
+    );
 }
 
 #[test]
@@ -178,7 +251,8 @@ info(k8s::get("service", "web-v2").spec.clusterIP);
 
 #[test]
 fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_them() {
-    let c = PlaybookCluster::start("");
+    // The load balancer runs on this machine in front of pod IPs: host pod network.
+    let c = PlaybookCluster::start("[cluster]\npod_network = \"host\"\n");
     let ips = addresses(&c, TWO_VERSIONS);
     let lb = crate::support::servers::HAProxy::start(&[
         ("v1", format!("{}:8080", ips[0]), 100),
@@ -285,7 +359,8 @@ fn haproxy_weights_reach_the_data_plane_drain_works_and_a_failed_run_restores_th
 
 #[test]
 fn nginx_upstream_weights_are_checked_reloaded_verified_and_restored() {
-    let c = PlaybookCluster::start("");
+    // The load balancer runs on this machine in front of pod IPs: host pod network.
+    let c = PlaybookCluster::start("[cluster]\npod_network = \"host\"\n");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::support::servers::Nginx::start(&format!(
@@ -370,8 +445,10 @@ for n in 1..=4 { info(k8s::get("service", `web-${n}`).spec.clusterIP); }
 
 #[test]
 fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back() {
-    let c =
-        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    // The load balancer runs on this machine in front of pod IPs: host pod network.
+    let c = PlaybookCluster::start(
+        "[cluster]\npod_network = \"host\"\n[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n",
+    );
     let ips = addresses(&c, FOUR_SERVERS);
     let servers: Vec<(String, String, i64)> = ips
         .iter()
@@ -459,7 +536,8 @@ fn rolling_behind_haproxy_updates_batch_by_batch_and_a_failed_batch_is_put_back(
 
 #[test]
 fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
-    let c = PlaybookCluster::start("");
+    // The load balancer runs on this machine in front of pod IPs: host pod network.
+    let c = PlaybookCluster::start("[cluster]\npod_network = \"host\"\n");
     let ips = addresses(&c, TWO_VERSIONS);
     let (v1, v2) = (format!("{}:8080", ips[0]), format!("{}:8080", ips[1]));
     let nginx = crate::support::servers::Nginx::start(&format!(
@@ -493,8 +571,10 @@ fn nginx_servers_can_be_drained_and_enabled_keeping_their_weight() {
 
 #[test]
 fn rolling_behind_nginx_and_rolling_workloads_without_a_load_balancer() {
-    let c =
-        PlaybookCluster::start("[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n");
+    // The load balancer runs on this machine in front of pod IPs: host pod network.
+    let c = PlaybookCluster::start(
+        "[cluster]\npod_network = \"host\"\n[[image]]\nmatch = \"shop/web:broken\"\ncrash_after = \"100ms\"\n",
+    );
     let ips = addresses(&c, FOUR_SERVERS);
     let upstream = format!(
         "upstream web {{\n    server {}:8080 weight=10; # web-1\n    server {}:8080 weight=10; # web-2\n}}\n",

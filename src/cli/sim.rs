@@ -2,10 +2,11 @@
 
 use crate::exit_code::ExitCode;
 use crate::report::style::Style;
+use clap::builder::TypedValueParser;
 use clap::Args;
 use orion_sim::kubeconfig::CONTEXT;
 use orion_sim::scenario::Scenario;
-use orion_sim::{Sim, SimConfig};
+use orion_sim::{PodNetwork, Sim, SimConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -29,6 +30,18 @@ pub(super) struct SimArgs {
     /// pods here, with namespace, pod, container, deployment and version labels.
     #[arg(long, value_name = "PATH")]
     scrape_targets: Option<PathBuf>,
+    /// isolated: pod IPs (10.244.0.0/16) and ClusterIPs (10.96.0.0/12) are not
+    /// reachable from this machine, as on a real cluster — port-forward and the
+    /// API proxy reach them; host: loopback pod and Service addresses this
+    /// machine reaches, for a load balancer in front of pod IPs
+    /// [default: the scenario's, or isolated].
+    #[arg(
+        long,
+        value_name = "MODE",
+        value_parser = clap::builder::PossibleValuesParser::new(PodNetwork::NAMES)
+            .try_map(|s| s.parse::<PodNetwork>()),
+    )]
+    pod_network: Option<PodNetwork>,
 }
 
 pub(super) fn run(args: SimArgs) -> ExitCode {
@@ -68,7 +81,16 @@ pub(super) fn run(args: SimArgs) -> ExitCode {
     if let Some(n) = args.nodes {
         scenario.cluster.nodes = usize::from(n);
     }
+    if let Some(network) = args.pod_network {
+        scenario.cluster.pod_network = network;
+    }
     let nodes = scenario.cluster.nodes;
+    let network = match scenario.cluster.pod_network {
+        PodNetwork::Isolated => {
+            "pod network isolated: reach pods and Services with kubectl port-forward or the API proxy"
+        }
+        PodNetwork::Host => "pod network host: pod and Service addresses are on this machine",
+    };
     let config = SimConfig {
         listen: args.listen,
         scenario,
@@ -92,7 +114,7 @@ pub(super) fn run(args: SimArgs) -> ExitCode {
             eprintln!("Prometheus scrape targets: {} (file_sd_configs)", targets.display());
         }
         eprintln!(
-            "simulated cluster listening on {} ({} nodes)\nkubeconfig: {} (context {CONTEXT})\n  export KUBECONFIG={}\nCtrl-C stops it.",
+            "simulated cluster listening on {} ({} nodes)\n{network}\nkubeconfig: {} (context {CONTEXT})\n  export KUBECONFIG={}\nCtrl-C stops it.",
             sim.url(),
             nodes,
             path.display(),

@@ -1,5 +1,8 @@
 //! `--sim`: a simulated cluster started in-process for one run of `play` or
 //! `repl`, with a kubeconfig (context `orion-sim`) that lives as long as it.
+//! Its pod network is the scenario's, isolated unless the scenario says
+//! `pod_network = "host"`: orion reaches pods and Services as it would on a
+//! real cluster from outside, through port-forwards over the API server.
 
 use orion_sim::kubeconfig::CONTEXT;
 use orion_sim::scenario::Scenario;

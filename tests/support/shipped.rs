@@ -63,7 +63,8 @@ pub(crate) fn orion(dir: &Path, c: &KubectlCluster, args: &[&str]) -> (i32, Stri
     )
 }
 
-/// Which versions answer `n` requests through a Service: version → count.
+/// Which versions answer `n` requests through a Service, as a client in the
+/// cluster sees them: version → count.
 pub(crate) fn versions_behind(
     c: &KubectlCluster,
     ns: &str,
@@ -79,7 +80,7 @@ pub(crate) fn versions_behind(
         "-o",
         "jsonpath={.spec.clusterIP}",
     ]);
-    versions_at(&format!("{}:8080", ip.trim()), n)
+    versions_at(&c.from_inside(&format!("{}:8080", ip.trim())), n)
 }
 
 /// Which versions answer `n` requests (each on a new connection) at `addr`: version → count.

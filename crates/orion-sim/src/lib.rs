@@ -13,6 +13,7 @@ pub mod logs;
 pub mod meta;
 pub mod network;
 pub mod patch;
+pub mod pod_network;
 pub mod portforward;
 pub mod protobuf;
 pub mod resources;
@@ -28,4 +29,5 @@ pub mod testing;
 pub mod validate;
 
 pub use controllers::Timing;
+pub use pod_network::PodNetwork;
 pub use server::{Sim, SimConfig};

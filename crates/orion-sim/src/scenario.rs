@@ -6,6 +6,10 @@
 //! nodes = 3
 //! cpu = "4"            # per node
 //! memory = "8Gi"       # per node
+//! pod_network = "isolated"  # pods (10.244.0.0/16) and ClusterIPs (10.96.0.0/12)
+//!                      # are not reachable from the host, as on a real
+//!                      # cluster; "host": loopback ones the host reaches
+//!                      # (for a load balancer in front of pod IPs)
 //!
 //! [api]
 //! latency = "20ms"           # added to every request
@@ -60,6 +64,7 @@ mod latency;
 
 pub use latency::Latency;
 
+use crate::pod_network::PodNetwork;
 use orion_glob::glob;
 use serde::Deserialize;
 use std::time::Duration;
@@ -78,6 +83,8 @@ pub struct Cluster {
     pub nodes: usize,
     pub cpu: String,
     pub memory: String,
+    /// Whether the host reaches pod and Service addresses.
+    pub pod_network: PodNetwork,
 }
 
 impl Default for Cluster {
@@ -86,6 +93,7 @@ impl Default for Cluster {
             nodes: 3,
             cpu: "4".into(),
             memory: "8Gi".into(),
+            pod_network: PodNetwork::default(),
         }
     }
 }
@@ -195,7 +203,7 @@ impl Scenario {
         }
         if !(1..=255).contains(&s.cluster.nodes) {
             return Err(format!(
-                "cluster.nodes is {}; it must be between 1 and 255 (each node has a /24 of loopback pod addresses)",
+                "cluster.nodes is {}; it must be between 1 and 255 (each node has a /24 of pod addresses)",
                 s.cluster.nodes
             ));
         }
@@ -229,6 +237,7 @@ mod tests {
             .collect();
         let s = Scenario::parse(&example).unwrap();
         assert_eq!(s.cluster.nodes, 3);
+        assert_eq!(s.cluster.pod_network, super::PodNetwork::Isolated);
         assert_eq!(s.api.latency, Some(Duration::from_millis(20)));
         let b = s.behaviour("shop/web:2.1").unwrap();
         assert_eq!(b.crash_after, Some(Duration::from_secs(5)));
@@ -268,6 +277,9 @@ mod tests {
         assert!(Scenario::parse("[cluster]\nnodez = 1\n")
             .unwrap_err()
             .contains("unknown field"));
+        assert!(Scenario::parse("[cluster]\npod_network = \"routed\"\n")
+            .unwrap_err()
+            .contains("unknown variant `routed`, expected `isolated` or `host`"));
         let image = "[[image]]\nmatch = \"x\"\n";
         for (text, says) in [
             ("error_rate = 1.5\n", "error_rate is 1.5"),

@@ -22,7 +22,8 @@ use tokio::task::JoinHandle;
 pub struct SimConfig {
     /// Where to listen; port 0 picks a free one.
     pub listen: SocketAddr,
-    /// Cluster size, image behaviours and API faults.
+    /// Cluster size and pod network (`scenario.cluster.pod_network`: isolated
+    /// unless set to host), image behaviours and API faults.
     pub scenario: Scenario,
     pub bookmark_interval: Duration,
     /// Changes kept for resuming watches (older versions get 410 Gone).
@@ -61,7 +62,7 @@ impl Sim {
     pub async fn start(config: SimConfig) -> std::io::Result<Sim> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let addresses = Addresses::claim()?;
+        let addresses = Addresses::claim(config.scenario.cluster.pod_network)?;
         let store = Store::with_history(config.history);
         let scenario = Arc::new(config.scenario.clone());
         bootstrap::populate(&store, &config.scenario.cluster, addr, &addresses);

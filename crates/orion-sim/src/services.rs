@@ -1,14 +1,12 @@
 //! What the real Service registry does beyond storing: a ClusterIP from the
-//! service range (loopback here, so a later step can make it answer), node
-//! ports for NodePort and LoadBalancer Services, and both kept on update.
+//! service range (see `addresses.rs`), node ports for NodePort and
+//! LoadBalancer Services, and both kept on update.
 
 use crate::addresses::Addresses;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
-/// The size of the Service range (a /16; see `addresses.rs`).
-const SIZE: u32 = 1 << 16;
 const NODE_PORTS: std::ops::RangeInclusive<i64> = 30000..=32767;
 
 /// Cluster IPs and node ports held by the Services that exist.
@@ -41,7 +39,7 @@ fn ports(s: &Value) -> Vec<Value> {
 }
 
 fn in_range(a: &Addresses, ip: Ipv4Addr) -> bool {
-    u32::from(ip).wrapping_sub(u32::from(a.service_base())) < SIZE
+    u32::from(ip).wrapping_sub(u32::from(a.service_base())) < a.service_size()
 }
 
 type Causes = Vec<(String, String)>;
@@ -192,7 +190,7 @@ fn cluster_ip(
 /// The lowest free address above the `kubernetes` Service's.
 fn free_ip(used: &mut InUse, a: &Addresses) -> Option<Ipv4Addr> {
     let start = u32::from(a.api_service_ip()) + 9;
-    let ip = (start..u32::from(a.service_base()) + SIZE - 1)
+    let ip = (start..u32::from(a.service_base()) + a.service_size() - 1)
         .map(Ipv4Addr::from)
         .find(|ip| !used.ips.contains(ip))?;
     used.ips.insert(ip);
@@ -255,6 +253,11 @@ fn node_ports(used: &mut InUse, svc: &mut Value, current: Option<&Value>, causes
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pod_network::PodNetwork;
+
+    fn host() -> Addresses {
+        Addresses::fixed(0, PodNetwork::Host)
+    }
 
     fn svc(spec: Value) -> Value {
         json!({"metadata": {"name": "s"}, "spec": spec})
@@ -264,44 +267,57 @@ mod tests {
     fn a_new_service_gets_the_next_free_address_and_keeps_it() {
         let mut used = InUse::default();
         let mut a = svc(json!({"type": "ClusterIP", "ports": [{"port": 80}]}));
-        allocate(&mut used, &Addresses::fixed(0), &mut a).unwrap();
+        allocate(&mut used, &host(), &mut a).unwrap();
         assert_eq!(a["spec"]["clusterIP"], "127.96.0.10");
         assert_eq!(a["spec"]["clusterIPs"], json!(["127.96.0.10"]));
         assert_eq!(a["spec"]["ipFamilies"], json!(["IPv4"]));
         let mut b = svc(json!({"ports": [{"port": 80}]}));
-        allocate(&mut used, &Addresses::fixed(0), &mut b).unwrap();
+        allocate(&mut used, &host(), &mut b).unwrap();
         assert_eq!(b["spec"]["clusterIP"], "127.96.0.11");
         let mut edited = svc(json!({"ports": [{"port": 81}]}));
-        reallocate(&mut used, &Addresses::fixed(0), &a, &mut edited).unwrap();
+        reallocate(&mut used, &host(), &a, &mut edited).unwrap();
         assert_eq!(
             edited["spec"]["clusterIP"], "127.96.0.10",
             "a PUT without the IP keeps it"
         );
         let mut moved = svc(json!({"clusterIP": "127.96.0.99"}));
-        let e = reallocate(&mut used, &Addresses::fixed(0), &a, &mut moved).unwrap_err();
+        let e = reallocate(&mut used, &host(), &a, &mut moved).unwrap_err();
         assert!(e[0].1.contains("may not change once set"), "{e:?}");
+    }
+
+    #[test]
+    fn isolated_services_get_addresses_from_the_clusters_own_range() {
+        let isolated = Addresses::fixed(3, PodNetwork::Isolated);
+        let mut used = InUse::default();
+        let mut a = svc(json!({"ports": [{"port": 80}]}));
+        allocate(&mut used, &isolated, &mut a).unwrap();
+        assert_eq!(a["spec"]["clusterIP"], "10.96.0.10");
+        let mut high = svc(json!({"clusterIP": "10.111.0.1"}));
+        allocate(&mut used, &isolated, &mut high).unwrap();
+        let mut loopback = svc(json!({"clusterIP": "127.96.0.20"}));
+        let e = allocate(&mut used, &isolated, &mut loopback).unwrap_err();
+        assert!(
+            e[0].1.ends_with("The range of valid IPs is 10.96.0.0/12"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn asked_for_addresses_are_checked() {
         let mut used = InUse::of(&[svc(json!({"clusterIPs": ["127.96.0.20"]}))]);
         let mut taken = svc(json!({"clusterIP": "127.96.0.20"}));
-        assert!(
-            allocate(&mut used, &Addresses::fixed(0), &mut taken).unwrap_err()[0]
-                .1
-                .contains("already allocated")
-        );
+        assert!(allocate(&mut used, &host(), &mut taken).unwrap_err()[0]
+            .1
+            .contains("already allocated"));
         let mut outside = svc(json!({"clusterIP": "10.0.0.1"}));
-        assert!(
-            allocate(&mut used, &Addresses::fixed(0), &mut outside).unwrap_err()[0]
-                .1
-                .contains("not in the valid range")
-        );
+        assert!(allocate(&mut used, &host(), &mut outside).unwrap_err()[0]
+            .1
+            .contains("not in the valid range"));
         let mut headless = svc(json!({"clusterIP": "None"}));
-        allocate(&mut used, &Addresses::fixed(0), &mut headless).unwrap();
+        allocate(&mut used, &host(), &mut headless).unwrap();
         assert_eq!(headless["spec"]["clusterIPs"], json!(["None"]));
         let mut external = svc(json!({"type": "ExternalName", "externalName": "db.example.com"}));
-        allocate(&mut used, &Addresses::fixed(0), &mut external).unwrap();
+        allocate(&mut used, &host(), &mut external).unwrap();
         assert!(external["spec"]["clusterIP"].is_null());
     }
 
@@ -311,29 +327,27 @@ mod tests {
         let mut np = svc(
             json!({"type": "NodePort", "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP", "nodePort": 30000}]}),
         );
-        allocate(&mut used, &Addresses::fixed(0), &mut np).unwrap();
+        allocate(&mut used, &host(), &mut np).unwrap();
         // The port asked for by number is served first; the other gets the next.
         assert_eq!(np["spec"]["ports"][0]["nodePort"], 30001);
         assert_eq!(np["spec"]["ports"][1]["nodePort"], 30000);
         let mut again = svc(json!({"type": "NodePort", "ports": [{"port": 1, "nodePort": 30001}]}));
-        assert!(
-            allocate(&mut used, &Addresses::fixed(0), &mut again).unwrap_err()[0]
-                .1
-                .contains("already allocated")
-        );
+        assert!(allocate(&mut used, &host(), &mut again).unwrap_err()[0]
+            .1
+            .contains("already allocated"));
         let mut used = InUse::default();
         let mut lb =
             svc(json!({"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]}));
-        allocate(&mut used, &Addresses::fixed(0), &mut lb).unwrap();
+        allocate(&mut used, &host(), &mut lb).unwrap();
         assert_eq!(lb["spec"]["ports"][0]["nodePort"], 30000);
         let mut back = svc(
             json!({"type": "ClusterIP", "ports": [{"port": 80, "protocol": "TCP", "nodePort": 30000}]}),
         );
-        reallocate(&mut used, &Addresses::fixed(0), &lb, &mut back).unwrap();
+        reallocate(&mut used, &host(), &lb, &mut back).unwrap();
         assert!(back["spec"]["ports"][0]["nodePort"].is_null());
         lb["spec"]["externalTrafficPolicy"] = json!("Cluster");
         let mut back = svc(json!({"type": "ClusterIP", "externalTrafficPolicy": "Cluster"}));
-        reallocate(&mut used, &Addresses::fixed(0), &lb, &mut back).unwrap();
+        reallocate(&mut used, &host(), &lb, &mut back).unwrap();
         assert!(back["spec"]["externalTrafficPolicy"].is_null(), "{back}");
     }
 }

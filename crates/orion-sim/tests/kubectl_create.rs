@@ -116,7 +116,7 @@ fn create_subcommands_store_what_they_were_given() {
         svc["spec"]["clusterIP"]
             .as_str()
             .unwrap()
-            .starts_with("127.9"),
+            .starts_with("10.96."),
         "{svc}"
     );
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
@@ -215,12 +215,9 @@ fn kubectl_run_starts_a_pod() {
 fn services_get_cluster_ips_node_ports_and_keep_them() {
     let c = KubectlCluster::start();
     let api = json(&c.ok(&["get", "service", "kubernetes", "-o", "json"]));
-    // The first of this simulator's Service block (127.96.0.1 for the first one running).
+    // The first of the Service range, as on a real cluster.
     let first = api["spec"]["clusterIP"].as_str().unwrap();
-    assert!(
-        first.starts_with("127.") && first.ends_with(".0.1"),
-        "{first}"
-    );
+    assert_eq!(first, "10.96.0.1");
     let ep = c.ok(&[
         "get",
         "endpoints",
@@ -274,10 +271,7 @@ spec:
 
     let moved = c.file(
         "moved.yaml",
-        &manifest.replace(
-            "type: NodePort",
-            "type: NodePort\n  clusterIP: 127.96.0.250",
-        ),
+        &manifest.replace("type: NodePort", "type: NodePort\n  clusterIP: 10.96.0.250"),
     );
     let (code, _, err) = c.kubectl(&["apply", "-f", &moved]);
     assert_ne!(code, 0);

@@ -19,6 +19,8 @@ start_logs = ["ERROR cannot reach the payment provider", "WARN retrying in 5s"]
 fn paying() -> (KubectlCluster, String, String) {
     let c = KubectlCluster::start_with(|config, _| {
         config.scenario = Scenario::parse(SCENARIO).unwrap();
+        // The test sends its requests straight to the pod's IP.
+        config.scenario.cluster.pod_network = orion_sim::PodNetwork::Host;
     });
     c.apply(
         "d.yaml",

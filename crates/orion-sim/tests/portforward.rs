@@ -223,11 +223,11 @@ async fn port_forward_refusals_are_worded_as_the_api_server_and_kubelet_word_the
 }
 
 /// A running `kubectl port-forward`, stopped when dropped.
-struct Forward(Child);
+pub(crate) struct Forward(Child);
 
 impl Forward {
     /// Logs its requests (`-v=6`), so a test sees which protocol it spoke.
-    fn start(
+    pub(crate) fn start(
         c: &KubectlCluster,
         target: &str,
         local: u16,

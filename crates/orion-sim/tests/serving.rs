@@ -1,9 +1,13 @@
 //! Simulated pods and Services carry real traffic: pod IPs, ClusterIPs,
-//! LoadBalancer addresses, scenario errors and latency, metrics.
+//! LoadBalancer addresses, scenario errors and latency, metrics. Most tests
+//! here talk to pod IPs and ClusterIPs straight from the test, so their
+//! clusters run the host pod network (`pod_network = "host"`); what the
+//! default isolated network hides and still serves is `pod_network.rs`.
 
 use orion_sim::scenario::Scenario;
 use orion_sim::testing::http::{get, get_when_up};
 use orion_sim::testing::{deployment, KubectlCluster, Prometheus};
+use orion_sim::PodNetwork;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -21,13 +25,17 @@ spec:
     )
 }
 
+/// A cluster running `toml`, on the host pod network.
 fn scenario(toml: &'static str) -> impl FnOnce(&mut orion_sim::SimConfig, &std::path::Path) {
-    move |c, _| c.scenario = Scenario::parse(toml).unwrap()
+    move |c, _| {
+        c.scenario = Scenario::parse(toml).unwrap();
+        c.scenario.cluster.pod_network = PodNetwork::Host;
+    }
 }
 
 #[test]
 fn pods_answer_on_their_own_ips_and_a_service_spreads_connections() {
-    let c = KubectlCluster::start();
+    let c = KubectlCluster::host();
     c.apply(
         "d.yaml",
         &deployment("web", "shop/web:1.4.2", 3, "app: web"),
@@ -72,7 +80,7 @@ fn pods_answer_on_their_own_ips_and_a_service_spreads_connections() {
 
 #[test]
 fn a_selector_switch_moves_all_traffic_with_the_next_request() {
-    let c = KubectlCluster::start();
+    let c = KubectlCluster::host();
     c.apply(
         "blue.yaml",
         &deployment("blue", "shop/web:1.0", 2, "app: shop, track: blue"),
@@ -292,6 +300,10 @@ fn an_image_can_point_its_service_at_a_real_server() {
     }
 }
 
+/// On the default isolated pod network: Prometheus, outside the cluster,
+/// scrapes where the simulator serves each pod (the target file says
+/// where), and sees the pods by their own addresses; the traffic comes in
+/// through a LoadBalancer, which the host reaches.
 #[test]
 fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
     let c = KubectlCluster::start_with(|config, dir| {
@@ -300,13 +312,26 @@ fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
         config.scrape_targets = Some(dir.join("targets.json"));
     });
     c.apply("d.yaml", &deployment("web", "shop/web:2.0", 1, "app: web"));
+    c.apply("s.yaml", &service("web", "app: web", "LoadBalancer"));
     c.ready("web", 1);
     let pod = format!("{}:8080", c.pod_ips("app=web")[0]);
+    assert!(pod.starts_with("10.244."), "{pod}");
+    let lb = c.until(
+        &[
+            "get",
+            "service",
+            "web",
+            "-o",
+            "jsonpath={.status.loadBalancer.ingress[0].ip}",
+        ],
+        |out| !out.is_empty(),
+    );
+    let lb = format!("{lb}:80");
     let targets = c.dir.path().join("targets.json");
     let deadline = Instant::now() + Duration::from_secs(5);
     while !std::fs::read_to_string(&targets)
         .unwrap_or_default()
-        .contains(&pod)
+        .contains(&format!("\"instance\": \"{pod}\""))
     {
         assert!(
             Instant::now() < deadline,
@@ -315,15 +340,17 @@ fn a_real_prometheus_scrapes_the_pods_and_sees_the_error_rate() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let prometheus = Prometheus::start(&targets);
-    let up = r#"up{job="sim",deployment="web",version="2.0",namespace="default"}"#;
+    let up = format!(
+        r#"up{{job="sim",deployment="web",version="2.0",namespace="default",instance="{pod}"}}"#
+    );
     let ratio = r#"sum(rate(http_requests_total{path="/",code=~"5.."}[1m])) / sum(rate(http_requests_total{path="/"}[1m]))"#;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = None;
     while Instant::now() < deadline {
         for _ in 0..20 {
-            get(&pod, "/").unwrap();
+            get_when_up(&lb, "/");
         }
-        if prometheus.value(up) == Some(1.0) {
+        if prometheus.value(&up) == Some(1.0) {
             seen = prometheus.value(ratio);
             if seen.is_some_and(|r| (0.1..=0.3).contains(&r)) {
                 return;

@@ -113,6 +113,11 @@ impl Forwards {
         Ok(local)
     }
 
+    /// Whether `local` is one of these forwards' local addresses.
+    pub async fn serves(&self, local: SocketAddr) -> bool {
+        self.open.lock().await.values().any(|f| f.local == local)
+    }
+
     /// Closes every forward.
     pub async fn close(&self) {
         self.open.lock().await.clear();

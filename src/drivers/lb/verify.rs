@@ -3,7 +3,7 @@
 //! connection), and counts who answered by a response header or a JSON
 //! field; `judge` compares the counts with the weights asked for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// How a response says which backend served it.
@@ -26,7 +26,12 @@ pub struct Sample {
     pub first_error: Option<String>,
 }
 
-async fn one(client: &reqwest::Client, entry: &str, identify: &Identify) -> Result<String, String> {
+/// Who answered one GET of `entry`, as `identify` reads it.
+pub async fn ask(
+    client: &reqwest::Client,
+    entry: &str,
+    identify: &Identify,
+) -> Result<String, String> {
     let response = client.get(entry).send().await.map_err(|e| {
         let mut text = e.to_string();
         if let Some(s) = std::error::Error::source(&e) {
@@ -55,6 +60,17 @@ async fn one(client: &reqwest::Client, entry: &str, identify: &Identify) -> Resu
     }
 }
 
+/// An HTTP client making a new connection for each request (a load
+/// balancer or kube-proxy picks a backend per connection).
+pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .pool_max_idle_per_host(0)
+        .timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot set up an HTTP client: {e}"))
+}
+
 /// Sends `requests` GETs to `entry`, `concurrency` at a time.
 pub async fn sample(
     entry: &str,
@@ -64,14 +80,9 @@ pub async fn sample(
     timeout: Duration,
 ) -> Result<Sample, String> {
     use futures::stream::{self, StreamExt};
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .pool_max_idle_per_host(0)
-        .timeout(timeout)
-        .build()
-        .map_err(|e| format!("cannot set up an HTTP client: {e}"))?;
+    let client = client(timeout)?;
     let answers: Vec<Result<String, String>> = stream::iter(0..requests)
-        .map(|_| one(&client, entry, identify))
+        .map(|_| ask(&client, entry, identify))
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
@@ -109,14 +120,25 @@ pub fn percentages(weights: &BTreeMap<String, i64>) -> BTreeMap<String, f64> {
         .collect()
 }
 
+/// What each backend answers with: the identities given for it, else its
+/// own name.
+pub type Identities = BTreeMap<String, BTreeSet<String>>;
+
+/// Whether backend `backend` answers as `id`.
+fn answers_as(identities: &Identities, backend: &str, id: &str) -> bool {
+    identities
+        .get(backend)
+        .map_or(backend == id, |ids| ids.contains(id))
+}
+
 /// The observed share of each backend (percent of all requests), given
-/// which identity each backend answers with. Fails, with the split asked
+/// which identities each backend answers with. Fails, with the split asked
 /// for and the one observed, when a backend is off by more than
 /// `tolerance` percentage points, or when answers came from no backend.
 pub fn judge(
     want: &BTreeMap<String, i64>,
     sample: &Sample,
-    identities: &BTreeMap<String, String>,
+    identities: &Identities,
     tolerance: f64,
 ) -> Result<BTreeMap<String, f64>, String> {
     let want = percentages(want);
@@ -124,15 +146,19 @@ pub fn judge(
     let mut observed = BTreeMap::new();
     let mut known = 0;
     for backend in want.keys() {
-        let id = identities.get(backend).unwrap_or(backend);
-        let c = sample.counts.get(id).copied().unwrap_or(0);
+        let c: usize = sample
+            .counts
+            .iter()
+            .filter(|(id, _)| answers_as(identities, backend, id))
+            .map(|(_, c)| c)
+            .sum();
         known += c;
         observed.insert(backend.clone(), c as f64 * 100.0 / n);
     }
     let strangers: Vec<String> = sample
         .counts
         .iter()
-        .filter(|(id, _)| !want.keys().any(|b| identities.get(b).unwrap_or(b) == *id))
+        .filter(|(id, _)| !want.keys().any(|b| answers_as(identities, b, id)))
         .map(|(id, c)| format!("{id} ×{c}"))
         .collect();
     let off: Vec<&String> = want
@@ -194,7 +220,7 @@ mod tests {
         let ok = judge(
             &want,
             &sample(&[("v1", 905), ("v2", 95)], 0),
-            &BTreeMap::new(),
+            &Identities::new(),
             2.0,
         )
         .unwrap();
@@ -202,7 +228,7 @@ mod tests {
         let e = judge(
             &want,
             &sample(&[("v1", 970), ("v2", 30)], 0),
-            &BTreeMap::new(),
+            &Identities::new(),
             2.0,
         )
         .unwrap_err();
@@ -217,7 +243,7 @@ mod tests {
     #[test]
     fn identities_map_backends_and_strangers_and_errors_fail() {
         let want = weights(&[("blue", 1), ("green", 0)]);
-        let ids: BTreeMap<String, String> = [("blue".to_string(), "1.4.2".to_string())].into();
+        let ids: Identities = [("blue".to_string(), ["1.4.2".to_string()].into())].into();
         judge(&want, &sample(&[("1.4.2", 100)], 0), &ids, 0.0).unwrap();
         let e = judge(
             &want,

@@ -100,6 +100,47 @@ impl K8s {
         )
     }
 
+    /// Objects of a kind in the run's namespace matching a label selector.
+    pub(crate) fn list(
+        &self,
+        ctx: &NativeCallContext,
+        kind: &str,
+        selector: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        let cluster = self.cluster(ctx)?;
+        let kind = self.kind(ctx, kind)?;
+        self.run(
+            ctx,
+            crate::drivers::kube::objects::list(
+                &cluster,
+                &kind,
+                Some(cluster.namespace()),
+                selector,
+            ),
+        )
+    }
+
+    /// Whether the run reaches pod and Service addresses through
+    /// port-forwards (said once in the log).
+    pub(crate) fn forwarding(&self, ctx: &NativeCallContext) -> bool {
+        forward::forwarding(self, ctx)
+    }
+
+    /// "127.0.0.1:N", forwarded to `port` of pod `pod` in the run's namespace.
+    pub(crate) fn forward_to_pod(
+        &self,
+        ctx: &NativeCallContext,
+        pod: &str,
+        port: u16,
+    ) -> Result<String> {
+        forward::address(
+            self,
+            ctx,
+            &format!("pod/{pod}"),
+            crate::drivers::kube::forward::Port::Number(port),
+        )
+    }
+
     /// Changes an object in the run's namespace through `mutate`: the gate,
     /// the journal and --dry-run apply as to every k8s write.
     pub(crate) fn write(

@@ -8,6 +8,7 @@ mod build;
 pub mod haproxy;
 pub mod nginx;
 pub mod router;
+mod service_check;
 mod verify;
 
 use crate::drivers::lb::routes::Route;
@@ -169,7 +170,7 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     let h = host.clone();
     doc(
         "verify",
-        "Sends real requests through #{entry: url} (requests: 200, each on a new connection) and counts which backend answered (identify: #{header: \"X-Orion-Version\"} or #{json: \"version\"}; identities: #{blue: \"1.4.2\"} when a backend answers with another name); fails with the observed split when a backend is off by more than tolerance (5) points.",
+        "Sends real requests through #{entry: url} (requests: 200, each on a new connection) and counts which backend answered (identify: #{header: \"X-Orion-Version\"} or #{json: \"version\"}; identities: #{blue: \"1.4.2\"} when a backend answers with another name); fails with the observed split when a backend is off by more than tolerance (5) points. A Service router first checks its endpoints hold only ready pods of the backends asked for, each answering as its backend (its name, or a version its pods run); from outside the cluster, where entry is a port-forward to one pod, that check is the verification (entry is optional; port: which Service port; settle: 10s, how long its endpoints may take to show the split).",
         &["router: &mut Router", "options: Map", "Map"],
     )
     .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, opts: Map| verify::verify(&h, &ctx, r, &opts));

@@ -81,7 +81,7 @@ pub fn spawn(api: Arc<Api>, timing: Timing, scenario: Arc<Scenario>) -> JoinHand
                 kubelet.reconcile(store, &api.logs, &api.network, &timing, &scenario);
                 endpoints::reconcile(store);
                 api.network
-                    .reconcile(store, &api.addresses, Arc::downgrade(&api), &scenario);
+                    .reconcile(store, &api.addresses, Arc::downgrade(&api));
                 // The collector reads every object: a sweep now and then is enough.
                 if sweep {
                     garbage::reconcile(store);

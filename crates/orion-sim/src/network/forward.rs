@@ -1,14 +1,14 @@
-//! Service forwarders, as kube-proxy: a listener on each ClusterIP (and
-//! LoadBalancer address) and port, sending each new connection to the next
+//! Service forwarders, as kube-proxy: a listener for each ClusterIP (where
+//! `dial.rs` says) and LoadBalancer address and port, sending each new connection to the next
 //! ready pod its selector picks now (round-robin) — so a selector switch,
 //! a scale or a pod turning unready changes who answers the next connection.
 //! With no ready pod, the connection is closed at once.
 
+use super::dial::Dialer;
 use crate::api::Api;
 use crate::controllers::endpoints::{selector_of, target_port};
 use crate::controllers::object::{pod_ready, resource};
 use crate::controllers::terminate::terminating;
-use crate::scenario::Scenario;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -27,6 +27,8 @@ struct Port {
 
 struct Forwarder {
     port: Port,
+    /// Where it listens.
+    local: SocketAddr,
     task: JoinHandle<()>,
 }
 
@@ -87,7 +89,7 @@ fn addresses(svc: &Value) -> Vec<(SocketAddr, Port)> {
 }
 
 impl Forwarders {
-    pub fn reconcile(&mut self, services: &[Arc<Value>], api: Weak<Api>, scenario: &Arc<Scenario>) {
+    pub fn reconcile(&mut self, services: &[Arc<Value>], api: Weak<Api>, dialer: &Arc<Dialer>) {
         let wanted: HashMap<SocketAddr, Port> =
             services.iter().flat_map(|s| addresses(s)).collect();
         self.by_addr
@@ -97,16 +99,11 @@ impl Forwarders {
             if self.by_addr.contains_key(&addr) {
                 continue;
             }
-            match bind(addr) {
-                Ok(listener) => {
-                    let task = tokio::spawn(accept(
-                        listener,
-                        port.clone(),
-                        api.clone(),
-                        scenario.clone(),
-                    ));
+            match dialer.listen(addr) {
+                Ok((listener, local)) => {
+                    let task = tokio::spawn(accept(listener, port.clone(), api.clone()));
                     self.failed.remove(&addr);
-                    self.by_addr.insert(addr, Forwarder { port, task });
+                    self.by_addr.insert(addr, Forwarder { port, local, task });
                 }
                 Err(e) => {
                     if self.failed.insert(addr) {
@@ -122,19 +119,17 @@ impl Forwarders {
         }
     }
 
+    /// Each Service address and port served, and where it is listened on.
+    pub fn routes(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr)> + '_ {
+        self.by_addr.iter().map(|(addr, f)| (*addr, f.local))
+    }
+
     pub fn clear(&mut self) {
         self.by_addr.clear();
     }
 }
 
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
-}
-
-async fn accept(listener: TcpListener, port: Port, api: Weak<Api>, scenario: Arc<Scenario>) {
+async fn accept(listener: TcpListener, port: Port, api: Weak<Api>) {
     let next = Arc::new(AtomicUsize::new(0));
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -144,16 +139,17 @@ async fn accept(listener: TcpListener, port: Port, api: Weak<Api>, scenario: Arc
         };
         let Ok((client, _)) = accepted else { continue };
         let Some(api) = api.upgrade() else { return };
-        let backend = pick(&api, &port, &scenario, &next);
+        let backend = pick(&api, &port, &next);
+        let dialer = api.network.dialer().clone();
         drop(api);
         if let Some(backend) = backend {
-            connections.spawn(relay(client, backend));
+            connections.spawn(relay(client, backend, dialer));
         }
     }
 }
 
-async fn relay(mut client: TcpStream, backend: String) {
-    if let Ok(mut server) = super::dial::connect(&backend).await {
+async fn relay(mut client: TcpStream, backend: String, dialer: Arc<Dialer>) {
+    if let Ok(mut server) = dialer.connect(&backend).await {
         let _ = client.set_nodelay(true);
         let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
     }
@@ -162,7 +158,7 @@ async fn relay(mut client: TcpStream, backend: String) {
 /// Where the next connection to `port` goes: a ready pod's target port (as
 /// `dial::pod_address` finds it); for a Service without a selector, its
 /// Endpoints as written.
-fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Option<String> {
+fn pick(api: &Api, port: &Port, next: &AtomicUsize) -> Option<String> {
     let svc = api
         .store
         .get(resource("", "services"), &port.namespace, &port.service)?;
@@ -183,7 +179,7 @@ fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Opti
                 .cmp(&b["metadata"]["name"].as_str())
         });
         pods.iter()
-            .filter_map(|pod| backend(pod, &spec_port, scenario))
+            .filter_map(|pod| backend(pod, &spec_port, api.network.dialer()))
             .collect()
     } else {
         endpoints(api, port, &spec_port)
@@ -195,9 +191,9 @@ fn pick(api: &Api, port: &Port, scenario: &Scenario, next: &AtomicUsize) -> Opti
     Some(backends.swap_remove(i))
 }
 
-fn backend(pod: &Value, spec_port: &Value, scenario: &Scenario) -> Option<String> {
+fn backend(pod: &Value, spec_port: &Value, dialer: &Dialer) -> Option<String> {
     let target = u16::try_from(target_port(spec_port, pod)?).ok()?;
-    super::dial::pod_address(pod, target, scenario)
+    dialer.pod_address(pod, target)
 }
 
 /// A selector-less Service (like `kubernetes`) sends to its Endpoints.

@@ -1,8 +1,9 @@
 //! Each running container of a pod with an IP listens on its container ports
-//! and answers HTTP as the scenario says; it stops when the container stops
-//! (crash, deletion, eviction). A restart is a new process: new counters.
+//! (where `dial.rs` says) and answers HTTP as the scenario says; it stops
+//! when the container stops (crash, deletion, eviction). A restart is a new
+//! process: new counters.
 
-use crate::scenario::Scenario;
+use super::dial::Dialer;
 use crate::serving::server::{serve, version_of, PodIdentity, PodServer};
 use crate::serving::stats::PodStats;
 use serde_json::Value;
@@ -17,6 +18,8 @@ struct Run {
     started_at: String,
     ip: String,
     stats: Arc<PodStats>,
+    /// (pod IP and port, where it is listened on) for each port served.
+    served: Vec<(SocketAddr, SocketAddr)>,
     _servers: Vec<PodServer>,
 }
 
@@ -69,7 +72,7 @@ fn unix_seconds(rfc3339: &str) -> f64 {
 }
 
 impl Listeners {
-    pub fn reconcile(&mut self, pods: &[Arc<Value>], scenario: &Scenario) {
+    pub fn reconcile(&mut self, pods: &[Arc<Value>], dialer: &Dialer) {
         let mut wanted = HashMap::new();
         for pod in pods {
             let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
@@ -101,22 +104,26 @@ impl Listeners {
                 image: image.clone(),
             });
             let stats = Arc::new(PodStats::default());
-            let behaviour = scenario.behaviour(&image).cloned();
+            let behaviour = dialer.scenario().behaviour(&image).cloned();
             let started = Instant::now();
             let started_unix = unix_seconds(&started_at);
+            let mut served = vec![];
             let servers = ports
                 .iter()
                 .filter_map(|port| {
                     let addr = SocketAddr::from((ip.parse::<Ipv4Addr>().ok()?, *port));
-                    match bind(addr) {
-                        Ok(listener) => Some(serve(
-                            listener,
-                            id.clone(),
-                            behaviour.clone(),
-                            stats.clone(),
-                            started,
-                            started_unix,
-                        )),
+                    match dialer.listen(addr) {
+                        Ok((listener, local)) => {
+                            served.push((addr, local));
+                            Some(serve(
+                                listener,
+                                id.clone(),
+                                behaviour.clone(),
+                                stats.clone(),
+                                started,
+                                started_unix,
+                            ))
+                        }
                         Err(e) => {
                             tracing::warn!(
                                 "simulated pod {}/{} cannot listen on {addr}: {e}{}",
@@ -135,6 +142,7 @@ impl Listeners {
                     started_at,
                     ip,
                     stats,
+                    served,
                     _servers: servers,
                 },
             );
@@ -147,17 +155,14 @@ impl Listeners {
             .map(|r| r.stats.clone())
     }
 
+    /// Each pod IP and port served, and where it is listened on.
+    pub fn routes(&self) -> impl Iterator<Item = (SocketAddr, SocketAddr)> + '_ {
+        self.runs.values().flat_map(|r| r.served.iter().copied())
+    }
+
     pub fn clear(&mut self) {
         self.runs.clear();
     }
-}
-
-/// A listening socket on `addr`, registered with the running tokio runtime.
-fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Simulated pods and Services that carry real traffic. Each running
-//! container listens on its pod IP (a loopback address) and container ports;
-//! each Service's ClusterIP (and LoadBalancer address) forwards TCP to the
-//! ready pods its selector picks, chosen afresh for every connection. How a
-//! pod's port is reached from inside is `dial.rs`'s alone.
+//! container listens for its pod IP and container ports; each Service's
+//! ClusterIP (and LoadBalancer address) forwards TCP to the ready pods its
+//! selector picks, chosen afresh for every connection. Where a pod or Service
+//! address is listened on (itself, or in isolated mode a loopback port only
+//! the simulator knows), and how it is reached from inside, is `dial.rs`'s
+//! alone. LoadBalancer addresses are always listened on as they are.
 
 pub mod balancer;
 pub mod dial;
@@ -15,6 +17,8 @@ use crate::controllers::object::resource;
 use crate::scenario::Scenario;
 use crate::serving::stats::PodStats;
 use crate::store::Store;
+use dial::Dialer;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
@@ -27,8 +31,8 @@ pub struct Network {
     /// Where to keep the Prometheus file-discovery list, if anywhere.
     scrape_targets: Option<PathBuf>,
     last_targets: Mutex<String>,
-    /// How images behave (and which are real servers elsewhere).
-    scenario: Arc<Scenario>,
+    /// How pods are reached, and how images behave.
+    dialer: Arc<Dialer>,
 }
 
 /// What to do about a port that cannot be bound.
@@ -48,32 +52,35 @@ impl Network {
     pub fn new(scrape_targets: Option<PathBuf>, scenario: Arc<Scenario>) -> Network {
         Network {
             scrape_targets,
-            scenario,
+            dialer: Arc::new(Dialer::new(scenario)),
             ..Network::default()
         }
     }
 
-    /// The scenario the cluster runs.
-    pub fn scenario(&self) -> &Arc<Scenario> {
-        &self.scenario
+    /// How pods are reached from inside.
+    pub fn dialer(&self) -> &Arc<Dialer> {
+        &self.dialer
     }
 
     /// Brings listeners, forwarders, load-balancer addresses and the scrape
     /// list in line with the store. Call from inside the tokio runtime.
-    pub fn reconcile(
-        &self,
-        store: &Store,
-        addresses: &Addresses,
-        api: Weak<crate::api::Api>,
-        scenario: &Arc<Scenario>,
-    ) {
+    pub fn reconcile(&self, store: &Store, addresses: &Addresses, api: Weak<crate::api::Api>) {
         let (pods, _) = store.list_shared(resource("", "pods"), None);
-        lock(&self.listeners).reconcile(&pods, scenario);
+        let mut routes: HashMap<_, _> = {
+            let mut listeners = lock(&self.listeners);
+            listeners.reconcile(&pods, &self.dialer);
+            listeners.routes().collect()
+        };
         balancer::reconcile(store, addresses);
         let (services, _) = store.list_shared(resource("", "services"), None);
-        lock(&self.forwarders).reconcile(&services, api, scenario);
+        {
+            let mut forwarders = lock(&self.forwarders);
+            forwarders.reconcile(&services, api, &self.dialer);
+            routes.extend(forwarders.routes());
+        }
+        self.dialer.set_routes(routes);
         if let Some(path) = &self.scrape_targets {
-            let text = scrape_targets::render(&pods);
+            let text = scrape_targets::render(&pods, &self.dialer);
             let mut last = lock(&self.last_targets);
             if *last != text {
                 match scrape_targets::write(path, &text) {

@@ -10,8 +10,7 @@ pub mod channel;
 pub mod spdy;
 pub mod tunnel;
 
-use crate::network::dial::{self, DialError};
-use crate::scenario::Scenario;
+use crate::network::dial::{DialError, Dialer};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,18 +24,18 @@ const GRACE: Duration = Duration::from_secs(1);
 /// The pod a port-forward reaches, as its node knows it.
 pub struct PodTarget {
     pod: Value,
-    scenario: Arc<Scenario>,
+    dialer: Arc<Dialer>,
     /// The pod sandbox's ID, as the container runtime names it in errors.
     sandbox: String,
 }
 
 impl PodTarget {
-    pub fn new(pod: Value, scenario: Arc<Scenario>) -> PodTarget {
+    pub fn new(pod: Value, dialer: Arc<Dialer>) -> PodTarget {
         let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
         let sandbox = sandbox_id(uid);
         PodTarget {
             pod,
-            scenario,
+            dialer,
             sandbox,
         }
     }
@@ -49,8 +48,8 @@ impl PodTarget {
     where
         S: AsyncRead + AsyncWrite + Send,
     {
-        let connected = match dial::pod_address(&self.pod, port, &self.scenario) {
-            Some(address) => dial::connect(&address).await,
+        let connected = match self.dialer.pod_address(&self.pod, port) {
+            Some(address) => self.dialer.connect(&address).await,
             // The pod lost its IP since the request: its sandbox is gone.
             None => Err(DialError {
                 address: format!("127.0.0.1:{port}"),

@@ -1,6 +1,10 @@
 //! A simulated cluster for tests that drive the real `kubectl` against it.
+//! Its pod network is isolated, as `orion sim` and `--sim` run it: pod and
+//! Service addresses are not reachable from the test, port-forward and the
+//! API proxy reach them. A test that needs to reach them directly (a load
+//! balancer in front of pod IPs) asks for `host()`, and says why.
 
-use crate::{Sim, SimConfig, Timing};
+use crate::{PodNetwork, Sim, SimConfig, Timing};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -16,6 +20,14 @@ pub fn fast() -> Timing {
     }
 }
 
+/// A scenario whose pod and Service addresses the host reaches (`pod_network
+/// = "host"`), for a load balancer or a measurement in front of pod IPs.
+pub fn host_network() -> crate::scenario::Scenario {
+    let mut scenario = crate::scenario::Scenario::default();
+    scenario.cluster.pod_network = PodNetwork::Host;
+    scenario
+}
+
 pub struct KubectlCluster {
     sim: Option<Sim>,
     runtime: tokio::runtime::Runtime,
@@ -26,6 +38,14 @@ pub struct KubectlCluster {
 impl KubectlCluster {
     pub fn start() -> KubectlCluster {
         KubectlCluster::start_with(|_, _| {})
+    }
+
+    /// One whose pod and Service addresses the host reaches (`pod_network =
+    /// "host"`).
+    pub fn host() -> KubectlCluster {
+        KubectlCluster::start_with(|config, _| {
+            config.scenario.cluster.pod_network = PodNetwork::Host;
+        })
     }
 
     /// Starts one after `configure` has adjusted the configuration (fast
@@ -154,6 +174,21 @@ impl KubectlCluster {
         .split_whitespace()
         .map(str::to_string)
         .collect()
+    }
+
+    /// Where a client inside the cluster reaches the pod or Service address
+    /// `at` ("IP:PORT"): the loopback port the simulator serves it on (itself
+    /// on the host pod network). For tests that look as a pod in the cluster
+    /// would, as `kubectl run curl` does on a real one. Panics if nothing
+    /// serves `at`.
+    pub fn from_inside(&self, at: &str) -> String {
+        let parsed = at.parse().expect("an IP:PORT address");
+        let sim = self.sim.as_ref().expect("the simulated cluster is running");
+        let dialer = sim.api().network.dialer();
+        match dialer.served_at(parsed) {
+            Some(served) => served.to_string(),
+            None => panic!("nothing in the simulated cluster serves {at}"),
+        }
     }
 
     /// A Service's ClusterIP.

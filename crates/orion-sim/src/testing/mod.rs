@@ -9,7 +9,7 @@ pub mod http;
 mod servers;
 
 pub use api_proxy::ApiProxy;
-pub use cluster::{fast, KubectlCluster};
+pub use cluster::{fast, host_network, KubectlCluster};
 pub use servers::{free_port, wait_for_port, Prometheus};
 
 /// A Deployment of `replicas` pods of `image`, labelled `labels` (YAML

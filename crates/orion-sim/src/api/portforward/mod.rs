@@ -88,7 +88,7 @@ pub fn serve(
     if response.status() != StatusCode::SWITCHING_PROTOCOLS {
         return Ok(response);
     }
-    let pod = Arc::new(PodTarget::new(pod, api.network.scenario().clone()));
+    let pod = Arc::new(PodTarget::new(pod, api.network.dialer().clone()));
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
         let io = TokioIo::new(upgraded);

@@ -7,7 +7,6 @@
 mod location;
 
 use crate::api::Api;
-use crate::network::dial;
 use crate::status::ApiError;
 use axum::body::Body;
 use axum::http::request::Parts;
@@ -75,9 +74,12 @@ pub async fn serve(
     let unreachable = |why: String| {
         ApiError::service_unavailable(format!("error trying to reach service: {why}"))
     };
-    let address = dial::pod_address(&pod, port, api.network.scenario())
+    let dialer = api.network.dialer();
+    let address = dialer
+        .pod_address(&pod, port)
         .ok_or_else(|| ApiError::bad_request("address not allowed"))?;
-    let stream = dial::connect(&address)
+    let stream = dialer
+        .connect(&address)
         .await
         .map_err(|e| unreachable(e.to_string()))?;
     if scheme == "https" {
