@@ -2,7 +2,7 @@
 //! binary against a simulated cluster behaving as the shipped scenario files
 //! say, from a copy of playbooks/ (journals land beside its orion.toml).
 
-use crate::support::servers::WebhookServer;
+use crate::support::servers::{Postgres, Redis, WebhookServer};
 use crate::support::shipped::{cluster, play, playbooks, versions_behind};
 use orion_sim::testing::KubectlCluster;
 
@@ -188,13 +188,25 @@ fn production_without_approval_exits_5_and_changes_nothing() {
 #[test]
 fn production_reads_the_services_logs_and_always_runs_the_comprehensive_tests() {
     // 1.5.0 starts saying it cannot reach its payment provider: 3 ERROR lines a pod.
+    // The platform's PostgreSQL and Redis forward to real servers.
+    let (pg, redis) = (Postgres::start(), Redis::start());
     let c = cluster(
         "good",
-        "[[image]]\nmatch = \"registry.example.com/shop/*:1.5.0\"\nstart_logs = [\"ERROR cannot reach the payment provider\", \"ERROR retrying\", \"ERROR giving up\"]\n",
+        &format!("[[image]]\nmatch = \"registry.example.com/shop/*:1.5.0\"\nstart_logs = [\"ERROR cannot reach the payment provider\", \"ERROR retrying\", \"ERROR giving up\"]\n\n[[image]]\nmatch = \"postgres:*\"\nupstream = \"127.0.0.1:{}\"\n\n[[image]]\nmatch = \"redis:*\"\nupstream = \"127.0.0.1:{}\"\n", pg.port, redis.port),
     );
     let dir = production_playbooks(&c);
     c.ok(&["create", "namespace", "shop"]);
-    let approved = ["--env", "production", "--yes", "--approver", "ci"];
+    let approved = [
+        "--env",
+        "production",
+        "--yes",
+        "--approver",
+        "ci",
+        "--set",
+        "db_password=s3cret-pw",
+        "--set",
+        "redis_password=r3dis-pw",
+    ];
     let (code, stderr) = play(
         &c,
         &dir,
@@ -208,11 +220,18 @@ fn production_reads_the_services_logs_and_always_runs_the_comprehensive_tests() 
     );
     assert!(stderr.contains("the run's changes are undone"), "{stderr}");
 
-    let (_, stderr) = play(
+    // On the isolated pod network, as from a laptop: the sampled error rate
+    // and the smoke tests go through port-forwards.
+    let (code, stderr) = play(
         &c,
         &dir,
         "production.rhai",
         &[&approved[..], &["--set", "version=1.4.2"]].concat(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("reached through port-forwards over the API server (reach = auto: orion runs outside the cluster)"),
+        "{stderr}"
     );
     assert!(
         stderr.contains("ERROR lines in the services' logs of the last 5 minutes: 0"),
@@ -282,7 +301,9 @@ fn blue_green_switches_then_switches_back_when_the_new_version_fails() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("traffic on green"), "{stderr}");
     assert!(
-        stderr.contains("verified service/gateway by its endpoints: they hold only ready pods of green"),
+        stderr.contains(
+            "verified service/gateway by its endpoints: they hold only ready pods of green"
+        ),
         "{stderr}"
     );
     let selector = || {
