@@ -166,7 +166,7 @@ fn ctrl_c_in_the_repl_closes_its_forwards_and_the_next_use_opens_one_again() {
         .env("XDG_DATA_HOME", c.dir.path().join(".data"));
     let mut p = rexpect::session::spawn_command(cmd, Some(15_000)).expect("spawn orion repl");
     let prompt = "orion> \r";
-    let mut forward = |p: &mut rexpect::session::PtySession| {
+    let forward = |p: &mut rexpect::session::PtySession| {
         p.exp_string(prompt).unwrap();
         p.send_line(r#"k8s::forward("svc/web", 80)"#).unwrap();
         let (_, at) = p.exp_regex(r"127\.0\.0\.1:\d+").unwrap();
