@@ -107,6 +107,10 @@ fn a_service_switch_is_verified_by_its_endpoints_from_outside_the_cluster_and_a_
             && e.contains("no ready pod of green is an endpoint"),
         "{e}"
     );
+    let e = c.fails(&format!(
+        r#"{ROUTER} r.verify(#{{ entry: url, settle: "1d" }});"#
+    ));
+    assert!(e.contains("verify: settle is at most 10m"), "{e}");
     c.ok(r#"k8s::scale("web-green", 2); k8s::wait_rollout("web-green");"#);
 
     // A failed run puts the selector back (and the traffic with it).

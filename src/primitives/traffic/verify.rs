@@ -17,6 +17,9 @@ use std::time::Duration;
 
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
+/// The longest a Service's endpoints may be waited for.
+const MAX_SETTLE: Duration = Duration::from_secs(600);
+
 const IDENTIFY: &str = "identify is #{header: \"X-Orion-Version\"} or #{json: \"version\"}";
 
 /// `verify`'s options.
@@ -64,7 +67,12 @@ fn options(ctx: &NativeCallContext, opts: &Map) -> Result<Options> {
                     .map_err(|_| bad("tolerance is a number of percentage points"))?
             }
             "timeout" => o.timeout = crate::duration::parse(&v.to_string()).map_err(|e| bad(&e))?,
-            "settle" => o.settle = crate::duration::parse(&v.to_string()).map_err(|e| bad(&e))?,
+            "settle" => {
+                o.settle = crate::duration::parse(&v.to_string()).map_err(|e| bad(&e))?;
+                if o.settle > MAX_SETTLE {
+                    return Err(bad("settle is at most 10m (how long a Service's endpoints may take to show a switch)"));
+                }
+            }
             "identify" => {
                 let m = v.read_lock::<Map>().ok_or_else(|| bad(IDENTIFY))?;
                 o.identify = match (m.get("header"), m.get("json")) {
