@@ -5,6 +5,7 @@ mod support;
 mod canary;
 mod check;
 mod cli;
+mod docker;
 mod docs;
 mod errors;
 mod exhaustion;

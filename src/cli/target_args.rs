@@ -48,6 +48,11 @@ pub(super) struct TargetArgs {
     /// port-forwards outside it].
     #[arg(long, value_enum, value_name = "HOW")]
     reach: Option<crate::drivers::kube::reach::Reach>,
+    /// The Docker daemon for docker:: (unix:///var/run/docker.sock, or
+    /// tcp://HOST:2376 with the environment's docker_tls) [default: the
+    /// environment's docker, else DOCKER_HOST, else the default socket].
+    #[arg(long, value_name = "HOST")]
+    docker: Option<String>,
     /// orion.toml to use instead of the nearest one above the playbook.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -143,6 +148,9 @@ impl TargetArgs {
         builder = builder.lock_timeout(self.lock_timeout);
         if let Some(r) = self.reach {
             builder = builder.reach(r);
+        }
+        if let Some(d) = &self.docker {
+            builder = builder.docker(d);
         }
         for s in &self.services {
             builder = builder.service(s);

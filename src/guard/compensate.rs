@@ -340,6 +340,9 @@ pub async fn undo(
                 if e.api_version == HAPROXY {
                     return undo_haproxy(e).await.map_err(|x| x.message);
                 }
+                if e.api_version == crate::drivers::docker::undo::CONTAINER {
+                    return crate::drivers::docker::undo::undo(e).await;
+                }
                 if e.api_version == NGINX {
                     let (e, nginx) = (e.clone(), programs.nginx());
                     return tokio::task::spawn_blocking(move || undo_nginx(&e, nginx))

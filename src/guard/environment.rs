@@ -77,6 +77,14 @@ pub struct Environment {
     /// How the run reaches the cluster's Service and pod addresses.
     #[serde(default)]
     pub reach: crate::drivers::kube::reach::Reach,
+    /// The Docker daemon docker:: uses (unix:///..., tcp://HOST:2376);
+    /// default DOCKER_HOST, else /var/run/docker.sock.
+    #[serde(default)]
+    pub docker: Option<String>,
+    /// For a tcp:// daemon: the directory with ca.pem, cert.pem and key.pem
+    /// (relative ones from orion.toml's directory).
+    #[serde(default)]
+    pub docker_tls: Option<PathBuf>,
 }
 
 impl Default for Environment {
@@ -96,6 +104,8 @@ impl Default for Environment {
             read_paths: Vec::new(),
             write_paths: Vec::new(),
             reach: Default::default(),
+            docker: None,
+            docker_tls: None,
         }
     }
 }

@@ -132,6 +132,11 @@ impl Gate {
         }
     }
 
+    /// The run's id, when it keeps a journal.
+    pub fn run_id(&self) -> Option<&str> {
+        self.journal.as_ref().map(|j| j.run.as_str())
+    }
+
     /// The gate of a run whose journal goes in `journal_dir`/.orion/journal.
     pub fn new(
         name: Option<String>,

@@ -4,6 +4,7 @@
 pub mod approve;
 pub mod cancel;
 pub mod confirm;
+pub mod docker;
 pub mod door;
 pub mod error;
 pub mod exit;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     approve::register(engine, host);
     confirm::register(engine, host);
+    docker::register(engine, host);
     exit::register(engine, host);
     failure::register(engine, host);
     health::register(engine, host);

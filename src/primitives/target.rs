@@ -30,6 +30,8 @@ pub struct Target {
     pub skip_tests: bool,
     /// `--reach`: how the cluster's addresses are reached, over the environment's.
     pub reach: Option<crate::drivers::kube::reach::Reach>,
+    /// `--docker HOST`: the Docker daemon, over the environment's `docker`.
+    pub docker: Option<String>,
 }
 
 /// The `target` namespace: where this run points. Usable from any function or module.

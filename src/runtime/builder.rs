@@ -82,6 +82,11 @@ impl RuntimeBuilder {
         self.target.reach = Some(reach);
         self
     }
+    /// The Docker daemon docker:: uses, over the environment's `docker`.
+    pub fn docker(mut self, address: impl Into<String>) -> Self {
+        self.target.docker = Some(address.into());
+        self
+    }
     /// Who approves with --yes (recorded with the approval).
     pub fn approver(mut self, name: impl Into<String>) -> Self {
         self.target.approver = Some(name.into());

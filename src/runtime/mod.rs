@@ -187,13 +187,16 @@ impl Runtime {
         let loaded = self.loaded(dir)?;
         let config = &loaded.config;
         let name = self.host.target.environment.clone();
-        let environment = config
+        let mut environment = config
             .environment(name.as_deref())
             .map_err(|e| Diagnostic::new(Kind::Config, e))?;
         let wait = self.host.target.lock_timeout.unwrap_or(DEFAULT_LOCK_WAIT);
         // The journal goes beside orion.toml, else beside the playbook.
         let config_dir = loaded.dir().unwrap_or(dir).to_path_buf();
         let journal_dir = self.journal_dir.clone().unwrap_or(config_dir.clone());
+        if let Some(tls) = environment.docker_tls.take() {
+            environment.docker_tls = Some(config_dir.join(tls));
+        }
         let sandbox = Sandbox::new(
             dir,
             &config_dir,

@@ -6,6 +6,7 @@
 //! reaches too (`orion_sim::testing::KubectlCluster`); `servers`, the real
 //! servers tests start; `process`, signals (the one place for `unsafe`).
 
+pub(crate) mod docker;
 pub(crate) mod playbook_cluster;
 pub(crate) mod process;
 pub(crate) mod servers;

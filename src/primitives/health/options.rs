@@ -41,7 +41,18 @@ pub(crate) fn string(opts: &Map, key: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn duration(opts: &Map, key: &str) -> Result<Option<Duration>, String> {
+/// Fails on an option `function` does not know, naming those it does.
+pub(crate) fn known(opts: &Map, function: &str, keys: &[&str]) -> Result<(), String> {
+    match opts.keys().find(|k| !keys.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(format!(
+            "{function}: unknown option \"{k}\"; the known options are {}",
+            keys.join(", ")
+        )),
+    }
+}
+
+pub(crate) fn duration(opts: &Map, key: &str) -> Result<Option<Duration>, String> {
     string(opts, key)?
         .map(|s| crate::duration::parse(&s).map_err(|e| format!("option {key}: {e}")))
         .transpose()

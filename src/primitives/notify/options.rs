@@ -4,7 +4,7 @@
 
 use crate::drivers::notify::webhook::{Format, Webhook};
 use crate::drivers::notify::Kind;
-use crate::primitives::health::options::string;
+use crate::primitives::health::options::{known, string};
 use reqwest::header::{HeaderName, HeaderValue};
 use rhai::Map;
 use std::time::Duration;
@@ -80,16 +80,6 @@ fn common(mut hook: Webhook, opts: &Map) -> Result<Webhook, String> {
             .collect::<Result<_, _>>()?;
     }
     Ok(hook)
-}
-
-fn known(opts: &Map, function: &str, keys: &[&str]) -> Result<(), String> {
-    match opts.keys().find(|k| !keys.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(k) => Err(format!(
-            "{function}: unknown option \"{k}\"; the known options are {}",
-            keys.join(", ")
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,294 @@
+//! docker:: against a real Docker Engine (the private dockerd ./scripts/test
+//! starts): containers run until healthy, a failing one stops the run at
+//! once with its last lines, every change journaled and put back by a failed
+//! run and by `orion rollback --last`, a dry run, a daemon that is not
+//! there, and hostile names.
+
+use crate::support::docker::{clean, daemon, docker, image, inspect};
+use crate::support::ORION;
+use orion_sim::testing::free_port;
+use orion_sim::testing::http::get;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Runs `orion ARGS` in `dir` (the journal goes there): (exit code, stderr).
+fn orion(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(ORION)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("DOCKER_HOST")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Plays `script` in `dir` against the tests' daemon.
+fn play(dir: &std::path::Path, script: &str, extra: &[&str]) -> (i32, String) {
+    std::fs::write(dir.join("playbook.rhai"), script).unwrap();
+    let at = daemon();
+    let mut args = vec!["play", "playbook.rhai", "--docker", at.as_str()];
+    args.extend_from_slice(extra);
+    orion(dir, &args)
+}
+
+/// What the container publishing `port` serves at /version, once it answers.
+fn version_at(port: u16) -> String {
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Ok(a) = get(&addr, "/version") {
+            return a.body.trim().to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nothing answers on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_container_runs_until_healthy_and_a_failed_run_removes_it() {
+    let (name, port) = ("orion-t-run", free_port());
+    clean(&[name]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        r#"let c = docker::run(#{{ name: "{name}", image: "{image}", ports: ["127.0.0.1:{port}:8080"], env: #{{ MODE: "blue" }}, stop_grace: "1s" }});
+        info(`ran ${{c.name}} ${{c.image}} ${{c.health}} ${{c.running}}`);
+        info(`listed ${{docker::list(#{{ name: "{name}" }}).map(|c| c.name)}}`);
+        info(`inspected ${{docker::inspect("{name}").status}} ${{docker::inspect("orion-t-none") == ()}}`);
+        step("verify", || fail("the new version is bad"));"#,
+        image = image("1")
+    );
+    let (code, said) = play(dir.path(), &script, &[]);
+    assert_eq!(code, 3, "{said}");
+    assert!(
+        said.contains(&format!(
+            "docker container {name}: run orion-test/web:1 (ports {port}:8080)"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("container {name} is healthy")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("ran {name} orion-test/web:1 healthy true")),
+        "{said}"
+    );
+    assert!(said.contains(&format!("listed [\"{name}\"]")), "{said}");
+    assert!(said.contains("inspected running true"), "{said}");
+    assert!(
+        said.contains(&format!("undone: container/{name}")) && said.contains("(removed)"),
+        "{said}"
+    );
+    assert_eq!(
+        inspect(name, "{{.Id}}"),
+        None,
+        "the run's container is gone"
+    );
+
+    // Kept by a run that succeeds: it answers on its port.
+    let (code, said) = play(
+        dir.path(),
+        &script.replace(r#"step("verify", || fail("the new version is bad"));"#, ""),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(version_at(port), "1");
+    clean(&[name]);
+}
+
+#[test]
+fn a_container_that_exits_or_turns_unhealthy_fails_the_run_at_once_with_its_last_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    for (tag, says) in [("exits", "exited with code 3"), ("sick", "is unhealthy")] {
+        let name = format!("orion-t-{tag}");
+        clean(&[&name]);
+        let started = Instant::now();
+        let (code, said) = play(
+            dir.path(),
+            &format!(
+                r#"step("deploy", || docker::run(#{{ name: "{name}", image: "{}", stop_grace: "1s", timeout: "60s" }}));"#,
+                image(tag)
+            ),
+            &[],
+        );
+        assert_eq!(code, 2, "{said}");
+        assert!(said.contains(&format!("container {name} {says}")), "{said}");
+        if tag == "exits" {
+            assert!(
+                said.contains("its last lines:\n  cannot reach the database"),
+                "{said}"
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(said.contains("(removed)"), "{said}");
+        assert_eq!(inspect(&name, "{{.Id}}"), None);
+    }
+}
+
+#[test]
+fn a_stopped_or_removed_container_is_put_back_by_a_failed_run_and_by_rollback() {
+    let (web, db, port) = ("orion-t-keep-web", "orion-t-keep-db", free_port());
+    clean(&[web, db]);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, publish) in [(web, format!("127.0.0.1:{port}:8080")), (db, "8080".into())] {
+        let (code, out) = docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            &publish,
+            "--stop-timeout",
+            "1",
+            &image("1"),
+        ]);
+        assert_eq!(code, 0, "{out}");
+    }
+    assert_eq!(version_at(port), "1");
+    let change = format!(
+        r#"docker::remove("{web}", #{{ grace: "1s" }}); docker::stop("{db}", #{{ grace: "1s" }});"#
+    );
+    let (code, said) = play(
+        dir.path(),
+        &format!("{change} fail(\"smoke tests failed\");"),
+        &[],
+    );
+    assert_eq!(code, 2, "{said}");
+    assert!(
+        said.contains(&format!("undone: container/{web}")) && said.contains("(restored)"),
+        "{said}"
+    );
+    assert_eq!(inspect(web, "{{.State.Running}}").as_deref(), Some("true"));
+    assert_eq!(inspect(db, "{{.State.Running}}").as_deref(), Some("true"));
+    assert_eq!(inspect(&format!("{web}.orion-previous"), "{{.Id}}"), None);
+    assert_eq!(version_at(port), "1");
+
+    // A run that succeeds, then `orion rollback --last`.
+    let (code, said) = play(dir.path(), &change, &[]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(inspect(web, "{{.Id}}"), None);
+    assert_eq!(
+        inspect(&format!("{web}.orion-previous"), "{{.State.Running}}").as_deref(),
+        Some("false")
+    );
+    assert_eq!(inspect(db, "{{.State.Running}}").as_deref(), Some("false"));
+    let (code, said) = orion(dir.path(), &["rollback", "--last"]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(
+        inspect(web, "{{.State.Running}}").as_deref(),
+        Some("true"),
+        "{said}"
+    );
+    assert_eq!(
+        inspect(db, "{{.State.Running}}").as_deref(),
+        Some("true"),
+        "{said}"
+    );
+    assert_eq!(version_at(port), "1");
+    clean(&[web, db]);
+}
+
+#[test]
+fn a_dry_run_shows_each_docker_change_and_makes_none() {
+    let (name, kept) = ("orion-t-dry-new", "orion-t-dry-old");
+    clean(&[name, kept]);
+    let (code, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        kept,
+        "--stop-timeout",
+        "1",
+        &image("1"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"let c = docker::run(#{{ name: "{name}", image: "{}" }}); info(`dry ${{c.dry_run}}`);
+            docker::stop("{kept}"); docker::remove("{kept}");"#,
+            image("2")
+        ),
+        &["--dry-run"],
+    );
+    assert_eq!(code, 0, "{said}");
+    for line in [
+        format!("(dry run) docker container {name}: run orion-test/web:2"),
+        format!("(dry run) docker container {kept}: stop"),
+        format!("(dry run) docker container {kept}: remove"),
+        "dry true".to_string(),
+    ] {
+        assert!(said.contains(&line), "{line}\n{said}");
+    }
+    assert_eq!(inspect(name, "{{.Id}}"), None);
+    assert_eq!(inspect(kept, "{{.State.Running}}").as_deref(), Some("true"));
+    clean(&[name, kept]);
+}
+
+#[test]
+fn a_daemon_that_is_not_there_stops_the_run_in_pre_flight_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("playbook.rhai"),
+        r#"docker::run(#{ name: "orion-t-nowhere", image: "orion-test/web:1" });"#,
+    )
+    .unwrap();
+    let gone = dir.path().join("docker.sock");
+    let at = format!("unix://{}", gone.display());
+    let (code, said) = orion(dir.path(), &["play", "playbook.rhai", "--docker", &at]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains(&format!("cannot reach the Docker daemon at {at}")),
+        "{said}"
+    );
+    assert!(said.contains("hint: is dockerd running there"), "{said}");
+    assert!(
+        !dir.path().join(".orion/journal").exists(),
+        "nothing was journaled"
+    );
+}
+
+#[test]
+fn hostile_names_and_options_are_refused_before_the_daemon_hears_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (script, says) in [
+        (
+            r#"docker::run(#{ name: "../containers/x", image: "busybox" });"#,
+            "is not a container name",
+        ),
+        (
+            r#"docker::run(#{ name: "x", image: "busybox?fromSrc=http://evil" });"#,
+            "is not an image reference",
+        ),
+        (
+            r#"docker::run(#{ name: "x", image: "busybox", volumes: ["/:/host"] });"#,
+            "unknown option \"volumes\"",
+        ),
+        (
+            r#"docker::run(#{ name: "x", image: "busybox", ports: ["0.0.0.0:22:22:22"] });"#,
+            "is not a port",
+        ),
+        (
+            r#"docker::stop("x/../../images/busybox");"#,
+            "is not a container name",
+        ),
+        (r#"docker::logs("x", 0);"#, "logs: n is from 1 to 10000"),
+    ] {
+        let (code, said) = play(dir.path(), script, &[]);
+        assert_ne!(code, 0, "{script}: {said}");
+        assert!(said.contains(says), "{script}: {said}");
+    }
+}
