@@ -292,3 +292,110 @@ fn hostile_names_and_options_are_refused_before_the_daemon_hears_of_them() {
         assert!(said.contains(says), "{script}: {said}");
     }
 }
+
+#[test]
+fn replace_runs_the_new_image_as_the_old_was_configured_and_a_failing_one_is_put_back() {
+    let (web, worker, port) = ("orion-t-replace-web", "orion-t-replace-worker", free_port());
+    clean(&[web, worker]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        web,
+        "-p",
+        &format!("127.0.0.1:{port}:8080"),
+        "-e",
+        "MODE=blue",
+        "--label",
+        "app=web",
+        "--stop-timeout",
+        "1",
+        &image("1"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        worker,
+        "--stop-timeout",
+        "1",
+        &image("1"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(version_at(port), "1");
+
+    // Published host ports: the old one stops first. No ports: side by side.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"let c = docker::replace("{web}", "{v2}", #{{ grace: "1s" }}); info(`now ${{c.image}} ${{c.health}}`);
+            docker::replace("{worker}", "{v2}", #{{ grace: "1s" }});"#,
+            v2 = image("2")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("now orion-test/web:2 healthy"), "{said}");
+    assert!(
+        said.contains("the old one stops first: the new one needs its host ports"),
+        "{said}"
+    );
+    assert!(
+        said.contains("the old one stops once the new one is up"),
+        "{said}"
+    );
+    assert_eq!(version_at(port), "2");
+    assert!(inspect(web, "{{range .Config.Env}}{{.}} {{end}}")
+        .unwrap_or_default()
+        .contains("MODE=blue"));
+    assert_eq!(
+        inspect(web, "{{index .Config.Labels \"app\"}}").as_deref(),
+        Some("web")
+    );
+    assert_eq!(
+        inspect(&format!("{worker}.orion-previous"), "{{.State.Running}}").as_deref(),
+        Some("false")
+    );
+
+    // A version that never turns healthy: the run fails and 2 is back.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"step("deploy", || docker::replace("{web}", "{}", #{{ grace: "1s", timeout: "30s" }}));"#,
+            image("sick")
+        ),
+        &[],
+    );
+    assert_eq!(code, 2, "{said}");
+    assert!(
+        said.contains(&format!("container {web} is unhealthy")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("undone: container/{web}")) && said.contains("(restored)"),
+        "{said}"
+    );
+    assert_eq!(version_at(port), "2");
+    assert_eq!(
+        inspect(web, "{{.Config.Image}}").as_deref(),
+        Some("orion-test/web:2")
+    );
+
+    // A replace that went through, undone by `orion rollback --last`.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"docker::replace("{web}", "{}", #{{ grace: "1s" }});"#,
+            image("1")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(version_at(port), "1");
+    let (code, said) = orion(dir.path(), &["rollback", "--last"]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(version_at(port), "2");
+    clean(&[web, worker]);
+}

@@ -69,6 +69,12 @@ impl Made for () {
     }
 }
 
+impl Made for bool {
+    fn version(&self) -> Option<(String, Option<i64>)> {
+        None
+    }
+}
+
 impl Made for Option<String> {
     fn version(&self) -> Option<(String, Option<i64>)> {
         None

@@ -8,7 +8,9 @@ use super::daemon::Daemon;
 use super::names::{check_container, check_image};
 use super::spec::RunSpec;
 use bollard::errors::Error;
-use bollard::models::{ContainerInspectResponse, ContainerSummary, HealthStatusEnum};
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, ContainerSummary, HealthStatusEnum,
+};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ListContainersOptions, LogsOptions,
     RemoveContainerOptions, RenameContainerOptions, StopContainerOptions,
@@ -51,7 +53,7 @@ pub async fn find(d: &Daemon, name: &str) -> Result<Option<ContainerInspectRespo
 }
 
 /// Pulls `image` unless the daemon has it.
-async fn have_image(d: &Daemon, image: &str) -> Result<(), String> {
+pub async fn have_image(d: &Daemon, image: &str) -> Result<(), String> {
     check_image(image)?;
     match d.docker.inspect_image(image).await {
         Ok(_) => return Ok(()),
@@ -79,19 +81,30 @@ async fn have_image(d: &Daemon, image: &str) -> Result<(), String> {
 pub async fn create_and_start(d: &Daemon, spec: &RunSpec) -> Result<String, String> {
     spec.check()?;
     have_image(d, &spec.image).await?;
+    create_body(d, &spec.name, spec.body()?).await
+}
+
+/// Makes container `name` from `body` (its image present) and starts it;
+/// returns its id.
+pub async fn create_body(
+    d: &Daemon,
+    name: &str,
+    body: ContainerCreateBody,
+) -> Result<String, String> {
+    check_container(name)?;
     let options = CreateContainerOptions {
-        name: Some(spec.name.clone()),
+        name: Some(name.to_string()),
         ..Default::default()
     };
     let made = d
         .docker
-        .create_container(Some(options), spec.body()?)
+        .create_container(Some(options), body)
         .await
-        .map_err(|e| format!("creating container {}: {}", spec.name, said(e)))?;
+        .map_err(|e| format!("creating container {name}: {}", said(e)))?;
     d.docker
         .start_container(&made.id, None)
         .await
-        .map_err(|e| format!("starting container {}: {}", spec.name, said(e)))?;
+        .map_err(|e| format!("starting container {name}: {}", said(e)))?;
     Ok(made.id)
 }
 

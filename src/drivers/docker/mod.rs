@@ -7,5 +7,6 @@
 pub mod containers;
 pub mod daemon;
 pub mod names;
+pub mod replace;
 pub mod spec;
 pub mod undo;

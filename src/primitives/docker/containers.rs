@@ -152,6 +152,73 @@ fn run(k: &Docker, ctx: &NativeCallContext, opts: &Map) -> Result<Dynamic> {
     Ok(to_dynamic(&shown(&c)))
 }
 
+/// `docker::replace(name, image[, #{timeout, grace}])`.
+fn replace(
+    k: &Docker,
+    ctx: &NativeCallContext,
+    name: &str,
+    image: &str,
+    opts: &Map,
+) -> Result<Dynamic> {
+    use crate::drivers::docker::replace::{publishes, start_in_place_of};
+    use crate::primitives::health::options::{duration, known};
+    let options = known(opts, "docker::replace", &["timeout", "grace"])
+        .and_then(|_| Ok((duration(opts, "timeout")?, duration(opts, "grace")?)))
+        .and_then(|o| crate::drivers::docker::names::check_image(image).map(|_| o));
+    let (timeout, grace) = options.map_err(|e| error_at(ctx, e))?;
+    let (timeout, grace) = (
+        timeout.unwrap_or(spec::UP_TIMEOUT),
+        grace.unwrap_or(STOP_GRACE),
+    );
+    let d = k.daemon(ctx)?;
+    let old = existing(k, ctx, &d, name)?;
+    let before = prior_of(&old);
+    let was = before["image"].as_str().unwrap_or("?").to_string();
+    let keep = kept(name);
+    let how = if publishes(&old) {
+        "the old one stops first: the new one needs its host ports"
+    } else {
+        "the old one stops once the new one is up"
+    };
+    let summary = format!("replace {was} with {image} ({how}; kept stopped as {keep})");
+    let run = k.host.gate().run_id().map(str::to_string);
+    let dry_run = k.host.target.dry_run;
+    let make = async {
+        if dry_run {
+            return Ok(false);
+        }
+        start_in_place_of(&d, name, &old, image, run.as_deref(), grace).await
+    };
+    let passed = door::pass(
+        &k.host,
+        ctx,
+        None,
+        change(&d, name, summary),
+        async { Ok(Some(before)) },
+        make,
+        |e| error_at(ctx, e),
+    )?;
+    if dry_run {
+        return Ok(to_dynamic(
+            &json!({"name": name, "image": image, "dry_run": true}),
+        ));
+    }
+    let (h, at) = (&k.host, call_site(ctx));
+    k.run(
+        ctx,
+        driver::wait_up(&d, name, timeout, |m| h.log(Level::Info, m, at.clone())),
+    )?;
+    if passed.made {
+        k.run(ctx, driver::stop(&d, &keep, grace))?;
+    }
+    h.log(
+        Level::Info,
+        format!("container {name} runs {image}; the one it replaced is kept stopped as {keep}"),
+        at,
+    );
+    Ok(to_dynamic(&shown(&existing(k, ctx, &d, name)?)))
+}
+
 /// How long a stop may wait: #{grace: "1s"}, else the default.
 fn grace(ctx: &NativeCallContext, opts: &Map, function: &str) -> Result<std::time::Duration> {
     crate::primitives::health::options::known(opts, function, &["grace"])
@@ -233,6 +300,28 @@ pub(super) fn register(module: &mut Module, docker: &Arc<Docker>) {
         let k = docker.clone();
         doc(name, &format!("{what} Options: #{{grace: \"1s\"}}."), &["name: &str", "options: Map", "()"])
             .set_into_module(module, move |ctx: NativeCallContext, n: &str, o: Map| f(&k, &ctx, n, &o));
+    }
+    for with_options in [false, true] {
+        let k = docker.clone();
+        let what = "Replaces a container with one of another image, configured as it was (environment, ports, labels, network, restart policy); the new one runs beside the old until it is healthy, unless the old one publishes host ports (then the old one stops first). The old one is kept stopped as NAME.orion-previous, so a failed run or orion rollback puts it back.";
+        if with_options {
+            doc(
+                "replace",
+                &format!("{what} Options: #{{timeout: \"60s\", grace: \"10s\"}}."),
+                &["name: &str", "image: &str", "options: Map", "Map"],
+            )
+            .set_into_module(
+                module,
+                move |ctx: NativeCallContext, n: &str, i: &str, o: Map| replace(&k, &ctx, n, i, &o),
+            );
+        } else {
+            doc("replace", what, &["name: &str", "image: &str", "Map"]).set_into_module(
+                module,
+                move |ctx: NativeCallContext, n: &str, i: &str| {
+                    replace(&k, &ctx, n, i, &Map::new())
+                },
+            );
+        }
     }
     let k = docker.clone();
     doc(
