@@ -399,3 +399,123 @@ fn replace_runs_the_new_image_as_the_old_was_configured_and_a_failing_one_is_put
     assert_eq!(version_at(port), "2");
     clean(&[web, worker]);
 }
+
+/// The images a service's running tasks run, sorted.
+fn task_images(name: &str) -> Vec<String> {
+    let (_, out) = docker(&[
+        "service",
+        "ps",
+        name,
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.Image}} {{.CurrentState}}",
+    ]);
+    let mut images: Vec<String> = out
+        .lines()
+        .filter(|l| l.contains("Running"))
+        .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+        .collect();
+    images.sort();
+    images
+}
+
+#[test]
+fn a_swarm_service_is_updated_watched_rolled_back_and_put_back() {
+    use crate::support::docker::service;
+    let name = "orion-t-svc";
+    service(name, &image("1"), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let svc = format!(r#"let s = docker::service("{name}");"#);
+
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"{svc} let r = s.update(#{{ image: "{}", parallelism: 1, order: "start-first", monitor: "1s", timeout: "60s" }});
+            info(`now ${{r.image}} x${{r.replicas}} ${{r.update_status}}`);"#,
+            image("2")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(&format!(
+            "docker service {name}: update image orion-test/web:2"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("service {name} rolled out in")),
+        "{said}"
+    );
+    assert!(said.contains("now orion-test/web:2 x2 completed"), "{said}");
+    assert_eq!(task_images(name), ["orion-test/web:2", "orion-test/web:2"]);
+
+    // A version whose tasks exit: Swarm pauses the update; the run fails
+    // with the tasks' errors and puts 2 back.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"{svc} step("deploy", || s.update(#{{ image: "{}", failure_action: "pause", monitor: "2s", timeout: "60s" }}));"#,
+            image("exits")
+        ),
+        &[],
+    );
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("Swarm says the update is paused"), "{said}");
+    assert!(
+        said.contains("orion-test/web:exits") && said.contains("failed"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("undone: service/{name}")) && said.contains("(restored)"),
+        "{said}"
+    );
+    assert_eq!(task_images(name), ["orion-test/web:2", "orion-test/web:2"]);
+
+    // Swarm's own rollback goes to the spec before the last one (the
+    // undo above wrote the last one: a fresh update to 1 comes first);
+    // orion rollback --last undoes the run that rolled back.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"{svc} s.update(#{{ image: "{}", timeout: "60s" }});"#,
+            image("1")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    let (code, said) = play(
+        dir.path(),
+        &format!(r#"{svc} let r = s.rollback(); info(`back on ${{r.image}}`);"#),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("back on orion-test/web:2"), "{said}");
+    assert_eq!(
+        task_images(name),
+        ["orion-test/web:2", "orion-test/web:2"],
+        "{said}"
+    );
+    let (code, said) = orion(dir.path(), &["rollback", "--last"]);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(
+        task_images(name),
+        ["orion-test/web:1", "orion-test/web:1"],
+        "{said}"
+    );
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"{svc} s.scale(3); info(`tasks ${{s.tasks().len()}}`); fail("smoke tests failed");"#
+        ),
+        &[],
+    );
+    assert_eq!(code, 2, "{said}");
+    assert!(
+        said.contains(&format!("docker service {name}: scale to 3")),
+        "{said}"
+    );
+    assert_eq!(task_images(name).len(), 2, "{said}");
+    let _ = docker(&["service", "rm", name]);
+}

@@ -105,3 +105,40 @@ pub(crate) fn image(tag: &str) -> String {
     made.push(name.clone());
     name
 }
+
+/// Makes the tests' daemon a one-node Swarm (once per test run).
+pub(crate) fn swarm() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let (_, state) = docker(&["info", "-f", "{{.Swarm.LocalNodeState}}"]);
+        if state != "active" {
+            let (code, out) = docker(&["swarm", "init", "--advertise-addr", "127.0.0.1"]);
+            assert_eq!(code, 0, "docker swarm init: {out}");
+        }
+    });
+}
+
+/// A replicated Swarm service of `image` (tasks reached by their own
+/// addresses: no routing mesh, which needs IPVS).
+pub(crate) fn service(name: &str, image: &str, replicas: u32) {
+    swarm();
+    let _ = docker(&["service", "rm", name]);
+    let (code, out) = docker(&[
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        name,
+        "--replicas",
+        &replicas.to_string(),
+        "--no-resolve-image",
+        "--endpoint-mode",
+        "dnsrr",
+        "--stop-grace-period",
+        "1s",
+        "--update-delay",
+        "0s",
+        image,
+    ]);
+    assert_eq!(code, 0, "docker service create: {out}");
+}

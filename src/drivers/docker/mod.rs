@@ -9,4 +9,5 @@ pub mod daemon;
 pub mod names;
 pub mod replace;
 pub mod spec;
+pub mod swarm;
 pub mod undo;

@@ -15,6 +15,43 @@ use serde_json::{json, Value};
 
 /// The api_version of a container's entry.
 pub const CONTAINER: &str = "orion.dev/docker";
+/// The api_version of a Swarm service's entry: prior is what it had of the
+/// parts orion changes (`swarm::Parts`), with the version it was read at.
+pub const SERVICE: &str = "orion.dev/docker-service";
+
+/// How long an undone service may take to converge.
+const SERVICE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Puts a service's image, replicas and update settings back, and waits
+/// until Swarm has rolled them out.
+pub async fn undo_service(e: &Entry) -> Result<&'static str, String> {
+    use super::swarm::{inspect, update, update_started, wait, Awaited, Parts};
+    let d = connect(Where::from_journal(&e.namespace)).await?;
+    let before = Parts::from_json(e.prior.as_ref().ok_or("the journal entry has no prior")?);
+    let (service, version) = inspect(&d, &e.name).await?;
+    let now = Parts::of(&service["Spec"]);
+    if now.image == before.image && now.replicas == before.replicas && now.update == before.update {
+        return Ok("unchanged");
+    }
+    let awaited = if now.image == before.image {
+        Awaited::Scale
+    } else {
+        Awaited::Update
+    };
+    let spec = before.onto(service["Spec"].clone());
+    update(&d, &e.name, version, spec, false).await?;
+    wait(
+        &d,
+        &e.name,
+        awaited,
+        update_started(&service),
+        SERVICE_WAIT,
+        |_| {},
+    )
+    .await
+    .map(|_| "restored")
+    .map_err(|why| format!("put back, but {why}"))
+}
 
 /// What a container's entry keeps of the one that was there.
 pub fn prior(id: &str, image: &str, running: bool) -> Value {

@@ -1,5 +1,6 @@
-//! The `docker` namespace: containers on a Docker Engine — `run`, `stop`,
-//! `remove`, `inspect`, `logs`, `list`. Every change passes the guard's door
+//! The `docker` namespace: containers on a Docker Engine — `run`,
+//! `replace`, `stop`, `remove`, `inspect`, `logs`, `list` — and Swarm
+//! services (`service(name)`: `update`, `scale`, `rollback`, `tasks`). Every change passes the guard's door
 //! (freezes, windows, approval; none of the Kubernetes checks) and is
 //! journaled before it is made, so a failed run, or `orion rollback`, puts
 //! containers back; `--dry-run` says what would change and changes nothing.
@@ -7,6 +8,7 @@
 //! DOCKER_HOST, else the default socket; connected on first use.
 
 mod containers;
+mod service;
 mod spec;
 
 use crate::drivers::docker::daemon::{connect, Daemon, Where};
@@ -60,5 +62,6 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
     });
     let mut module = Module::new();
     containers::register(&mut module, &docker);
+    service::register(engine, &mut module, &docker);
     engine.register_static_module("docker", module.into());
 }
