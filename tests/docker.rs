@@ -517,5 +517,144 @@ fn a_swarm_service_is_updated_watched_rolled_back_and_put_back() {
         "{said}"
     );
     assert_eq!(task_images(name).len(), 2, "{said}");
+
+    // The shipped rolling-update playbook.
+    let playbook =
+        std::fs::read_to_string(crate::support::repo().join("playbooks/docker/swarm-rolling.rhai"))
+            .unwrap();
+    let (code, said) = play(
+        dir.path(),
+        &playbook,
+        &[
+            "--set",
+            &format!("service={name}"),
+            "--set",
+            "image=orion-test/web",
+            "--set",
+            "version=2",
+            "--set",
+            "monitor=1s",
+        ],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(&format!("{name}: every task runs orion-test/web:2")),
+        "{said}"
+    );
+    assert_eq!(
+        task_images(name),
+        ["orion-test/web:2", "orion-test/web:2"],
+        "{said}"
+    );
     let _ = docker(&["service", "rm", name]);
+}
+
+#[test]
+fn the_shipped_blue_green_playbook_moves_haproxy_traffic_between_containers() {
+    let (blue, green) = ("orion-t-bg-blue", "orion-t-bg-green");
+    clean(&[blue, green]);
+    let (pb, pg) = (free_port(), free_port());
+    for (name, port) in [(blue, pb), (green, pg)] {
+        let (code, out) = docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            &format!("127.0.0.1:{port}:8080"),
+            "--stop-timeout",
+            "1",
+            &image("1"),
+        ]);
+        assert_eq!(code, 0, "{out}");
+    }
+    crate::support::docker::healthy(blue);
+    crate::support::docker::healthy(green);
+    let lb = crate::support::servers::HAProxy::start(&[
+        ("blue", format!("127.0.0.1:{pb}"), 100),
+        ("green", format!("127.0.0.1:{pg}"), 0),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let playbook =
+        std::fs::read_to_string(crate::support::repo().join("playbooks/docker/blue-green.rhai"))
+            .unwrap();
+    let entry = format!("http://127.0.0.1:{}/version.json", lb.port);
+    let socket = lb.socket.display().to_string();
+    let release = |version: &str| {
+        let image = image(version);
+        let (repo, tag) = image.split_once(':').unwrap();
+        play(
+            dir.path(),
+            &playbook,
+            &[
+                "--set",
+                &format!("version={tag}"),
+                "--set",
+                &format!("image={repo}"),
+                "--set",
+                "name=orion-t-bg",
+                "--set",
+                &format!("haproxy={socket}"),
+                "--set",
+                "backend=web",
+                "--set",
+                &format!("entry={entry}"),
+                "--set",
+                "keep=2s",
+                "--set",
+                "interval=500ms",
+                "--set",
+                "grace=1s",
+            ],
+        )
+    };
+    let (code, said) = release("2");
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("orion-t-bg: blue is live (1); orion-test/web:2 goes to green"),
+        "{said}"
+    );
+    assert!(
+        said.contains("verified haproxy") && said.contains("green 100.0%"),
+        "{said}"
+    );
+    assert!(said.contains("traffic on green"), "{said}");
+    let seen: Vec<String> = (0..10)
+        .map(|_| {
+            get(&format!("127.0.0.1:{}", lb.port), "/version")
+                .unwrap()
+                .body
+        })
+        .collect();
+    assert!(seen.iter().all(|v| v.trim() == "2"), "{seen:?}");
+    assert_eq!(
+        inspect(blue, "{{.State.Running}}").as_deref(),
+        Some("false"),
+        "the old track is retired"
+    );
+
+    // A release that never turns healthy fails before the switch; the
+    // idle track's container is put back and traffic never moved.
+    let (code, said) = release("sick");
+    assert_eq!(code, 2, "{said}");
+    assert!(
+        said.contains(&format!("container {blue} is unhealthy")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("undone: container/{blue}")),
+        "{said}"
+    );
+    assert_eq!(
+        inspect(blue, "{{.Config.Image}}").as_deref(),
+        Some("orion-test/web:1")
+    );
+    assert_eq!(
+        get(&format!("127.0.0.1:{}", lb.port), "/version")
+            .unwrap()
+            .body
+            .trim(),
+        "2"
+    );
+    clean(&[blue, green]);
 }

@@ -2,7 +2,8 @@
 //! dockerd and says where in ORION_TEST_DOCKER (or why it could not, in
 //! ORION_TEST_DOCKER_FAILED): these tests fail without one, never skip.
 //! Images are made here from a static busybox (no registry is reachable):
-//! `orion-test/web:V` serves /version (V) with `httpd` and has a health check;
+//! `orion-test/web:V` serves /version (V) and /version.json ({"version": V})
+//! with `httpd` and has a health check;
 //! `:exits` writes a line and exits 3; `:sick` serves but fails its health
 //! check.
 
@@ -73,6 +74,11 @@ pub(crate) fn image(tag: &str) -> String {
         std::os::unix::fs::symlink("busybox", root.path().join("bin").join(tool)).unwrap();
     }
     std::fs::write(root.path().join("www/version"), tag).unwrap();
+    std::fs::write(
+        root.path().join("www/version.json"),
+        format!("{{\"version\": \"{tag}\"}}"),
+    )
+    .unwrap();
     let serve = r#"CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]"#;
     let (cmd, check) = match tag {
         "exits" => (
@@ -141,4 +147,16 @@ pub(crate) fn service(name: &str, image: &str, replicas: u32) {
         image,
     ]);
     assert_eq!(code, 0, "docker service create: {out}");
+}
+
+/// Waits (up to 20 s) until container `name` is healthy.
+pub(crate) fn healthy(name: &str) {
+    let started = std::time::Instant::now();
+    while inspect(name, "{{.State.Health.Status}}").as_deref() != Some("healthy") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{name} did not turn healthy"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
