@@ -658,3 +658,61 @@ fn the_shipped_blue_green_playbook_moves_haproxy_traffic_between_containers() {
     );
     clean(&[blue, green]);
 }
+
+#[test]
+fn ctrl_c_during_a_swarm_update_ends_the_run_with_the_service_put_back() {
+    use crate::support::docker::service;
+    use std::io::{BufRead, BufReader};
+    let name = "orion-t-svc-ctrl-c";
+    service(name, &image("1"), 2);
+    let started = Instant::now();
+    while task_images(name) != ["orion-test/web:1", "orion-test/web:1"] {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the service did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Each new task is watched for 30 s: the update is still going when
+    // Ctrl-C comes.
+    std::fs::write(
+        dir.path().join("playbook.rhai"),
+        format!(
+            r#"step("deploy", || docker::service("{name}").update(#{{ image: "{}", parallelism: 1, monitor: "30s", timeout: "5m" }}));"#,
+            image("2")
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(ORION)
+        .args(["play", "playbook.rhai", "--docker", &daemon()])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains(&format!("docker service {name}: update")) {
+        assert_ne!(stderr.read_line(&mut said).unwrap(), 0, "{said}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let interrupted = Instant::now();
+    crate::support::process::signal(child.id(), libc::SIGINT);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let code = child.wait().unwrap().code();
+    let said = format!("{said}{rest}");
+    assert_eq!(code, Some(5), "{said}");
+    assert!(
+        said.contains(&format!("undone: service/{name}")) && said.contains("(restored)"),
+        "{said}"
+    );
+    assert!(interrupted.elapsed() < Duration::from_secs(90), "{said}");
+    assert_eq!(
+        task_images(name),
+        ["orion-test/web:1", "orion-test/web:1"],
+        "{said}"
+    );
+    let _ = docker(&["service", "rm", name]);
+}
