@@ -716,3 +716,126 @@ fn ctrl_c_during_a_swarm_update_ends_the_run_with_the_service_put_back() {
     );
     let _ = docker(&["service", "rm", name]);
 }
+
+#[test]
+fn the_rolling_and_canary_strategies_run_unchanged_on_containers_behind_haproxy() {
+    use crate::support::docker::healthy;
+    use crate::support::servers::HAProxy;
+    let servers = ["orion-t-roll-1", "orion-t-roll-2", "orion-t-roll-3"];
+    clean(&servers);
+    let ports: Vec<u16> = servers.iter().map(|_| free_port()).collect();
+    for (name, port) in servers.iter().zip(&ports) {
+        let (code, out) = docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "-p",
+            &format!("127.0.0.1:{port}:8080"),
+            "--stop-timeout",
+            "1",
+            &image("1"),
+        ]);
+        assert_eq!(code, 0, "{out}");
+    }
+    for name in servers {
+        healthy(name);
+    }
+    let lb = HAProxy::start(
+        &servers
+            .iter()
+            .zip(&ports)
+            .map(|(n, p)| (*n, format!("127.0.0.1:{p}"), 10))
+            .collect::<Vec<_>>(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let port_map: Vec<String> = servers
+        .iter()
+        .zip(&ports)
+        .map(|(n, p)| format!("\"{n}\": {p}"))
+        .collect();
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"import "orion/rolling" as rolling;
+            let lb = traffic::haproxy(#{{ socket: "{socket}", backend: "web" }});
+            let ports = #{{ {ports} }};
+            rolling::behind_lb(lb, [["{a}"], ["{b}", "{c}"]],
+                |server| docker::replace(server, "{v2}", #{{ grace: "1s" }}),
+                |server| health::http(`http://127.0.0.1:${{ports[server]}}/version`, #{{ contains: "2", retries: 3 }}));"#,
+            socket = lb.socket.display(),
+            ports = port_map.join(", "),
+            a = servers[0],
+            b = servers[1],
+            c = servers[2],
+            v2 = image("2")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("batch 2/2"), "{said}");
+    let seen: Vec<String> = (0..12)
+        .map(|_| {
+            get(&format!("127.0.0.1:{}", lb.port), "/version")
+                .unwrap()
+                .body
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert!(seen.iter().all(|v| v == "2"), "{seen:?}");
+    clean(&servers);
+
+    // A canary: a new container beside the stable one, its share of HAProxy's
+    // traffic raised step by step and sampled, then promoted.
+    let (stable, canary, ps, pc) = (
+        "orion-t-can-stable",
+        "orion-t-can-canary",
+        free_port(),
+        free_port(),
+    );
+    clean(&[stable, canary]);
+    let (code, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        stable,
+        "-p",
+        &format!("127.0.0.1:{ps}:8080"),
+        "--stop-timeout",
+        "1",
+        &image("1"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    healthy(stable);
+    let lb = HAProxy::start(&[
+        ("stable", format!("127.0.0.1:{ps}"), 100),
+        ("canary", format!("127.0.0.1:{pc}"), 0),
+    ]);
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"import "orion/canary" as canary;
+            let lb = traffic::haproxy(#{{ socket: "{socket}", backend: "web" }});
+            docker::run(#{{ name: "{canary}", image: "{v2}", ports: ["127.0.0.1:{pc}:8080"], stop_grace: "1s" }});
+            canary::run(#{{ router: lb, stable: "stable", canary: "canary", steps: [50, 100], pause: "300ms", interval: "100ms",
+                verify: #{{ entry: "http://127.0.0.1:{port}/version.json", identify: #{{ json: "version" }},
+                           identities: #{{ stable: "1", canary: "2" }}, requests: 100, tolerance: 10 }},
+                promote: || docker::replace("{stable}", "{v2}", #{{ grace: "1s" }}) }});"#,
+            socket = lb.socket.display(),
+            port = lb.port,
+            v2 = image("2")
+        ),
+        &[],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("verified haproxy") && said.contains("canary 100.0%, stable 0.0%"),
+        "{said}"
+    );
+    assert_eq!(
+        inspect(stable, "{{.Config.Image}}").as_deref(),
+        Some("orion-test/web:2")
+    );
+    clean(&[stable, canary]);
+}
