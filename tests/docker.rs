@@ -839,3 +839,67 @@ fn the_rolling_and_canary_strategies_run_unchanged_on_containers_behind_haproxy(
     );
     clean(&[stable, canary]);
 }
+
+#[test]
+fn a_daemon_is_reached_over_tcp_with_tls_and_a_certificate_from_another_ca_is_refused() {
+    let (at, certs) = crate::support::docker::tls_daemon();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("playbook.rhai"),
+        r#"info(`containers named so: ${docker::list(#{ name: "orion-t-tls-none" }).len()}`);"#,
+    )
+    .unwrap();
+    let config = |tls: &std::path::Path| {
+        std::fs::write(
+            dir.path().join("orion.toml"),
+            format!(
+                "[environments.test]\ndocker = \"{at}\"\ndocker_tls = \"{}\"\n",
+                tls.display()
+            ),
+        )
+        .unwrap();
+    };
+    config(&certs);
+    let (code, said) = orion(dir.path(), &["play", "playbook.rhai", "--env", "test"]);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("containers named so: 0"), "{said}");
+
+    // The same client certificate, but trusting another CA: the daemon's
+    // certificate is not accepted.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    for f in ["cert.pem", "key.pem"] {
+        std::fs::copy(certs.join(f), other.join(f)).unwrap();
+    }
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=another CA",
+        ])
+        .arg("-keyout")
+        .arg(other.join("ca-key.pem"))
+        .arg("-out")
+        .arg(other.join("ca.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    config(&other);
+    let (code, said) = orion(dir.path(), &["play", "playbook.rhai", "--env", "test"]);
+    assert_eq!(code, 1, "{said}");
+    assert!(
+        said.contains(&format!("the Docker daemon at {at} does not answer")),
+        "{said}"
+    );
+    assert!(said.to_lowercase().contains("certificate"), "{said}");
+}

@@ -160,3 +160,14 @@ pub(crate) fn healthy(name: &str) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// The private daemon's TLS listener and the directory with its CA and a
+/// client certificate (ca.pem, cert.pem, key.pem).
+pub(crate) fn tls_daemon() -> (String, std::path::PathBuf) {
+    daemon();
+    let at = std::env::var("ORION_TEST_DOCKER_TLS")
+        .expect("ORION_TEST_DOCKER_TLS (./scripts/test sets it)");
+    let certs = std::env::var("ORION_TEST_DOCKER_CERTS")
+        .expect("ORION_TEST_DOCKER_CERTS (./scripts/test sets it)");
+    (at, certs.into())
+}
