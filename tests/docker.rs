@@ -451,6 +451,28 @@ fn a_swarm_service_is_updated_watched_rolled_back_and_put_back() {
     assert!(said.contains("now orion-test/web:2 x2 completed"), "{said}");
     assert_eq!(task_images(name), ["orion-test/web:2", "orion-test/web:2"]);
 
+    // A dry run says what it would change and changes nothing.
+    let (code, said) = play(
+        dir.path(),
+        &format!(
+            r#"{svc} s.update(#{{ image: "{}" }}); s.scale(5);"#,
+            image("1")
+        ),
+        &["--dry-run"],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains(&format!(
+            "(dry run) docker service {name}: update image orion-test/web:1"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("(dry run) docker service {name}: scale to 5")),
+        "{said}"
+    );
+    assert_eq!(task_images(name), ["orion-test/web:2", "orion-test/web:2"]);
+
     // A version whose tasks exit: Swarm pauses the update; the run fails
     // with the tasks' errors and puts 2 back.
     let (code, said) = play(
