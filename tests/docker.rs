@@ -925,3 +925,52 @@ fn a_daemon_is_reached_over_tcp_with_tls_and_a_certificate_from_another_ca_is_re
     );
     assert!(said.to_lowercase().contains("certificate"), "{said}");
 }
+
+#[test]
+fn a_frozen_environment_refuses_docker_changes_and_approval_is_asked_for_them() {
+    let name = "orion-t-gate";
+    clean(&[name]);
+    let dir = tempfile::tempdir().unwrap();
+    let at = daemon();
+    let write = |extra: &str| {
+        std::fs::write(
+            dir.path().join("orion.toml"),
+            format!("[environments.prod]\ndocker = \"{at}\"\n{extra}"),
+        )
+        .unwrap();
+    };
+    std::fs::write(
+        dir.path().join("playbook.rhai"),
+        format!(
+            r#"docker::run(#{{ name: "{name}", image: "{}", stop_grace: "1s" }});"#,
+            image("1")
+        ),
+    )
+    .unwrap();
+    write("freeze = true\nfreeze_reason = \"release freeze until Monday\"\n");
+    let (code, said) = orion(dir.path(), &["play", "playbook.rhai", "--env", "prod"]);
+    assert_eq!(code, 1, "{said}");
+    assert!(said.contains("release freeze until Monday"), "{said}");
+    assert_eq!(inspect(name, "{{.Id}}"), None);
+
+    // Approval required and no one to ask (no terminal, no --yes): exit 5.
+    write("approval = \"required\"\n");
+    let (code, said) = orion(dir.path(), &["play", "playbook.rhai", "--env", "prod"]);
+    assert_eq!(code, 5, "{said}");
+    assert_eq!(inspect(name, "{{.Id}}"), None);
+    let (code, said) = orion(
+        dir.path(),
+        &[
+            "play",
+            "playbook.rhai",
+            "--env",
+            "prod",
+            "--yes",
+            "--approver",
+            "ci",
+        ],
+    );
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("approved by ci"), "{said}");
+    clean(&[name]);
+}
