@@ -2,9 +2,11 @@
 
 mod support;
 
+mod alb;
 mod canary;
 mod check;
 mod cli;
+mod cloudwatch;
 mod docker;
 mod docs;
 mod errors;

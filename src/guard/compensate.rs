@@ -346,6 +346,9 @@ pub async fn undo(
                 if e.api_version == crate::drivers::docker::undo::SERVICE {
                     return crate::drivers::docker::undo::undo_service(e).await;
                 }
+                if e.api_version == crate::drivers::aws::undo::ALB {
+                    return crate::drivers::aws::undo::undo(e).await;
+                }
                 if e.api_version == NGINX {
                     let (e, nginx) = (e.clone(), programs.nginx());
                     return tokio::task::spawn_blocking(move || undo_nginx(&e, nginx))

@@ -2,6 +2,7 @@
 //! call: each namespace registers itself here, once.
 
 pub mod approve;
+pub mod aws;
 pub mod cancel;
 pub mod confirm;
 pub mod docker;

@@ -6,6 +6,7 @@
 //! reaches too (`orion_sim::testing::KubectlCluster`); `servers`, the real
 //! servers tests start; `process`, signals (the one place for `unsafe`).
 
+pub(crate) mod aws;
 pub(crate) mod docker;
 pub(crate) mod playbook_cluster;
 pub(crate) mod process;
@@ -81,6 +82,12 @@ impl Test {
 
     pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(ORION);
+        // Nothing of this machine's AWS configuration reaches a test.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AWS_") {
+                cmd.env_remove(key);
+            }
+        }
         cmd.args(&self.args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")

@@ -113,22 +113,6 @@ fn hint(address: &str) -> String {
     )
 }
 
-/// An error and what caused it, down to the first cause ("... (Connect):
-/// invalid peer certificate: UnknownIssuer").
-pub fn causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// Connects to the daemon at `at` and agrees on the API version with it,
 /// within `ANSWER`: a daemon that is not running is a clear error at once.
 pub async fn connect(at: Where) -> Result<Daemon, String> {
@@ -146,7 +130,7 @@ pub async fn connect(at: Where) -> Result<Daemon, String> {
         .map_err(|e| {
             format!(
                 "the Docker daemon at {address} does not answer: {}{}",
-                causes(&e),
+                crate::drivers::causes(&e),
                 hint(&address)
             )
         })?;

@@ -1,4 +1,5 @@
-//! Metrics, the driver side: Prometheus's HTTP API (`prometheus.rs`), the
+//! Metrics, the driver side: Prometheus's HTTP API (`prometheus.rs`), a
+//! query at its source, Prometheus or CloudWatch (`source.rs`), the
 //! comparison operators and no-data policies checks are judged with
 //! (`op.rs`, `no_data.rs`, `verdict.rs`), a sustained-breach window
 //! (`window.rs`), the Mann-Whitney U test and the canary judgement built on it
@@ -16,6 +17,7 @@ pub mod pod_usage;
 pub mod prometheus;
 pub mod quantity;
 pub mod sample;
+pub mod source;
 pub mod verdict;
 pub mod window;
 
@@ -24,4 +26,5 @@ pub use no_data::NoData;
 pub use op::Op;
 pub use prometheus::Prometheus;
 pub use sample::{Sample, Series};
+pub use source::Source;
 pub use verdict::Verdict;

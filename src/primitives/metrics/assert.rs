@@ -1,6 +1,7 @@
-//! `client.assert(promql, op, threshold, #{"for", interval, no_data})`
+//! `client.assert(query, op, threshold, #{"for", interval, no_data})`
 //! (`for` is a Rhai keyword, so scripts quote the key): the
-//! query's value must satisfy `value op threshold`.
+//! query's value must satisfy `value op threshold`. The same for a
+//! Prometheus query and a CloudWatch metric.
 //!
 //! Without `for`, one evaluation decides. With `for`, as a Prometheus
 //! alerting rule's `for`: the query is evaluated every `interval`; the
@@ -11,11 +12,11 @@
 //! throws, "zero" counts as 0, "inconclusive" returns at once with
 //! `verdict: "inconclusive"`. Ctrl-C interrupts the wait.
 
-use super::client::{value_with, Client};
 use super::options;
+use super::value::value_with;
 use super::{metric, Result};
 use crate::drivers::metrics::window::{Standing, Window};
-use crate::drivers::metrics::Op;
+use crate::drivers::metrics::{Op, Source};
 use crate::primitives::error::{cancelled_at, error_at};
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map, NativeCallContext};
@@ -33,8 +34,7 @@ fn outcome(value: Option<f64>, verdict: &str, breached: Duration) -> Dynamic {
 pub(super) fn assert(
     h: &Host,
     ctx: &NativeCallContext,
-    c: &Client,
-    promql: &str,
+    source: &Source,
     op: &str,
     threshold: &Dynamic,
     opts: &Map,
@@ -54,23 +54,23 @@ pub(super) fn assert(
         return Err(bad("option interval is longer than 0s".into()));
     }
     let policy = options::no_data(opts).map_err(bad)?;
-    let url = c.0.url();
+    let (at, query) = (source.at(), source.query());
     let mut window = Window::new(length);
     let condition = format!("{op} {threshold}");
     loop {
-        let Some(value) = value_with(h, ctx, &c.0, promql, policy, false)? else {
+        let Some(value) = value_with(h, ctx, source, policy, false)? else {
             return Ok(outcome(None, "inconclusive", Duration::ZERO));
         };
         match window.observe(Instant::now(), op.holds(value, threshold)) {
             Standing::Holds => {
-                metric(h, url, promql, Some(value), Some("pass"), condition);
+                metric(h, at, query, Some(value), Some("pass"), condition);
                 return Ok(outcome(Some(value), "pass", Duration::ZERO));
             }
             Standing::Breached(so_far) => {
                 metric(
                     h,
-                    url,
-                    promql,
+                    at,
+                    query,
                     Some(value),
                     Some("breached"),
                     format!(
@@ -95,8 +95,8 @@ pub(super) fn assert(
                 };
                 metric(
                     h,
-                    url,
-                    promql,
+                    at,
+                    query,
                     Some(value),
                     Some("fail"),
                     format!("not {condition}{how_long}"),
@@ -104,7 +104,7 @@ pub(super) fn assert(
                 return Err(error_at(
                     ctx,
                     format!(
-                    "metric check failed: {promql} is {value} at {url}, not {condition}{how_long}"
+                    "metric check failed: {query} is {value} at {at}, not {condition}{how_long}"
                 ),
                 ));
             }

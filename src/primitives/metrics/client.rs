@@ -1,11 +1,13 @@
 //! The `Prometheus` object a playbook gets from `metrics::prometheus(url)`,
-//! and its reading methods: `query`, `query_range`, `value`.
+//! and its reading methods: `query`, `query_range`, `value` (the last
+//! shared with CloudWatch, in `value.rs`).
 
 use super::options;
+use super::value::value;
 use super::{ask, metric, Result};
 use crate::drivers::metrics::prometheus::Prometheus;
 use crate::drivers::metrics::sample::Sample;
-use crate::drivers::metrics::NoData;
+use crate::drivers::metrics::Source;
 use crate::primitives::doc;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
@@ -37,39 +39,6 @@ fn sample(s: &Sample) -> Dynamic {
     m.into()
 }
 
-/// The value of `promql` under `policy`: Some(number), or None for
-/// "inconclusive". No data is always emitted; a value only when `emit`
-/// (a caller judging it emits its verdict instead).
-pub fn value_with(
-    h: &Host,
-    ctx: &NativeCallContext,
-    p: &Prometheus,
-    promql: &str,
-    policy: NoData,
-    emit: bool,
-) -> Result<Option<f64>> {
-    let found = ask(h, ctx, p.value(promql))?;
-    let value = match (found, policy) {
-        (Some(v), _) => Some(v),
-        (None, NoData::Zero) => Some(0.0),
-        (None, NoData::Inconclusive) => None,
-        (None, NoData::Error) => {
-            metric(h, p.url(), promql, None, Some("fail"), "no data".into());
-            return Err(error_at(ctx, NoData::message(p.url(), promql)));
-        }
-    };
-    let detail = match (found, value) {
-        (None, Some(_)) => "no data, counted as 0 (no_data: zero)".to_string(),
-        (None, None) => "no data (no_data: inconclusive)".to_string(),
-        _ => String::new(),
-    };
-    if emit || found.is_none() {
-        let verdict = value.is_none().then_some("inconclusive");
-        metric(h, p.url(), promql, value, verdict, detail);
-    }
-    Ok(value)
-}
-
 fn query(h: &Host, ctx: &NativeCallContext, c: &Client, promql: &str) -> Result<Array> {
     let samples = ask(h, ctx, c.0.query(promql))?;
     let one = match &samples[..] {
@@ -94,8 +63,9 @@ fn query_range(
     promql: &str,
     opts: &Map,
 ) -> Result<Array> {
-    let (window, step) =
-        range_options(opts, "query_range", &["window", "step"]).map_err(|e| error_at(ctx, e))?;
+    let defaults = source(c, promql).range_defaults();
+    let (window, step) = range_options(opts, "query_range", &["window", "step"], defaults)
+        .map_err(|e| error_at(ctx, e))?;
     let series = ask(h, ctx, c.0.query_range(promql, window, step))?;
     let points: usize = series.iter().map(|s| s.values.len()).sum();
     metric(
@@ -127,15 +97,17 @@ fn query_range(
         .collect())
 }
 
-/// `window` (default 5m) and `step` (default 15s) of `opts`, whose keys must be among `known`.
+/// `window` and `step` of `opts` (each `defaults` when not given), whose
+/// keys must be among `known`.
 pub fn range_options(
     opts: &Map,
     function: &str,
     known: &[&str],
+    defaults: (Duration, Duration),
 ) -> std::result::Result<(Duration, Duration), String> {
     options::only(opts, function, known)?;
-    let window = options::duration(opts, "window", Duration::from_secs(300))?;
-    let step = options::duration(opts, "step", Duration::from_secs(15))?;
+    let window = options::duration(opts, "window", defaults.0)?;
+    let step = options::duration(opts, "step", defaults.1)?;
     if step.is_zero() || step > window {
         return Err(format!(
             "option step is longer than 0s and at most the window ({})",
@@ -145,16 +117,12 @@ pub fn range_options(
     Ok((window, step))
 }
 
-fn value(
-    h: &Host,
-    ctx: &NativeCallContext,
-    c: &Client,
-    promql: &str,
-    opts: &Map,
-) -> Result<Dynamic> {
-    options::only(opts, "value", &["no_data"]).map_err(|e| error_at(ctx, e))?;
-    let policy = options::no_data(opts).map_err(|e| error_at(ctx, e))?;
-    Ok(value_with(h, ctx, &c.0, promql, policy, true)?.map_or(Dynamic::UNIT, Dynamic::from))
+/// The Prometheus query `promql` of client `c`.
+pub fn source(c: &Client, promql: &str) -> Source {
+    Source::Prometheus {
+        client: c.0.clone(),
+        promql: promql.to_string(),
+    }
 }
 
 pub fn register(engine: &mut Engine, host: &Arc<Host>) {
@@ -181,8 +149,8 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>) {
         .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, o: Map| query_range(&h, &ctx, c, q, &o));
     let h = host.clone();
     doc("value", "The one number a query gives now; throws when it has no data (no series or NaN) or several series.", &["client: &mut Prometheus", "promql: &str", "float"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str| value(&h, &ctx, c, q, &Map::new()));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str| value(&h, &ctx, &source(c, q), &Map::new()));
     let h = host.clone();
     doc("value", "As value(promql), choosing what no data means: #{no_data: \"error\" | \"inconclusive\" (returns ()) | \"zero\"}.", &["client: &mut Prometheus", "promql: &str", "options: Map", "any"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, o: Map| value(&h, &ctx, c, q, &o));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, o: Map| value(&h, &ctx, &source(c, q), &o));
 }

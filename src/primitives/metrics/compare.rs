@@ -1,14 +1,15 @@
 //! `client.compare(canary_query, baseline_query, #{...})`: both queries over
 //! the same window, their values (every point of every series, pooled)
 //! judged by `metrics::compare::judge` — a one-sided Mann-Whitney U test.
+//! The same for Prometheus queries and CloudWatch metrics.
 //! Throws on "fail" unless `soft: true`; "inconclusive" is returned with
 //! its reason.
 
-use super::client::{range_options, Client};
+use super::client::range_options;
 use super::options;
 use super::{ask, metric, Result};
 use crate::drivers::metrics::compare::{judge, Comparison, Settings};
-use crate::drivers::metrics::Verdict;
+use crate::drivers::metrics::{Source, Verdict};
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
 use rhai::{Dynamic, Map, NativeCallContext};
@@ -61,31 +62,24 @@ fn result(c: &Comparison) -> Dynamic {
 pub(super) fn compare(
     h: &Host,
     ctx: &NativeCallContext,
-    c: &Client,
-    canary: &str,
-    baseline: &str,
+    canary_source: &Source,
+    baseline_source: &Source,
     opts: &Map,
 ) -> Result<Dynamic> {
-    let (window, step) = range_options(opts, "compare", KNOWN).map_err(|e| error_at(ctx, e))?;
+    let (window, step) = range_options(opts, "compare", KNOWN, canary_source.range_defaults())
+        .map_err(|e| error_at(ctx, e))?;
     let s = settings(opts).map_err(|e| error_at(ctx, e))?;
     let soft = options::boolean(opts, "soft").map_err(|e| error_at(ctx, e))?;
-    let p = &c.0;
-    let (canary_series, baseline_series) = ask(h, ctx, async {
+    let (canary, baseline) = (canary_source.query(), baseline_source.query());
+    let (cv, bv) = ask(h, ctx, async {
         match tokio::join!(
-            p.query_range(canary, window, step),
-            p.query_range(baseline, window, step)
+            canary_source.values(window, step),
+            baseline_source.values(window, step)
         ) {
             (Ok(a), Ok(b)) => Ok((a, b)),
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
     })?;
-    let values = |series: &[crate::drivers::metrics::Series]| -> Vec<f64> {
-        series
-            .iter()
-            .flat_map(|s| s.values.iter().map(|(_, v)| *v))
-            .collect()
-    };
-    let (cv, bv) = (values(&canary_series), values(&baseline_series));
     let over = format!(
         "over {} every {}",
         crate::duration::format(window),
@@ -94,7 +88,7 @@ pub(super) fn compare(
     let j = judge(&cv, &bv, &s);
     metric(
         h,
-        p.url(),
+        canary_source.at(),
         canary,
         j.canary_median,
         None,
@@ -102,7 +96,7 @@ pub(super) fn compare(
     );
     metric(
         h,
-        p.url(),
+        canary_source.at(),
         baseline,
         j.baseline_median,
         None,
@@ -110,7 +104,7 @@ pub(super) fn compare(
     );
     metric(
         h,
-        p.url(),
+        canary_source.at(),
         &format!("compare({canary}, {baseline})"),
         j.p_value,
         Some(j.verdict.as_str()),

@@ -1,16 +1,23 @@
 //! The `metrics` namespace: `metrics::prometheus(url)` gives a client whose
 //! methods read (`query`, `query_range`, `value`) and judge (`assert`,
-//! `compare`); `metrics::pod_usage` and `metrics::http_value` read
-//! infrastructure and business numbers. Every query, value and verdict is
-//! emitted as an `Event::Metric`.
+//! `compare`); `metrics::cloudwatch(#{region, ...})` one whose `value`,
+//! `assert` and `compare` take CloudWatch metrics and are judged by the
+//! same code (`value.rs`, `assert.rs`, `compare.rs` over a
+//! `drivers::metrics::Source`), with `alarm_state`; `metrics::pod_usage`
+//! and `metrics::http_value` read infrastructure and business numbers.
+//! Every query, value and verdict is emitted as an `Event::Metric`.
 
 mod assert;
 pub mod client;
+mod cloudwatch;
 mod compare;
+pub mod metric_map;
 pub mod options;
 mod sources;
+mod value;
 
 pub use client::{client_of, Client};
+pub use cloudwatch::{cloudwatch_of, CloudWatchClient};
 
 use crate::drivers::metrics::prometheus::Prometheus;
 use crate::drivers::metrics::MetricsError;
@@ -76,16 +83,16 @@ fn prometheus(ctx: &NativeCallContext, url: &str, opts: &Map) -> Result<Client> 
 fn register_methods(engine: &mut Engine, host: &Arc<Host>) {
     let h = host.clone();
     doc("assert", "Throws unless the query's value satisfies `value op threshold` (op: <, <=, >, >=, ==, !=); returns #{value, ok, verdict}.", &["client: &mut Prometheus", "promql: &str", "op: &str", "threshold: float", "map"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic| assert::assert(&h, &ctx, c, q, op, &t, &Map::new()));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic| assert::assert(&h, &ctx, &client::source(c, q), op, &t, &Map::new()));
     let h = host.clone();
     doc("assert", "As assert(promql, op, threshold), failing only when breached at every evaluation for a window: #{\"for\": \"1m\", interval: \"5s\", no_data: \"error\"}; passes as soon as it holds.", &["client: &mut Prometheus", "promql: &str", "op: &str", "threshold: float", "options: Map", "map"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic, o: Map| assert::assert(&h, &ctx, c, q, op, &t, &o));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, q: &str, op: &str, t: Dynamic, o: Map| assert::assert(&h, &ctx, &client::source(c, q), op, &t, &o));
     let h = host.clone();
     doc("compare", "Canary analysis: a one-sided Mann-Whitney U test of the canary query's values against the baseline's over 5m every 15s; returns #{verdict, p_value, canary_median, baseline_median, increase, ...}, throws on \"fail\".", &["client: &mut Prometheus", "canary: &str", "baseline: &str", "map"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, a: &str, b: &str| compare::compare(&h, &ctx, c, a, b, &Map::new()));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, a: &str, b: &str| compare::compare(&h, &ctx, &client::source(c, a), &client::source(c, b), &Map::new()));
     let h = host.clone();
     doc("compare", "As compare(canary, baseline), with #{window: \"5m\", step: \"15s\", confidence: 0.95, max_increase: 0.1, min_samples: 10, soft: false}.", &["client: &mut Prometheus", "canary: &str", "baseline: &str", "options: Map", "map"])
-        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, a: &str, b: &str, o: Map| compare::compare(&h, &ctx, c, a, b, &o));
+        .register_into_engine(engine, move |ctx: NativeCallContext, c: &mut Client, a: &str, b: &str, o: Map| compare::compare(&h, &ctx, &client::source(c, a), &client::source(c, b), &o));
 }
 
 pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<crate::primitives::k8s::K8s>) {
@@ -112,5 +119,6 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<crate::primitiv
     let h = host.clone();
     doc("http_value", "As http_value(url, path), with #{timeout: \"10s\", headers: #{Authorization: \"Bearer ...\"}}.", &["url: &str", "path: &str", "options: Map", "float"])
         .set_into_module(&mut module, move |ctx: NativeCallContext, u: &str, p: &str, o: Map| sources::http(&h, &ctx, u, p, &o));
+    cloudwatch::register(engine, host, &mut module);
     engine.register_static_module("metrics", module.into());
 }

@@ -1,13 +1,14 @@
 //! A monitor's checks, written as maps: `#{http: url, expect: 200}` (any
 //! `health::` check), `#{pods: "app=web", max_restarts: 2}` (crash loops and
 //! restarts since the monitor started), `#{prometheus: client, query, op,
-//! threshold}` (a PromQL value against a threshold). Each may say `name` and `for` (how long
-//! a breach must last before it trips).
+//! threshold}` and `#{cloudwatch: client, metric, op, threshold}` (a value
+//! against a threshold), `#{cloudwatch: client, alarm}` (an alarm in
+//! ALARM) — the last three in `metric.rs`. Each may say `name` and `for`
+//! (how long a breach must last before it trips).
 
+use super::metric::{self, AlarmCheck, MetricCheck};
 use super::reading::Reading;
 use crate::drivers::kube::Cluster;
-use crate::drivers::metrics::op::Op;
-use crate::drivers::metrics::prometheus::Prometheus;
 use crate::drivers::probe::Check;
 use crate::primitives::host::Host;
 use k8s_openapi::api::core::v1::Pod;
@@ -23,15 +24,10 @@ const COMMON: [&str; 2] = ["name", "for"];
 
 pub(super) enum Probe {
     Health(Box<Check>),
-    /// A PromQL query whose value must satisfy `op threshold`; no data is
-    /// not a breach unless `no_data_trips`.
-    Prometheus {
-        client: Arc<Prometheus>,
-        query: String,
-        op: Op,
-        threshold: f64,
-        no_data_trips: bool,
-    },
+    /// A Prometheus or CloudWatch query whose value must satisfy `op threshold`.
+    Metric(MetricCheck),
+    /// A CloudWatch alarm that must not be in ALARM.
+    Alarm(AlarmCheck),
     Pods {
         cluster: Arc<Cluster>,
         selector: String,
@@ -66,7 +62,9 @@ pub(super) fn parse(
         rest.remove(key);
     }
     let probe = if let Some(client) = rest.get("prometheus") {
-        prometheus(client, &rest)?
+        metric::prometheus(client, &rest)?
+    } else if let Some(client) = rest.get("cloudwatch") {
+        metric::cloudwatch(host, client, &rest)?
     } else if let Some(selector) = rest.get("pods") {
         for key in rest.keys() {
             if !["pods", "max_restarts"].contains(&key.as_str()) {
@@ -97,7 +95,8 @@ pub(super) fn parse(
         None => match &probe {
             Probe::Health(c) => c.name.clone(),
             Probe::Pods { selector, .. } => format!("pods {selector}"),
-            Probe::Prometheus { query, .. } => query.clone(),
+            Probe::Metric(m) => m.source.query().to_string(),
+            Probe::Alarm(a) => format!("alarm {}", a.alarm),
         },
     };
     Ok(Watch {
@@ -132,76 +131,10 @@ impl Watch {
                 max_restarts,
                 seen,
             } => pods(cluster, selector, *max_restarts, seen).await,
-            Probe::Prometheus {
-                client,
-                query,
-                op,
-                threshold,
-                no_data_trips,
-            } => {
-                let allowed = format!("{op} {threshold}");
-                let (breached, value, detail) = match client.value(query).await {
-                    Ok(Some(v)) => (!op.holds(v, *threshold), Some(v), format!("value {v}")),
-                    Ok(None) => (*no_data_trips, None, "no data".to_string()),
-                    // Prometheus unreachable is not a verdict on the release.
-                    Err(e) => (false, None, format!("could not query: {}", e.message)),
-                };
-                Reading {
-                    breached,
-                    value,
-                    threshold: allowed,
-                    detail,
-                }
-            }
+            Probe::Metric(m) => m.read().await,
+            Probe::Alarm(a) => a.read().await,
         }
     }
-}
-
-const PROMETHEUS: [&str; 5] = ["prometheus", "query", "op", "threshold", "no_data"];
-
-/// `#{prometheus: client or url, query, op: "<", threshold: 0.05, no_data: "ignore" | "trip"}`.
-fn prometheus(client: &rhai::Dynamic, map: &Map) -> Result<Probe, String> {
-    if let Some(key) = map.keys().find(|k| !PROMETHEUS.contains(&k.as_str())) {
-        return Err(format!(
-            "a prometheus check has no option \"{key}\"; known: {}, name, for",
-            PROMETHEUS.join(", ")
-        ));
-    }
-    let client = match crate::primitives::metrics::client_of(client) {
-        Some(c) => c,
-        None => Arc::new(Prometheus::new(&client.to_string())?),
-    };
-    let query = map
-        .get("query")
-        .map(|q| q.to_string())
-        .ok_or("a prometheus check needs a query")?;
-    let op = Op::parse(&map.get("op").map_or("<".to_string(), |o| o.to_string()))?;
-    let threshold = map
-        .get("threshold")
-        .and_then(|t| {
-            t.as_float()
-                .ok()
-                .or_else(|| t.as_int().ok().map(|i| i as f64))
-        })
-        .ok_or(
-            "a prometheus check needs a number threshold: #{query, op: \"<\", threshold: 0.05}",
-        )?;
-    let no_data_trips = match map.get("no_data").map(|v| v.to_string()).as_deref() {
-        None | Some("ignore") => false,
-        Some("trip") => true,
-        Some(other) => {
-            return Err(format!(
-                "no_data is \"ignore\" (the default: no data is no verdict) or \"trip\", not \"{other}\""
-            ))
-        }
-    };
-    Ok(Probe::Prometheus {
-        client,
-        query,
-        op,
-        threshold,
-        no_data_trips,
-    })
 }
 
 /// Restarts since first seen, and crash loops, of the pods matching `selector`.

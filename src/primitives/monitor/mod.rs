@@ -1,15 +1,17 @@
 //! `monitor(#{checks, interval})`: checks the host runs in the background
 //! while the script goes on. When one trips, the host records the trigger in
 //! the journal, stops the current step, and the run fails into compensation
-//! (the automatic rollback) with the trigger as its error.
+//! (the automatic rollback) with the trigger as its error. Checks: health
+//! checks, pods, Prometheus and CloudWatch values, CloudWatch alarms.
 
 mod checks;
+mod metric;
 mod reading;
 mod trip;
 
 use crate::drivers::metrics::window::{Standing, Window};
 use crate::primitives::doc;
-use crate::primitives::error::{call_site, error_at};
+use crate::primitives::error::{call_site, cancelled_at, error_at, CANCELLED};
 use crate::primitives::host::Host;
 use crate::primitives::k8s::K8s;
 use crate::report::event::Level;
@@ -35,13 +37,16 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
     let (h, k) = (host.clone(), k8s.clone());
     doc(
         "monitor",
-        "Starts checks that run in the background while the playbook goes on: #{name, interval: \"10s\", checks: [#{http: url, expect: 200, for: \"30s\"}, #{pods: \"app=web\", max_restarts: 2}, #{prometheus: prom, query, op: \"<\", threshold: 0.05}]}; when one trips, the current step stops and the run fails and is undone, the trigger in the journal.",
+        "Starts checks that run in the background while the playbook goes on: #{name, interval: \"10s\", checks: [#{http: url, expect: 200, for: \"30s\"}, #{pods: \"app=web\", max_restarts: 2}, #{prometheus: prom, query, op: \"<\", threshold: 0.05}, #{cloudwatch: cw, metric: #{namespace, name, dimensions, stat}, op: \">\", threshold: 5}, #{cloudwatch: cw, alarm: \"name\"}]} (no_data: \"ignore\" or \"trip\" for the last three; an alarm in ALARM trips); when one trips, the current step stops and the run fails and is undone, the trigger in the journal.",
         &["options: map", "Monitor"],
     )
     .register_into_engine(
         engine,
         move |ctx: NativeCallContext, options: Map| -> Result<Monitor, Box<EvalAltResult>> {
-            start(&h, &k, &ctx, &options).map_err(|e| error_at(&ctx, e))
+            start(&h, &k, &ctx, &options).map_err(|e| match e.as_str() {
+                CANCELLED => cancelled_at(&ctx),
+                _ => error_at(&ctx, e),
+            })
         },
     );
     doc(
@@ -94,8 +99,10 @@ fn start(
             .try_cast::<Map>()
             .ok_or_else(|| format!("check {} of monitor {name} is not a map", i + 1))?;
         watches.push(
-            checks::parse(h, &map, &cluster)
-                .map_err(|e| format!("check {} of monitor {name}: {e}", i + 1))?,
+            checks::parse(h, &map, &cluster).map_err(|e| match e.as_str() {
+                CANCELLED => e,
+                _ => format!("check {} of monitor {name}: {e}", i + 1),
+            })?,
         );
     }
     let stop = h.monitors.add();

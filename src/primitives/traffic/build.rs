@@ -4,7 +4,7 @@
 //! another program's configuration validated.
 
 use super::router::{Router, Target};
-use super::{haproxy, nginx};
+use super::{alb, haproxy, nginx};
 use crate::drivers::lb::routes::Route;
 use crate::primitives::error::error_at;
 use crate::primitives::host::Host;
@@ -194,6 +194,46 @@ pub(super) fn nginx_router(
             upstream_file,
             upstream,
             servers,
+        }),
+    })
+}
+
+/// `traffic::alb(#{listener, rule, region, profile | credentials, endpoint_url})`.
+pub(super) fn alb_router(
+    h: &Host,
+    k8s: &Arc<K8s>,
+    ctx: &NativeCallContext,
+    opts: &Map,
+) -> Result<Router> {
+    use crate::drivers::aws::alb::{check_arn, Alb};
+    use crate::primitives::aws::{account, ACCOUNT};
+    let bad = |e: String| error_at(ctx, e);
+    if let Some(k) = opts
+        .keys()
+        .find(|k| !matches!(k.as_str(), "listener" | "rule") && !ACCOUNT.contains(&k.as_str()))
+    {
+        return Err(bad(format!(
+            "traffic::alb has no option \"{k}\"\nhint: listener, rule, {}",
+            ACCOUNT.join(", ")
+        )));
+    }
+    let listener = opts.get("listener").map(|v| v.to_string()).ok_or_else(|| {
+        bad("traffic::alb needs the listener's ARN: #{listener: \"arn:aws:elasticloadbalancing:...:listener/app/...\"}".into())
+    })?;
+    check_arn("listener", &listener).map_err(bad)?;
+    let rule = opts.get("rule").map(|v| v.to_string());
+    if let Some(r) = &rule {
+        check_arn("listener-rule", r).map_err(bad)?;
+    }
+    let account = account(h, "traffic::alb", opts).map_err(bad)?;
+    Ok(Router {
+        k8s: k8s.clone(),
+        target: Target::Alb(alb::AlbRouter {
+            alb: Alb {
+                connection: Arc::new(crate::drivers::aws::Connection::new(account)),
+                listener,
+                rule,
+            },
         }),
     })
 }

@@ -85,7 +85,7 @@ impl HAProxy {
                     ),
                 ));
             }
-            h.block_on(tokio::time::sleep(std::time::Duration::from_millis(50)))
+            h.block_on(async { tokio::time::sleep(std::time::Duration::from_millis(50)).await })
                 .map_err(|_| cancelled_at(ctx))?;
         }
     }

@@ -1,9 +1,11 @@
 //! The `traffic` namespace: routers with one shape — `weights()`,
 //! `set_weights(#{v1: 90, v2: 10})`, `switch_to(to)`, `verify(#{entry, ...})` —
 //! over a Service selector, a Gateway API HTTPRoute or an ingress-nginx
-//! canary Ingress, a HAProxy backend or an nginx upstream. Every change
-//! passes the guard's door, whichever of them it is.
+//! canary Ingress, a HAProxy backend, an nginx upstream or an AWS ALB's
+//! target groups. Every change passes the guard's door, whichever of them
+//! it is.
 
+pub mod alb;
 mod build;
 pub mod haproxy;
 pub mod nginx;
@@ -100,7 +102,15 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         &["options: Map", "Router"],
     )
     .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| build::nginx_router(k.host(), &k, &ctx, &opts));
+    let k = k8s.clone();
+    doc(
+        "alb",
+        "A router over the weighted target groups of an AWS application load balancer's forward action: #{listener: \"arn:...:listener/app/web/...\", rule: \"arn:...:listener-rule/...\" (optional: else the listener's default actions), region, profile or credentials: #{access_key_id, secret_access_key, session_token}, endpoint_url}. Backends are target groups by name or ARN; weights 0 to 999; stickiness and the other actions are kept. Credentials come from the environment, a profile or web identity unless given.",
+        &["options: Map", "Router"],
+    )
+    .set_into_module(&mut module, move |ctx: NativeCallContext, opts: Map| build::alb_router(k.host(), &k, &ctx, &opts));
     engine.register_static_module("traffic", module.into());
+    register_alb_methods(engine, host);
 
     doc(
         "weights",
@@ -174,6 +184,70 @@ pub fn register(engine: &mut Engine, host: &Arc<Host>, k8s: &Arc<K8s>) {
         &["router: &mut Router", "options: Map", "Map"],
     )
     .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, opts: Map| verify::verify(&h, &ctx, r, &opts));
+}
+
+/// The methods only an ALB router has: a target group's targets' health.
+fn register_alb_methods(engine: &mut Engine, host: &Arc<Host>) {
+    fn alb<'r>(ctx: &NativeCallContext, r: &'r Router) -> Result<&'r alb::AlbRouter> {
+        match &r.target {
+            Target::Alb(a) => Ok(a),
+            _ => Err(error_at(
+                ctx,
+                format!(
+                    "{} has no target groups; only traffic::alb has",
+                    r.describe()
+                ),
+            )),
+        }
+    }
+    let h = host.clone();
+    doc(
+        "target_group",
+        "An ALB target group by name or ARN: #{name, arn, weight, dimension, load_balancer}; dimension and load_balancer are the values of CloudWatch's TargetGroup and LoadBalancer dimensions (AWS/ApplicationELB).",
+        &["router: &mut Router", "target_group: &str", "Map"],
+    )
+    .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, tg: &str| {
+        alb(&ctx, r)?.target_group(&h, &ctx, tg)
+    });
+    let h = host.clone();
+    doc(
+        "health",
+        "An ALB target group's registered targets and their health (DescribeTargetHealth): [#{id, port, state, reason, description}].",
+        &["router: &mut Router", "target_group: &str", "Array"],
+    )
+    .register_into_engine(engine, move |ctx: NativeCallContext, r: &mut Router, tg: &str| {
+        alb(&ctx, r)?.health(&h, &ctx, tg)
+    });
+    let h = host.clone();
+    doc(
+        "wait_healthy",
+        "Waits until every registered target of an ALB target group is healthy, up to 5m.",
+        &["router: &mut Router", "target_group: &str", "()"],
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, r: &mut Router, tg: &str| {
+            alb(&ctx, r)?.wait_healthy(&h, &ctx, tg, std::time::Duration::from_secs(300))
+        },
+    );
+    let h = host.clone();
+    doc(
+        "wait_healthy",
+        "As wait_healthy(target_group), up to a duration: r.wait_healthy(\"green\", \"10m\").",
+        &[
+            "router: &mut Router",
+            "target_group: &str",
+            "timeout: &str",
+            "()",
+        ],
+    )
+    .register_into_engine(
+        engine,
+        move |ctx: NativeCallContext, r: &mut Router, tg: &str, timeout: &str| {
+            let t = crate::duration::parse(timeout).map_err(|e| error_at(&ctx, e))?;
+            alb(&ctx, r)?.wait_healthy(&h, &ctx, tg, t)
+        },
+    );
 }
 
 /// `router.set_weights(weights, verify)`: set, then checked by real requests

@@ -2,9 +2,10 @@
 //! or load balancer, `set_weights(...)` through the guard's door (gate,
 //! journal with what it replaces, --dry-run), so a failed run puts the
 //! previous weights back. The Kubernetes objects (Service, HTTPRoute,
-//! canary Ingress) are read and rewritten by `drivers::lb::routes`; HAProxy
-//! and nginx by their own files here.
+//! canary Ingress) are read and rewritten by `drivers::lb::routes`; HAProxy,
+//! nginx and an AWS ALB by their own files here.
 
+use super::alb::AlbRouter;
 use super::haproxy::{HAProxy, ServerChange};
 use super::nginx::NginxRouter;
 use crate::drivers::lb::routes::Route;
@@ -22,6 +23,8 @@ pub enum Target {
     HAProxy(HAProxy),
     /// An nginx upstream in a file orion renders.
     Nginx(NginxRouter),
+    /// An AWS ALB forward action's weighted target groups.
+    Alb(AlbRouter),
 }
 
 #[derive(Clone)]
@@ -37,6 +40,7 @@ impl Router {
             Target::Kube(r) => r.describe(),
             Target::HAProxy(p) => format!("haproxy {} backend {}", p.address, p.backend),
             Target::Nginx(n) => format!("nginx upstream {}", n.upstream),
+            Target::Alb(a) => a.alb.describe(),
         }
     }
 }
@@ -62,6 +66,7 @@ impl Router {
         match &self.target {
             Target::HAProxy(p) => p.weights(self.k8s.host(), ctx),
             Target::Nginx(n) => n.weights(ctx),
+            Target::Alb(a) => a.weights(self.k8s.host(), ctx),
             Target::Kube(route) => {
                 let (kind, name) = route.object();
                 let object = self.live(ctx, kind, name)?;
@@ -79,6 +84,7 @@ impl Router {
     ) -> RhaiResult<Weights> {
         match &self.target {
             Target::Nginx(n) => n.set(self.k8s.host(), ctx, want),
+            Target::Alb(a) => a.set(self.k8s.host(), ctx, want),
             Target::HAProxy(p) => {
                 let changes: Vec<ServerChange> = want
                     .iter()
@@ -119,6 +125,17 @@ impl Router {
                 }],
             ),
             Target::Nginx(n) => n.set_state(self.k8s.host(), ctx, backend, state),
+            // An ALB has weights only: draining is weight 0.
+            Target::Alb(a) if state != "ready" => {
+                a.set(self.k8s.host(), ctx, &[(backend.to_string(), 0)].into())
+            }
+            Target::Alb(_) => Err(err(
+                ctx,
+                format!(
+                    "{} keeps no weight to put {backend} back to\nhint: set_weights(#{{{backend}: 50}})",
+                    self.describe()
+                ),
+            )),
             _ => Err(err(
                 ctx,
                 format!(

@@ -146,7 +146,11 @@ pub(super) fn verify(h: &Host, ctx: &NativeCallContext, r: &Router, opts: &Map) 
         }
         _ => None,
     };
-    let Some(entry) = o.entry.clone() else {
+    let alb_front = match (&r.target, &o.entry) {
+        (Target::Alb(a), None) => Some(alb_entry(h, ctx, a)?),
+        _ => None,
+    };
+    let Some(entry) = o.entry.clone().or(alb_front) else {
         return match checked {
             Some(c) => Ok(endpoints_only(h, ctx, r, &c, "no entry was given")),
             None => Err(error_at(
@@ -206,6 +210,35 @@ pub(super) fn verify(h: &Host, ctx: &NativeCallContext, r: &Router, opts: &Map) 
         call_site(ctx),
     );
     Ok(result(o.requests, &observed, "sample"))
+}
+
+/// An ALB router's own address: its load balancer's DNS name, with the
+/// listener's port and protocol.
+fn alb_entry(h: &Host, ctx: &NativeCallContext, a: &super::alb::AlbRouter) -> Result<String> {
+    let front = h
+        .block_on(a.alb.front())
+        .map_err(|_| cancelled_at(ctx))?
+        .map_err(|e| error_at(ctx, e))?;
+    let scheme = if front.protocol == "HTTPS" {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{}:{}/", front.dns_name, front.port);
+    let at = (front.dns_name.clone(), front.port as u16);
+    let reached = h
+        .block_on(async move {
+            let connect = tokio::net::TcpStream::connect(at);
+            match tokio::time::timeout(Duration::from_secs(5), connect).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("no answer within 5s".to_string()),
+            }
+        })
+        .map_err(|_| cancelled_at(ctx))?;
+    reached.map(|_| url.clone()).map_err(|e| {
+        error_at(ctx, format!("verify: {url}, the ALB's own address, does not answer from here ({e})\nhint: where the ALB is not reachable from this machine (an internal ALB, or an emulator, which has no data plane), give entry: a URL that reaches it, or leave verify out"))
+    })
 }
 
 /// The result when the Endpoints were the verification: each backend's
