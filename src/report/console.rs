@@ -297,7 +297,12 @@ fn metric_line(
     verdict: Option<&str>,
     detail: &str,
 ) -> String {
-    let value = value.map_or("no data".to_string(), |v| format!("{v}"));
+    // Without a value the detail says why (no data, an alarm's state).
+    let value = match (value, detail.is_empty()) {
+        (Some(v), _) => format!(" = {v}"),
+        (None, true) => " = no data".to_string(),
+        (None, false) => String::new(),
+    };
     let verdict = match verdict {
         Some("pass") => format!(" {}", s.ok("pass")),
         Some("fail") => format!(" {}", s.error("fail")),
@@ -310,7 +315,7 @@ fn metric_line(
         format!(" {}", s.dim(&format!("({detail})")))
     };
     format!(
-        "{} {query} = {value}{verdict}{detail} {}",
+        "{} {query}{value}{verdict}{detail} {}",
         s.accent("metric"),
         s.dim(&format!("@ {source}"))
     )

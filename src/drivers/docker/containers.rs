@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 
 /// How often a starting container is looked at.
 const LOOK: Duration = Duration::from_millis(100);
+/// How long a container without a health check must keep running before
+/// it counts as up: one that crashes at once is caught, not let through.
+pub const STEADY: Duration = Duration::from_secs(1);
 /// Log lines shown when a container fails.
 const TAIL: usize = 20;
 
@@ -131,7 +134,7 @@ pub async fn logs(d: &Daemon, name: &str, n: usize) -> Result<Vec<String>, Strin
 pub enum Up {
     /// Its health check passed.
     Healthy,
-    /// It has no health check and is running.
+    /// It has no health check and kept running for `STEADY`.
     Running,
 }
 
@@ -144,8 +147,9 @@ async fn failed(d: &Daemon, name: &str, what: String) -> String {
     format!("{what}; its last lines:\n  {}", lines.join("\n  "))
 }
 
-/// Waits until `name` is healthy (or running, without a health check),
-/// within `timeout`; fails at once when it exits or turns unhealthy.
+/// Waits until `name` is healthy (or, without a health check, has kept
+/// running for `STEADY` without a restart), within `timeout`; fails at once
+/// when it exits, restarts or turns unhealthy.
 /// `waiting` is told, now and then, what it still waits for.
 pub async fn wait_up(
     d: &Daemon,
@@ -155,10 +159,22 @@ pub async fn wait_up(
 ) -> Result<Up, String> {
     let started = Instant::now();
     let mut said_at = Instant::now();
+    let mut running_since: Option<Instant> = None;
+    let mut restarts: Option<i64> = None;
     loop {
         let c = find(d, name)
             .await?
             .ok_or_else(|| format!("container {name} is gone"))?;
+        let count = c.restart_count.unwrap_or(0);
+        if restarts.is_some_and(|first| count > first) {
+            return Err(failed(
+                d,
+                name,
+                format!("container {name} restarted while starting"),
+            )
+            .await);
+        }
+        restarts.get_or_insert(count);
         let state = c.state.unwrap_or_default();
         let running = state.running.unwrap_or(false);
         let health = state.health.and_then(|h| h.status);
@@ -182,7 +198,10 @@ pub async fn wait_up(
             Some(HealthStatusEnum::UNHEALTHY) => {
                 return Err(failed(d, name, format!("container {name} is unhealthy")).await)
             }
-            None | Some(HealthStatusEnum::NONE | HealthStatusEnum::EMPTY) if running => {
+            None | Some(HealthStatusEnum::NONE | HealthStatusEnum::EMPTY)
+                if running
+                    && running_since.get_or_insert_with(Instant::now).elapsed() >= STEADY =>
+            {
                 return Ok(Up::Running)
             }
             _ => {}

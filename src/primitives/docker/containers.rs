@@ -146,7 +146,7 @@ fn run(k: &Docker, ctx: &NativeCallContext, opts: &Map) -> Result<Dynamic> {
     let c = existing(k, ctx, &d, &spec.name)?;
     let how = match up {
         Up::Healthy => "healthy",
-        Up::Running => "running (no health check)",
+        Up::Running => "running (no health check; it kept running for 1s)",
     };
     h.log(Level::Info, format!("container {} is {how}", spec.name), at);
     Ok(to_dynamic(&shown(&c)))
