@@ -89,28 +89,37 @@ impl Postgres {
             .spawn()
             .unwrap();
         wait_for_port(port, "postgres", &mut child);
-        // The database `shop` (initdb makes only postgres/template*).
-        let psql = Command::new(bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                "shop",
-                "-d",
-                "postgres",
-                "-c",
-                "CREATE DATABASE shop",
-            ])
-            .env("PGPASSWORD", "s3cret-pw")
-            .output()
-            .unwrap();
-        assert!(
-            psql.status.success(),
-            "createdb: {}",
-            String::from_utf8_lossy(&psql.stderr)
-        );
+        // The database `shop` (initdb makes only postgres/template*). The
+        // port answers before the server takes connections ("the database
+        // system is starting up"): asked again until it does.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let psql = Command::new(bin.join("psql"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-U",
+                    "shop",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    "CREATE DATABASE shop",
+                ])
+                .env("PGPASSWORD", "s3cret-pw")
+                .output()
+                .unwrap();
+            if psql.status.success() {
+                break;
+            }
+            let said = String::from_utf8_lossy(&psql.stderr).into_owned();
+            assert!(
+                said.contains("starting up") && Instant::now() < deadline,
+                "createdb: {said}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         Postgres {
             child,
             port,
