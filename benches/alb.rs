@@ -14,65 +14,18 @@
 //! the emulator's; against AWS, its API latency adds to both sides alike.
 //! Prints figures; asserts nothing about them.
 
+#[allow(dead_code)]
+#[path = "../tests/support/moto.rs"]
+mod moto;
+
+use moto::Moto;
 use orion::drivers::aws::alb::Alb;
 use orion::drivers::aws::{Account, Connection};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 30;
-
-struct Moto(Child, String);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn moto() -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 -m moto.server (./scripts/test installs moto[server])");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "moto did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Moto(child, format!("http://127.0.0.1:{port}"))
-}
-
-fn fixture(endpoint: &str, command: &str) -> serde_json::Value {
-    let out = Command::new("python3")
-        .args(["tests/fixtures/aws.py", endpoint, command])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn quantiles(mut v: Vec<Duration>) -> (Duration, Duration) {
     v.sort();
@@ -108,8 +61,8 @@ print(took[len(took) // 2] * 1000, took[len(took) * 9 // 10] * 1000)
 "#;
 
 fn main() {
-    let m = moto();
-    let made = fixture(&m.1, "alb");
+    let m = Moto::start();
+    let made = m.fixture("alb", serde_json::json!({}));
     let listener = made["listener"].as_str().unwrap().to_string();
     let blue = made["groups"]["blue"].as_str().unwrap().to_string();
     let green = made["groups"]["green"].as_str().unwrap().to_string();
@@ -118,7 +71,7 @@ fn main() {
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     let account = Account {
         region: Some("us-east-1".into()),
-        endpoint_url: Some(m.1.clone()),
+        endpoint_url: Some(m.endpoint.clone()),
         ..Account::default()
     };
     let alb = Alb {
@@ -161,7 +114,7 @@ fn main() {
         .args([
             "-c",
             BOTO3,
-            &m.1,
+            &m.endpoint,
             &listener,
             &blue,
             &green,
@@ -187,7 +140,7 @@ fn main() {
     let dir = tempfile_dir();
     let script = format!(
         "let r = traffic::alb(#{{ listener: \"{listener}\", endpoint_url: \"{}\" }}); let w = r.weights(); r.set_weights(#{{ blue: w.green, green: w.blue }});",
-        m.1
+        m.endpoint
     );
     std::fs::write(dir.join("playbook.rhai"), script).unwrap();
     let mut plays = vec![];

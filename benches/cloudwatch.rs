@@ -1,5 +1,5 @@
 //! CloudWatch figures (run: `cargo bench --bench cloudwatch`; needs
-//! moto_server and python3, as the tests do, and Prometheus for the
+//! moto[server] and python3, as the tests do, and Prometheus for the
 //! comparison):
 //!
 //! - one poll of a CloudWatch `assert` (GetMetricData for the newest value,
@@ -12,78 +12,20 @@
 //! orion's, and not AWS's latency. Prints figures; asserts only that every
 //! poll found a value that holds.
 
+#[allow(dead_code)]
+#[path = "../tests/support/moto.rs"]
+mod moto;
+
+use moto::Moto;
 use orion::drivers::aws::cloudwatch::{CloudWatch, Metric, Query, What, DEFAULT_TIMEOUT};
 use orion::drivers::aws::{Account, Keys};
 use orion::drivers::metrics::{Op, Prometheus, Source};
 use orion::report::memory::Memory;
-use orion_sim::testing::{free_port, wait_for_port};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const POLLS: usize = 50;
 
-/// moto and the CBOR protocol in front of it, stopped when dropped.
-struct Emulator {
-    children: Vec<Child>,
-    moto: String,
-    endpoint: String,
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-impl Emulator {
-    fn start() -> Emulator {
-        let (moto_port, cbor_port) = (free_port(), free_port());
-        let mut moto = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server (pip install 'moto[server]')");
-        wait_for_port(moto_port, "moto_server", &mut moto);
-        let endpoint = format!("http://127.0.0.1:{moto_port}");
-        let mut cbor = Command::new("python3")
-            .arg(repo().join("tests/fixtures/cloudwatch_cbor.py"))
-            .args([&endpoint, &cbor_port.to_string()])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3");
-        wait_for_port(cbor_port, "cloudwatch_cbor.py", &mut cbor);
-        Emulator {
-            children: vec![moto, cbor],
-            moto: endpoint,
-            endpoint: format!("http://127.0.0.1:{cbor_port}"),
-        }
-    }
-
-    fn fixture(&self, command: &str, args: &str) {
-        let out = Command::new("python3")
-            .arg(repo().join("tests/fixtures/aws.py"))
-            .args([&self.moto, command, args])
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// This process's CPU time so far (user + system, all threads).
 fn cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -129,14 +71,15 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let emulator = Emulator::start();
-    emulator.fixture(
+    let moto = Moto::start();
+    let shim = moto.cloudwatch();
+    moto.fixture(
         "metric",
-        r#"{"namespace": "Shop", "name": "Errors", "dimensions": {"Service": "web"}, "values": [[200, 1], [130, 2], [70, 3], [10, 4]]}"#,
+        serde_json::json!({"namespace": "Shop", "name": "Errors", "dimensions": {"Service": "web"}, "values": [[200, 1], [130, 2], [70, 3], [10, 4]]}),
     );
     let account = Account {
         region: Some("us-east-1".into()),
-        endpoint_url: Some(emulator.endpoint.clone()),
+        endpoint_url: Some(shim.endpoint.clone()),
         keys: Some(Keys {
             access_key_id: "testing".into(),
             secret_access_key: "testing".into(),
@@ -194,7 +137,7 @@ fn main() {
         let m = #{{ namespace: "Shop", name: "Errors", dimensions: #{{ Service: "web" }}, stat: "Sum" }};
         cw.value(m);
         for i in 0..{POLLS} {{ cw.assert(m, "<", 100); }}"#,
-        emulator.endpoint
+        shim.endpoint
     );
     let t = Instant::now();
     let outcome = runtime.run_script("asserts.rhai", &script);

@@ -401,21 +401,25 @@ fn the_blue_green_and_canary_strategies_run_unchanged_on_an_alb() {
     assert_eq!(code, 0, "{said}");
     assert_eq!(weights(&moto, listener), json!({"blue": 0, "green": 100}));
 
-    // A canary of blue (now the idle group) whose analysis fails at 50%:
-    // aborted back to green, and the run's changes undone.
-    let (code, said) = play(
-        dir.path(),
-        &format!(
-            r#"import "orion/canary" as canary;
-            {r}
-            canary::run(#{{
-                router: r, stable: "green", canary: "blue",
-                steps: [10, 50, 100], pause: "500ms", interval: "250ms",
-                analysis: |weight| {{ if weight >= 50 {{ throw "5xx rate 7% over 1%"; }} }},
-            }});"#
-        ),
-        &[],
-    );
+    // A canary of blue (now the idle group), its analysis given.
+    let canary = |analysis: &str| {
+        play(
+            dir.path(),
+            &format!(
+                r#"import "orion/canary" as canary;
+                {r}
+                canary::run(#{{
+                    router: r, stable: "green", canary: "blue",
+                    steps: [10, 50, 100], pause: "500ms", interval: "250ms",
+                    analysis: {analysis},
+                }});"#
+            ),
+            &[],
+        )
+    };
+
+    // Failing at 50%: aborted back to green, and the run's changes undone.
+    let (code, said) = canary(r#"|weight| { if weight >= 50 { throw "5xx rate 7% over 1%"; } }"#);
     assert_eq!(code, 2, "{said}");
     assert!(
         said.contains("set weights blue 10, green 90")
@@ -425,19 +429,7 @@ fn the_blue_green_and_canary_strategies_run_unchanged_on_an_alb() {
     assert_eq!(weights(&moto, listener), json!({"blue": 0, "green": 100}));
 
     // The same canary passing every step ends with all traffic on blue.
-    let (code, said) = play(
-        dir.path(),
-        &format!(
-            r#"import "orion/canary" as canary;
-            {r}
-            canary::run(#{{
-                router: r, stable: "green", canary: "blue",
-                steps: [10, 50, 100], pause: "250ms", interval: "250ms",
-                analysis: |weight| info(`analysed at ${{weight}}`),
-            }});"#
-        ),
-        &[],
-    );
+    let (code, said) = canary("|weight| info(`analysed at ${weight}`)");
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("analysed at 50"), "{said}");
     assert_eq!(weights(&moto, listener), json!({"blue": 100, "green": 0}));

@@ -1,61 +1,11 @@
-//! An AWS API emulator for the tests: moto's server mode (PyPI
-//! `moto[server]`, installed by ./scripts/test), one per test on a free
-//! loopback port, stopped when dropped. What a test sets up in it is done
-//! by tests/fixtures/aws.py with boto3.
+//! Running orion against the AWS emulator (`moto.rs`): with its
+//! credentials, or none, and nothing of this machine's AWS configuration.
 
-use super::servers::free_port;
-use super::{repo, Test};
-use orion_sim::testing::wait_for_port;
-use serde_json::Value;
-use std::process::{Child, Command, Stdio};
-
-pub(crate) struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
+pub(crate) use super::moto::{CloudWatchShim, Moto};
+use super::Test;
+use std::process::Command;
 
 impl Moto {
-    pub(crate) fn start() -> Moto {
-        let port = free_port();
-        let mut child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 (./scripts/test installs moto[server] with pip)");
-        wait_for_port(
-            port,
-            "moto.server (./scripts/test installs moto[server] with pip)",
-            &mut child,
-        );
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// Runs a command of tests/fixtures/aws.py against this emulator.
-    pub(crate) fn fixture(&self, command: &str, args: Value) -> Value {
-        let out = Command::new("python3")
-            .arg(repo().join("tests/fixtures/aws.py"))
-            .args([&self.endpoint, command, &args.to_string()])
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "aws.py {command} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("aws.py prints JSON")
-    }
-
     /// `test` with credentials for the emulator in its environment, and
     /// nothing of this machine's AWS configuration.
     pub(crate) fn env(&self, test: Test) -> Test {
@@ -106,44 +56,4 @@ pub(crate) fn orion(dir: &std::path::Path, args: &[&str], keys: bool) -> (i32, S
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// CloudWatch's protocol in front of a moto (tests/fixtures/cloudwatch_cbor.py:
-/// the SDK speaks Smithy RPC v2 CBOR to CloudWatch, moto only Query and
-/// JSON); stopped when dropped.
-pub(crate) struct CloudWatchShim {
-    child: Child,
-    pub endpoint: String,
-}
-
-impl Moto {
-    /// Starts the CloudWatch shim in front of this emulator.
-    pub(crate) fn cloudwatch(&self) -> CloudWatchShim {
-        let port = free_port();
-        let mut child = Command::new("python3")
-            .arg(repo().join("tests/fixtures/cloudwatch_cbor.py"))
-            .args([&self.endpoint, &port.to_string()])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3");
-        wait_for_port(port, "cloudwatch_cbor.py", &mut child);
-        CloudWatchShim {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for CloudWatchShim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

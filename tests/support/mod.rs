@@ -8,6 +8,7 @@
 
 pub(crate) mod aws;
 pub(crate) mod docker;
+pub(crate) mod moto;
 pub(crate) mod playbook_cluster;
 pub(crate) mod process;
 pub(crate) mod servers;

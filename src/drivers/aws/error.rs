@@ -34,6 +34,7 @@ where
                 .code()
                 .map(str::to_string)
                 .or_else(|| element(&body, "Code"))
+                .map(|c| crate::report::printable::printable(&crate::drivers::probe::excerpt(&c, 64)))
                 .unwrap_or_else(|| format!("HTTP {status}"));
             let message = err
                 .message()
